@@ -1,0 +1,85 @@
+/* capture.h — packets in: pcap/pcapng files (plain or gzip), stdin, live
+ * interfaces; capture statistics.  Nothing here knows about SMTP.
+ */
+#ifndef SMTPSCOPE_CAPTURE_H
+#define SMTPSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cap_options {
+	const char *file;     /* -r: path, or "-" for stdin; gzip is detected */
+	const char *iface;    /* -i: interface name (or "any") */
+	const char *bpf;      /* filter expression, NULL for none */
+	int snaplen;          /* -s: 0 = libpcap default (262144) */
+	int buffer_kib;       /* -B: kernel buffer in KiB, 0 = default */
+	bool immediate;       /* --immediate-mode */
+	bool promisc;         /* live: promiscuous mode (tcpdump's default: on) */
+	int timeout_ms;       /* live: read timeout, 0 = 250 ms */
+};
+
+/* One packet as libpcap hands it over; data is valid only during the call. */
+typedef void (*cap_packet_fn)(void *ctx, int64_t ts_us, const uint8_t *data,
+			      uint32_t caplen, uint32_t wirelen);
+/* Called between batches (live: at least every timeout_ms) so the caller can
+ * run timers without per-packet clock reads. */
+typedef void (*cap_tick_fn)(void *ctx);
+
+enum cap_status {
+	CAP_END,      /* end of file */
+	CAP_STOPPED,  /* cap_stop() was called, or the packet limit was reached */
+	CAP_BROKEN,   /* read error: a truncated or corrupt file (see cap_stats) */
+};
+
+struct cap_stats {
+	uint64_t packets;          /* packets handed to the callback */
+	uint64_t bytes;            /* their captured bytes */
+	uint64_t wire_bytes;       /* their original lengths */
+	bool have_kernel_stats;    /* live capture: pcap_stats succeeded */
+	uint64_t dropped_kernel;   /* ps_drop */
+	uint64_t dropped_iface;    /* ps_ifdrop */
+	bool broken;               /* the file ended in a read error */
+	uint64_t broken_at_packet; /* 1-based number of the packet that could not be read */
+	int64_t broken_at_offset;  /* byte offset where the unreadable record starts, -1 unknown */
+	char error[256];           /* libpcap's reason, when broken */
+};
+
+struct cap_source;
+
+/* Opens a file, stdin or interface.  On failure returns NULL and writes one
+ * line (naming the file or interface and what is wrong) into err. */
+struct cap_source *cap_open(const struct cap_options *opt, char *err, size_t errlen);
+
+int cap_linktype(const struct cap_source *cs);
+const char *cap_linktype_name(const struct cap_source *cs);
+int cap_snaplen(const struct cap_source *cs);
+bool cap_is_live(const struct cap_source *cs);
+/* "file samples/x.pcap", "stdin", "interface eth0" */
+const char *cap_describe(const struct cap_source *cs);
+/* Live: pcap_activate's warning (e.g. promiscuous mode not supported), one
+ * line naming the interface, for the caller to print; NULL if none. */
+const char *cap_warning(const struct cap_source *cs);
+
+/* Reads packets until the end, an error, cap_stop() or max_packets (0 = no
+ * limit).  tick may be NULL. */
+enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_fn fn,
+			cap_tick_fn tick, void *ctx);
+
+/* Asks cap_run to return; async-signal-safe. */
+void cap_stop(struct cap_source *cs);
+
+void cap_get_stats(struct cap_source *cs, struct cap_stats *st);
+
+/* The underlying pcap_t, for writing evidence files with the same link type.
+ * Returned as void * so callers need not include pcap.h. */
+void *cap_pcap_handle(struct cap_source *cs);
+
+void cap_close(struct cap_source *cs);
+
+/* -D: prints the capture interfaces, numbered, like tcpdump -D.  Returns 0 or
+ * writes the reason into err and returns -1. */
+int cap_list_interfaces(FILE *out, char *err, size_t errlen);
+
+#endif

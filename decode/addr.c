@@ -1,0 +1,94 @@
+/* addr.c — IPv4/IPv6 address formatting, parsing and prefix matching. */
+#include "config.h"
+
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+void addr_from_v4(struct ip_addr *a, const uint8_t v4[4])
+{
+	memcpy(a->b, v4_mapped_prefix, 12);
+	memcpy(a->b + 12, v4, 4);
+}
+
+void addr_from_v6(struct ip_addr *a, const uint8_t v6[16])
+{
+	memcpy(a->b, v6, 16);
+}
+
+bool addr_is_v4(const struct ip_addr *a)
+{
+	return memcmp(a->b, v4_mapped_prefix, 12) == 0;
+}
+
+int addr_cmp(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return memcmp(a->b, b->b, 16);
+}
+
+bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return memcmp(a->b, b->b, 16) == 0;
+}
+
+void addr_format(const struct ip_addr *a, char out[ADDR_STRLEN])
+{
+	if (addr_is_v4(a))
+		inet_ntop(AF_INET, a->b + 12, out, ADDR_STRLEN);
+	else
+		inet_ntop(AF_INET6, a->b, out, ADDR_STRLEN);
+}
+
+bool addr_parse(const char *s, struct ip_addr *a)
+{
+	uint8_t buf[16];
+	if (inet_pton(AF_INET, s, buf) == 1) {
+		addr_from_v4(a, buf);
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, buf) == 1) {
+		addr_from_v6(a, buf);
+		return true;
+	}
+	return false;
+}
+
+bool prefix_parse(const char *s, struct ip_prefix *p)
+{
+	char host[ADDR_STRLEN];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	if (hlen == 0 || hlen >= sizeof host)
+		return false;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (!addr_parse(host, &p->addr))
+		return false;
+	unsigned max = addr_is_v4(&p->addr) ? 32 : 128;
+	unsigned len = max;
+	if (slash) {
+		char *end;
+		unsigned long v = strtoul(slash + 1, &end, 10);
+		if (slash[1] == '\0' || *end != '\0' || v > max)
+			return false;
+		len = (unsigned)v;
+	}
+	p->bits = addr_is_v4(&p->addr) ? 96 + len : len;
+	return true;
+}
+
+bool prefix_contains(const struct ip_prefix *p, const struct ip_addr *a)
+{
+	unsigned full = p->bits / 8, rest = p->bits % 8;
+	if (memcmp(p->addr.b, a->b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (p->addr.b[full] & mask) == (a->b[full] & mask);
+}

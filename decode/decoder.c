@@ -1,0 +1,324 @@
+/* decoder.c — packets to SMTP sessions: flow lookup, reassembly, session
+ * start and end (RST, FIN, idle timeout, capture end, memory cap). */
+#include "config.h"
+
+#include "decoder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "mem.h"
+#include "packet.h"
+#include "smtp_session.h"
+#include "tcp_reasm.h"
+
+struct decoder {
+	struct dec_config cfg;
+	const struct dec_sink *sink;
+	struct flow_table *ft;
+	struct reasm_limits lim;
+	struct dec_stats st;
+	uint64_t next_id;
+	uint8_t smtp_port[65536 / 8];
+	uint8_t tls_port[65536 / 8];
+};
+
+static inline bool bit(const uint8_t *set, uint16_t port)
+{
+	return set[port >> 3] & (1u << (port & 7));
+}
+
+static inline void set_bit(uint8_t *set, uint16_t port)
+{
+	set[port >> 3] |= (uint8_t)(1u << (port & 7));
+}
+
+void dec_config_default(struct dec_config *cfg)
+{
+	static const uint16_t ports[] = { 25, 465, 587, 2525 };
+	memset(cfg, 0, sizeof *cfg);
+	memcpy(cfg->ports, ports, sizeof ports);
+	cfg->nports = sizeof ports / sizeof ports[0];
+	cfg->implicit_tls_ports[0] = 465;
+	cfg->ntls_ports = 1;
+	cfg->idle_timeout_us = 300 * 1000000LL;
+	cfg->held_bytes_max = 256 * 1024;
+	smtp_config_default(&cfg->smtp);
+}
+
+struct decoder *dec_new(const struct dec_config *cfg, const struct dec_sink *sink)
+{
+	struct decoder *d = xcalloc(1, sizeof *d);
+	d->cfg = *cfg;
+	d->sink = sink;
+	d->ft = ft_new();
+	d->lim.held_bytes_max = cfg->held_bytes_max;
+	for (size_t i = 0; i < cfg->nports; i++)
+		set_bit(d->smtp_port, cfg->ports[i]);
+	for (size_t i = 0; i < cfg->ntls_ports; i++)
+		set_bit(d->tls_port, cfg->implicit_tls_ports[i]);
+	return d;
+}
+
+const struct dec_stats *dec_get_stats(const struct decoder *d)
+{
+	return &d->st;
+}
+
+/* --- reassembled bytes into the SMTP parser ----------------------------- */
+
+static void deliver(void *ctx, int dir, int64_t ts, const uint8_t *p, size_t n)
+{
+	struct flow *f = ctx;
+	if (f->session)
+		smtp_feed(f->session, dir == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER, ts, p, n);
+}
+
+static void gap(void *ctx, int dir, int64_t ts, uint64_t n)
+{
+	struct flow *f = ctx;
+	if (f->session)
+		smtp_gap(f->session, dir == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER, ts, n);
+}
+
+/* --- session start and end ----------------------------------------------- */
+
+static void start_session(struct decoder *d, struct flow *f, const struct tcp_seg *seg, int ep)
+{
+	bool syn = seg->flags & TCPF_SYN;
+	bool ack = seg->flags & TCPF_ACK;
+	if (syn)
+		f->client_ep = (uint8_t)(ack ? 1 - ep : ep);
+	else
+		f->client_ep = (uint8_t)(bit(d->smtp_port, seg->dport) ? ep : 1 - ep);
+	int c = f->client_ep, sv = 1 - c;
+	struct smtp_session *s = smtp_session_new(++d->next_id, &d->cfg.smtp, d->sink);
+	s->client = f->key.addr[c];
+	s->server = f->key.addr[sv];
+	s->client_port = f->key.port[c];
+	s->server_port = f->key.port[sv];
+	s->vlan = f->key.vlan;
+	s->start_ts = seg->ts_us;
+	s->partial_start = !syn;
+	f->session = s;
+	d->st.sessions++;
+	d->st.sessions_open++;
+	if (bit(d->tls_port, s->server_port))
+		smtp_set_implicit_tls(s);
+	if (d->sink && d->sink->session_start)
+		d->sink->session_start(d->sink->ctx, s);
+}
+
+static void decide_end(struct smtp_session *s, enum end_reason fallback)
+{
+	if (s->rst_by != SIDE_NONE || s->fin_by != SIDE_NONE) {
+		enum side closer = s->fin_by != SIDE_NONE ? s->fin_by : s->rst_by;
+		if (s->quit_acked) {
+			s->end_reason = END_QUIT;
+			s->end_by = closer;
+		} else if (s->rst_by != SIDE_NONE) {
+			s->end_reason = END_RST;
+			s->end_by = s->rst_by;
+		} else {
+			s->end_reason = END_FIN;
+			s->end_by = s->fin_by;
+		}
+		return;
+	}
+	s->end_reason = fallback;
+	s->end_by = SIDE_NONE;
+}
+
+static void add_stats(struct dec_stats *st, const struct smtp_session *s)
+{
+	for (int i = 0; i < 2; i++) {
+		st->retransmits += s->tcp[i].retransmits;
+		st->gaps += s->tcp[i].gaps;
+		st->gap_bytes += s->tcp[i].gap_bytes;
+		st->acked_unseen += s->tcp[i].acked_unseen;
+	}
+	for (int a = 0; a < ANOM__COUNT; a++)
+		st->anomalies[a] += s->anomalies[a];
+}
+
+static void end_session(struct decoder *d, struct flow *f, enum end_reason fallback)
+{
+	struct smtp_session *s = f->session;
+	if (!s)
+		return;
+	struct reasm_sink out = { deliver, gap, f };
+	reasm_flush(&f->dir[DIR_C2S], DIR_C2S, f->last_ts, &out);
+	reasm_flush(&f->dir[DIR_S2C], DIR_S2C, f->last_ts, &out);
+	decide_end(s, fallback);
+	for (int i = 0; i < 2; i++) {
+		s->tcp[i] = f->dir[i].st;
+		s->ttl_min[i] = f->dir[i].ttl_min;
+		s->ttl_max[i] = f->dir[i].ttl_max;
+	}
+	s->syn_seen = f->dir[DIR_C2S].syn;
+	s->synack_seen = f->dir[DIR_S2C].syn;
+	smtp_end(s, f->last_ts);
+	add_stats(&d->st, s);
+	if (fallback == END_EVICTED && s->end_reason == END_EVICTED) {
+		d->st.sessions_evicted++;
+		d->st.anomalies[ANOM_FLOW_EVICTED]++;
+	}
+	if (d->sink && d->sink->session_end)
+		d->sink->session_end(d->sink->ctx, s);
+	smtp_session_free(s);
+	f->session = NULL;
+	f->closed = true;
+	d->st.sessions_open--;
+}
+
+static void drop_flow(struct decoder *d, struct flow *f, enum end_reason fallback)
+{
+	end_session(d, f, fallback);
+	reasm_release(&f->dir[0]);
+	reasm_release(&f->dir[1]);
+	ft_remove(d->ft, f);
+}
+
+static void expire(struct decoder *d, int64_t now)
+{
+	struct flow *f;
+	while ((f = ft_oldest(d->ft)) && now - f->last_ts > d->cfg.idle_timeout_us)
+		drop_flow(d, f, END_TIMEOUT);
+}
+
+/* Room for one more connection under --memcap: the least recently seen
+ * flows go first (closed ones are at the front, so they usually pay). */
+static void make_room(struct decoder *d)
+{
+	struct flow *f;
+	size_t need = sizeof(struct flow) + sizeof(struct smtp_session) + 4096;
+	while (mem_would_exceed(need) && (f = ft_oldest(d->ft)))
+		drop_flow(d, f, END_EVICTED);
+}
+
+/* --- per packet -------------------------------------------------------------- */
+
+static void note_flags(struct flow *f, const struct tcp_seg *seg, enum flow_dir dir)
+{
+	struct smtp_session *s = f->session;
+	enum side side = dir == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER;
+	if ((seg->flags & TCPF_RST) && s->rst_by == SIDE_NONE)
+		s->rst_by = side;
+	if ((seg->flags & TCPF_FIN) && s->fin_by == SIDE_NONE)
+		s->fin_by = side;
+}
+
+static bool finished(const struct flow *f, const struct tcp_seg *seg)
+{
+	if (f->dir[0].rst || f->dir[1].rst)
+		return true;
+	/* both FINs seen: end on the packet after the second FIN (its ACK) so
+	 * that the closing handshake is counted with the session */
+	return f->dir[0].fin && f->dir[1].fin && !(seg->flags & TCPF_FIN);
+}
+
+static bool is_new_syn(const struct flow *f, const struct tcp_seg *seg)
+{
+	return (seg->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
+	       !(f->dir[DIR_C2S].syn && seg->seq == f->dir[DIR_C2S].isn);
+}
+
+static struct flow *find_or_start(struct decoder *d, const struct tcp_seg *seg, int *ep)
+{
+	struct flow *f = ft_lookup(d->ft, seg, ep);
+	if (f && f->closed) {
+		if (!is_new_syn(f, seg)) {
+			d->st.late_packets++;
+			ft_touch(d->ft, f, seg->ts_us);
+			return NULL;
+		}
+		d->st.port_reuse++;
+		drop_flow(d, f, END_CAPTURE_END);
+		f = NULL;
+	}
+	if (f)
+		return f;
+	if (!bit(d->smtp_port, seg->dport) && !bit(d->smtp_port, seg->sport)) {
+		d->st.other_tcp++;
+		return NULL;
+	}
+	if (!(seg->flags & (TCPF_SYN | TCPF_FIN)) && seg->payload_wire_len == 0) {
+		d->st.stray++;
+		return NULL;
+	}
+	make_room(d);
+	f = ft_insert(d->ft, seg, ep);
+	start_session(d, f, seg, *ep);
+	return f;
+}
+
+void dec_packet(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *data,
+		uint32_t caplen, uint32_t wirelen)
+{
+	struct dec_stats *st = &d->st;
+	st->packets++;
+	st->bytes += wirelen;
+	if (st->first_ts == 0)
+		st->first_ts = ts_us;
+	if (ts_us > st->last_ts)
+		st->last_ts = ts_us;
+
+	struct tcp_seg seg;
+	enum anomaly an;
+	switch (pkt_decode(linktype, ts_us, data, caplen, wirelen, &seg, &an)) {
+	case PKT_MALFORMED:
+		st->malformed++;
+		st->anomalies[an]++;
+		return;
+	case PKT_NOT_TCP:
+		st->not_tcp++;
+		return;
+	case PKT_TCP:
+		break;
+	}
+	st->tcp_packets++;
+	if (seg.payload_len < seg.payload_wire_len)
+		st->anomalies[ANOM_SNAPLEN_CUT]++;
+	expire(d, ts_us);
+
+	int ep;
+	struct flow *f = find_or_start(d, &seg, &ep);
+	if (!f)
+		return;
+	st->smtp_packets++;
+	enum flow_dir dir = flow_dir_of(f, ep);
+	struct reasm_sink out = { deliver, gap, f };
+	note_flags(f, &seg, dir);
+	/* the ACK first: data it proves the peer received comes before this
+	 * segment's own payload in the dialogue */
+	if (seg.flags & TCPF_ACK)
+		reasm_ack(&f->dir[1 - dir], 1 - dir, seg.ack, ts_us, &out);
+	reasm_segment(&f->dir[dir], dir, &seg, &d->lim, &out);
+	ft_touch(d->ft, f, ts_us);
+	if (finished(f, &seg))
+		end_session(d, f, END_CAPTURE_END);
+}
+
+void dec_advance(struct decoder *d, int64_t now_us)
+{
+	expire(d, now_us);
+}
+
+void dec_finish(struct decoder *d)
+{
+	struct flow *f;
+	while ((f = ft_oldest(d->ft))) {
+		bool idle = d->st.last_ts - f->last_ts > d->cfg.idle_timeout_us;
+		drop_flow(d, f, idle ? END_TIMEOUT : END_CAPTURE_END);
+	}
+}
+
+void dec_free(struct decoder *d)
+{
+	if (!d)
+		return;
+	dec_finish(d);
+	ft_free(d->ft);
+	free(d);
+}

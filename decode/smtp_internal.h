@@ -1,0 +1,110 @@
+/* smtp_internal.h — parser state shared by the smtp_*.c files; not an API. */
+#ifndef SMTPSCOPE_SMTP_INTERNAL_H
+#define SMTPSCOPE_SMTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "smtp_header.h"
+#include "smtp_lines.h"
+#include "smtp_parser.h"
+
+/* Commands (RFC 5321 4.1 plus extensions), and EOD: the end-of-data marker,
+ * which the server answers like a command.  X-macro: (ENUM, "VERB"). */
+#define SMTP_CMD_LIST(X) \
+	X(CMD_UNKNOWN, "") \
+	X(CMD_HELO, "HELO") X(CMD_EHLO, "EHLO") X(CMD_MAIL, "MAIL") X(CMD_RCPT, "RCPT") \
+	X(CMD_DATA, "DATA") X(CMD_BDAT, "BDAT") X(CMD_RSET, "RSET") X(CMD_VRFY, "VRFY") \
+	X(CMD_EXPN, "EXPN") X(CMD_HELP, "HELP") X(CMD_NOOP, "NOOP") X(CMD_QUIT, "QUIT") \
+	X(CMD_STARTTLS, "STARTTLS") X(CMD_AUTH, "AUTH") X(CMD_EOD, "EOD")
+
+enum smtp_cmd {
+#define X(e, v) e,
+	SMTP_CMD_LIST(X)
+#undef X
+	CMD__COUNT
+};
+
+const char *smtp_cmd_verb(enum smtp_cmd c);
+
+/* A command waiting for its reply (RFC 2920 pipelining queue). */
+struct pending_cmd {
+	uint8_t cmd;               /* enum smtp_cmd */
+	bool bdat_last;
+	struct smtp_txn *txn;      /* the transaction it belongs to, or NULL */
+	struct smtp_rcpt *rcpt;    /* CMD_RCPT: the recipient, or NULL if not stored */
+};
+
+enum client_mode {
+	CM_COMMAND,     /* command lines */
+	CM_AUTH,        /* AUTH exchange: lines are credentials */
+	CM_BODY,        /* DATA content up to <CRLF>.<CRLF> */
+	CM_BDAT,        /* counting a BDAT chunk */
+	CM_TLS_PENDING, /* STARTTLS sent: a TLS record may come next */
+	CM_OPAQUE,      /* TLS: bytes are counted, not parsed */
+};
+
+struct smtp_parser {
+	const struct smtp_config *cfg;
+	const struct dec_sink *sink;
+	struct line_splitter lines[2];   /* [SIDE_CLIENT], [SIDE_SERVER] */
+	enum client_mode cmode;
+	bool server_opaque;
+	bool client_spoke, server_spoke; /* any bytes seen from that side */
+	bool server_spoke_reply;         /* a complete reply was seen */
+	bool partial_probe;              /* mid-stream pickup: first client line decides the mode */
+	bool server_gap;                 /* replies may be missing: resync the queue by code */
+
+	struct pending_cmd *queue;       /* ring of cfg->pending_max */
+	uint32_t q_head, q_len;
+
+	struct smtp_txn *txn;            /* transaction taking envelope commands, or NULL */
+	struct smtp_txn *body_txn;       /* transaction whose content is flowing, or NULL */
+
+	/* DATA content scanner (see smtp_client.c) */
+	bool at_line_start;
+	bool body_gap;                   /* content bytes went missing */
+	bool body_answered;              /* the server replied before the end of data */
+	uint8_t dot_state;               /* 0, 1 = "." at line start, 2 = ".\r" */
+	bool prev_cr;
+	uint8_t last_eol;                /* length of the last content line ending */
+	bool in_header;
+	bool header_line_bad;
+	uint32_t hline_len;
+	char hline[HDR_FIELD_MAX + 1];
+	struct hdr_parser hdr;
+	struct tr_entry *data_entry;     /* transcript entry of the content, while it is the last one */
+
+	uint64_t bdat_left;              /* chunk bytes still to come */
+
+	bool in_reply;                   /* inside a multi-line reply */
+	struct smtp_reply reply;         /* reply being assembled */
+};
+
+/* smtp_txn.c */
+struct smtp_txn *txn_open(struct smtp_session *s, int64_t ts);
+struct smtp_rcpt *txn_add_rcpt(struct smtp_session *s, struct smtp_txn *t, const char *addr, size_t n);
+void txn_finish(struct smtp_session *s, struct smtp_txn *t, enum smtp_outcome o,
+		const struct smtp_reply *r, int64_t ts);
+/* Ends a transaction that got no final reply: deferred/rejected if every
+ * answered recipient was refused, else aborted. */
+void txn_settle(struct smtp_session *s, struct smtp_txn *t, int64_t ts);
+enum smtp_outcome outcome_of_code(unsigned code);
+
+/* smtp_client.c */
+void client_feed(struct smtp_session *s, int64_t ts, const uint8_t *p, size_t n);
+void client_gap(struct smtp_session *s, int64_t ts, uint64_t n);
+void body_begin(struct smtp_session *s, struct smtp_txn *t);
+void body_stop(struct smtp_session *s, int64_t ts, bool complete);
+
+/* smtp_server.c */
+void server_feed(struct smtp_session *s, int64_t ts, const uint8_t *p, size_t n);
+void server_gap(struct smtp_session *s, int64_t ts, uint64_t n);
+
+/* smtp_parser.c */
+bool queue_push(struct smtp_session *s, const struct pending_cmd *c);
+void set_state(struct smtp_session *s, enum smtp_state st);
+void note(struct smtp_session *s, enum anomaly a);
+struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts);
+
+#endif

@@ -1,0 +1,157 @@
+/* smtp_parser.c — session lifecycle and the pending-command queue (RFC 2920);
+ * the client and server halves of the dialogue live in smtp_client.c and
+ * smtp_server.c. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "smtp_internal.h"
+
+const char *smtp_cmd_verb(enum smtp_cmd c)
+{
+	static const char *const verbs[CMD__COUNT] = {
+#define X(e, v) [e] = v,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	return (unsigned)c < CMD__COUNT ? verbs[c] : "";
+}
+
+void smtp_config_default(struct smtp_config *cfg)
+{
+	cfg->line_max = 4096;
+	cfg->rcpt_max = 1000;
+	cfg->txn_max = 1000;
+	cfg->pending_max = 128;
+	cfg->arena_max = 256 * 1024;
+	cfg->tr_head = 12;
+	cfg->tr_tail = 20;
+}
+
+struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
+				      const struct dec_sink *sink)
+{
+	struct smtp_session *s = xcalloc(1, sizeof *s);
+	struct smtp_parser *p = xcalloc(1, sizeof *p);
+	size_t qbytes = (size_t)cfg->pending_max * sizeof(struct pending_cmd);
+	p->queue = xmalloc(qbytes);
+	mem_charge(sizeof *s + sizeof *p + qbytes);
+	p->cfg = cfg;
+	p->sink = sink;
+	lines_init(&p->lines[SIDE_CLIENT], cfg->line_max);
+	lines_init(&p->lines[SIDE_SERVER], cfg->line_max);
+	s->id = id;
+	s->parser = p;
+	s->state = ST_CONNECT;
+	s->end_by = SIDE_NONE;
+	s->rst_by = SIDE_NONE;
+	s->fin_by = SIDE_NONE;
+	arena_init(&s->arena, cfg->arena_max);
+	if (cfg->tr_head + cfg->tr_tail > 0)
+		s->transcript = tr_new(cfg->tr_head, cfg->tr_tail);
+	return s;
+}
+
+void smtp_session_free(struct smtp_session *s)
+{
+	if (!s)
+		return;
+	struct smtp_parser *p = s->parser;
+	if (p) {
+		lines_free(&p->lines[SIDE_CLIENT]);
+		lines_free(&p->lines[SIDE_SERVER]);
+		mem_release(sizeof *p + (size_t)p->cfg->pending_max * sizeof(struct pending_cmd));
+		free(p->queue);
+		free(p);
+	}
+	struct smtp_txn *t = s->txn_head;
+	while (t) {
+		struct smtp_txn *next = t->next;
+		mem_release(sizeof *t);
+		free(t);
+		t = next;
+	}
+	tr_free(s->transcript);
+	arena_free(&s->arena);
+	mem_release(sizeof *s);
+	free(s);
+}
+
+void note(struct smtp_session *s, enum anomaly a)
+{
+	s->anomalies[a]++;
+}
+
+void set_state(struct smtp_session *s, enum smtp_state st)
+{
+	/* TLS and QUIT are terminal: nothing readable follows */
+	if (s->state == ST_TLS || (s->state == ST_QUIT && st != ST_TLS))
+		return;
+	s->state = st;
+}
+
+struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts)
+{
+	if (!s->transcript)
+		return NULL;
+	return tr_add(s->transcript, kind, dir, ts);
+}
+
+bool queue_push(struct smtp_session *s, const struct pending_cmd *c)
+{
+	struct smtp_parser *p = s->parser;
+	if (p->q_len >= p->cfg->pending_max) {
+		note(s, ANOM_PIPELINE_OVERFLOW);
+		return false;
+	}
+	p->queue[(p->q_head + p->q_len) % p->cfg->pending_max] = *c;
+	p->q_len++;
+	return true;
+}
+
+void smtp_feed(struct smtp_session *s, enum side from, int64_t ts_us, const uint8_t *data, size_t n)
+{
+	if (n == 0)
+		return;
+	if (from == SIDE_CLIENT)
+		client_feed(s, ts_us, data, n);
+	else
+		server_feed(s, ts_us, data, n);
+}
+
+void smtp_gap(struct smtp_session *s, enum side from, int64_t ts_us, uint64_t n)
+{
+	if (n == 0)
+		return;
+	note(s, ANOM_DATA_GAP);
+	struct tr_entry *e = tr_note(s, TR_GAP, from == SIDE_CLIENT ? 'C' : 'S', ts_us);
+	if (e)
+		e->bytes = n;
+	if (from == SIDE_CLIENT)
+		client_gap(s, ts_us, n);
+	else
+		server_gap(s, ts_us, n);
+}
+
+void smtp_set_implicit_tls(struct smtp_session *s)
+{
+	s->tls = true;
+	s->implicit_tls = true;
+	s->state = ST_TLS;
+	s->parser->cmode = CM_OPAQUE;
+	s->parser->server_opaque = true;
+}
+
+void smtp_end(struct smtp_session *s, int64_t ts_us)
+{
+	struct smtp_parser *p = s->parser;
+	if (p->cmode == CM_BODY)
+		body_stop(s, ts_us, false);
+	for (struct smtp_txn *t = s->txn_head; t; t = t->next)
+		txn_settle(s, t, ts_us);
+	p->txn = NULL;
+	p->body_txn = NULL;
+	s->end_ts = ts_us;
+}

@@ -1,0 +1,41 @@
+/* smtp_parser.h — the SMTP dialogue state machine (RFC 5321 with RFC 2920
+ * pipelining, RFC 3030 BDAT, RFC 3207 STARTTLS, RFC 4954 AUTH, RFC 3463
+ * enhanced codes), fed reassembled bytes of both directions in wire order.
+ */
+#ifndef SMTPSCOPE_SMTP_PARSER_H
+#define SMTPSCOPE_SMTP_PARSER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "smtp_session.h"
+
+struct smtp_config {
+	uint32_t line_max;     /* bytes kept of one line; longer lines are cut and counted */
+	uint32_t rcpt_max;     /* recipients kept per transaction */
+	uint32_t txn_max;      /* transactions kept per session */
+	uint32_t pending_max;  /* pipelined commands awaiting a reply */
+	uint32_t arena_max;    /* bytes of strings per session */
+	uint32_t tr_head, tr_tail; /* transcript entries kept (first, last); 0/0 = none */
+};
+
+/* Sensible defaults (what the command line starts from). */
+void smtp_config_default(struct smtp_config *cfg);
+
+/* A new session with its parser.  `cfg` and `sink` must outlive it. */
+struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
+				      const struct dec_sink *sink);
+void smtp_session_free(struct smtp_session *s);
+
+/* Reassembled bytes sent by `from`, in order. */
+void smtp_feed(struct smtp_session *s, enum side from, int64_t ts_us, const uint8_t *p, size_t n);
+/* `n` bytes sent by `from` are missing from the capture at this point. */
+void smtp_gap(struct smtp_session *s, enum side from, int64_t ts_us, uint64_t n);
+/* The connection is TLS from its first byte (port 465). */
+void smtp_set_implicit_tls(struct smtp_session *s);
+/* The connection is over: close the open transaction (aborted unless its
+ * outcome is known).  end_reason and end_by must be set by the caller first. */
+void smtp_end(struct smtp_session *s, int64_t ts_us);
+
+#endif

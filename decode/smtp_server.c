@@ -1,0 +1,353 @@
+/* smtp_server.c — the server half of an SMTP dialogue: reply lines with
+ * multi-line continuation (RFC 5321 4.2), RFC 3463 enhanced status codes,
+ * matching replies to pipelined commands (RFC 2920) and their effect on the
+ * session and its transactions. */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smtp_internal.h"
+
+/* RFC 3463: class "." subject "." detail, e.g. 4.7.1 */
+static size_t enhanced_code(const char *s, size_t n)
+{
+	if (n < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	size_t i = 2, d = 0;
+	while (i < n && isdigit((unsigned char)s[i]) && d < 3) {
+		i++;
+		d++;
+	}
+	if (d == 0 || i >= n || s[i] != '.')
+		return 0;
+	i++;
+	d = 0;
+	while (i < n && isdigit((unsigned char)s[i]) && d < 3) {
+		i++;
+		d++;
+	}
+	if (d == 0 || (i < n && s[i] != ' '))
+		return 0;
+	return i;
+}
+
+static void reply_text(struct smtp_reply *r, const char *s, size_t n)
+{
+	size_t sep = r->lines > 0 ? 1 : 0;
+	size_t len = strlen(r->text);
+	size_t room = SMTP_REPLY_TEXT_MAX - 1 - len;
+	if (sep + n > room) {
+		r->cut = true;
+		if (sep > room)
+			return;
+		n = room - sep;
+	}
+	if (sep)
+		r->text[len++] = '\n';
+	memcpy(r->text + len, s, n);
+	r->text[len + n] = '\0';
+}
+
+static void ehlo_keyword(struct smtp_session *s, const char *t, size_t n)
+{
+	const char *sp = memchr(t, ' ', n);
+	size_t k = sp ? (size_t)(sp - t) : n;
+	if (k == 10 && strncasecmp(t, "PIPELINING", 10) == 0)
+		s->pipelining_offered = true;
+	else if (k == 8 && strncasecmp(t, "STARTTLS", 8) == 0)
+		s->starttls_offered = true;
+	else if (k == 8 && strncasecmp(t, "CHUNKING", 8) == 0)
+		s->chunking_offered = true;
+}
+
+static struct pending_cmd *queue_head(struct smtp_parser *p)
+{
+	return p->q_len ? &p->queue[p->q_head] : NULL;
+}
+
+static void queue_pop(struct smtp_parser *p)
+{
+	p->q_head = (p->q_head + 1) % p->cfg->pending_max;
+	p->q_len--;
+}
+
+/* After replies went missing in a gap, a reply whose code only fits one
+ * command (354 DATA, 221 QUIT, 334/235 AUTH) tells where the queue stands. */
+static void resync_queue(struct smtp_parser *p, unsigned code)
+{
+	enum smtp_cmd want;
+	switch (code) {
+	case 354: want = CMD_DATA; break;
+	case 221: want = CMD_QUIT; break;
+	case 334:
+	case 235: want = CMD_AUTH; break;
+	default: return;
+	}
+	for (uint32_t i = 0; i < p->q_len; i++) {
+		if (p->queue[(p->q_head + i) % p->cfg->pending_max].cmd == want) {
+			while (i--)
+				queue_pop(p);
+			return;
+		}
+	}
+}
+
+static void banner(struct smtp_session *s, const struct smtp_reply *r)
+{
+	s->has_banner = true;
+	s->banner = *r;
+	set_state(s, ST_EHLO);
+}
+
+static void reply_to_rcpt(const struct pending_cmd *c, const struct smtp_reply *r)
+{
+	struct smtp_txn *t = c->txn;
+	if (c->rcpt) {
+		c->rcpt->code = r->code;
+		bool ok = r->code >= 200 && r->code < 300;
+		c->rcpt->status = ok ? RCPT_ACCEPTED : RCPT_REJECTED;
+		if (!ok && t)
+			t->rcpts.rejected++;
+	}
+	if (t && t->outcome == OUT_OPEN && !(r->code >= 200 && r->code < 300)) {
+		/* remembered as the likely reason if the message goes no further */
+		t->reply = *r;
+		t->has_reply = true;
+	}
+}
+
+static void reply_to_data(struct smtp_session *s, const struct pending_cmd *c,
+			  const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	if (r->code == 354) {
+		if (c->txn)
+			c->txn->body_ts = r->ts_us;
+		if (p->cmode != CM_BODY && p->body_txn != c->txn)
+			body_begin(s, c->txn);
+		set_state(s, ST_BODY);
+		return;
+	}
+	/* DATA refused: the client goes back to commands */
+	if (p->cmode == CM_BODY) {
+		body_stop(s, r->ts_us, false);
+		lines_reset(&p->lines[SIDE_CLIENT], false);
+	}
+	txn_finish(s, c->txn, outcome_of_code(r->code), r, r->ts_us);
+	set_state(s, ST_READY);
+}
+
+static void final_reply(struct smtp_session *s, struct smtp_txn *t, const struct smtp_reply *r)
+{
+	txn_finish(s, t, outcome_of_code(r->code), r, r->ts_us);
+	set_state(s, ST_READY);
+}
+
+static void reply_to_bdat(struct smtp_session *s, const struct pending_cmd *c, const struct smtp_reply *r)
+{
+	bool ok = r->code >= 200 && r->code < 300;
+	if (c->bdat_last || !ok)
+		final_reply(s, c->txn, r);
+}
+
+static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	bool ok = r->code >= 200 && r->code < 300;
+	switch ((enum smtp_cmd)c->cmd) {
+	case CMD_HELO:
+	case CMD_EHLO:
+		if (ok) {
+			txn_settle(s, p->txn, r->ts_us);
+			if (s->state <= ST_EHLO)
+				set_state(s, ST_READY);
+		}
+		break;
+	case CMD_MAIL:
+		if (!ok)
+			final_reply(s, c->txn, r);
+		break;
+	case CMD_RCPT:
+		reply_to_rcpt(c, r);
+		break;
+	case CMD_DATA:
+		reply_to_data(s, c, r);
+		break;
+	case CMD_EOD:
+		final_reply(s, c->txn, r);
+		break;
+	case CMD_BDAT:
+		reply_to_bdat(s, c, r);
+		break;
+	case CMD_STARTTLS:
+		if (r->code == 220) {
+			s->tls = true;
+			set_state(s, ST_TLS);
+			p->cmode = CM_OPAQUE;
+			p->server_opaque = true;
+		} else if (p->cmode == CM_TLS_PENDING) {
+			p->cmode = CM_COMMAND;
+		}
+		break;
+	case CMD_AUTH:
+		if (r->code == 235)
+			s->auth = true;
+		if (p->cmode == CM_AUTH)
+			p->cmode = CM_COMMAND;
+		break;
+	case CMD_QUIT:
+		if (r->code == 221)
+			s->quit_acked = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void unsolicited(struct smtp_session *s, const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	if (p->cmode == CM_BODY && s->state == ST_BODY) {
+		/* A reply while content flows decides the message.  After a gap it
+		 * means the end of data was lost: the server saw the final dot, so
+		 * the client is at a line boundary again.  Without a gap the server
+		 * gave up early; the client may still send content up to its dot. */
+		struct smtp_txn *t = p->body_txn;
+		if (p->body_gap) {
+			note(s, ANOM_EOD_INFERRED);
+			body_stop(s, r->ts_us, false);
+			lines_reset(&p->lines[SIDE_CLIENT], false);
+		} else {
+			note(s, ANOM_UNSOLICITED_REPLY);
+			p->body_answered = true;
+		}
+		final_reply(s, t, r);
+		return;
+	}
+	if (r->code == 354) {
+		/* DATA itself went missing: content follows */
+		body_begin(s, p->txn);
+		set_state(s, ST_BODY);
+		return;
+	}
+	note(s, ANOM_UNSOLICITED_REPLY);
+}
+
+static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	s->last_reply = *r;
+	s->has_last_reply = true;
+	struct tr_entry *e = tr_note(s, TR_REPLY, 'S', r->ts_us);
+	if (e) {
+		e->code = r->code;
+		tr_set_text(e, r->text, strlen(r->text));
+		e->cut = r->cut;
+	}
+	const char *verb = "";
+	bool first = !s->has_banner && !p->server_spoke_reply;
+	p->server_spoke_reply = true;
+	if (first && (p->q_len == 0 || !s->partial_start) && (!s->partial_start || r->code == 220)) {
+		banner(s, r);
+		verb = "BANNER";
+	} else if (p->server_gap)
+		resync_queue(p, r->code);
+	struct pending_cmd *c = verb[0] ? NULL : queue_head(p);
+	if (!verb[0] && !c) {
+		unsolicited(s, r);
+	} else if (c) {
+		verb = smtp_cmd_verb((enum smtp_cmd)c->cmd);
+		if (!(c->cmd == CMD_AUTH && r->code == 334)) {
+			struct pending_cmd done = *c;
+			queue_pop(p);
+			apply_reply(s, &done, r);
+		}
+	}
+	if (s->state == ST_CONNECT && s->partial_start)
+		set_state(s, ST_READY);
+	if (p->sink && p->sink->reply)
+		p->sink->reply(p->sink->ctx, s, r, verb);
+}
+
+static void server_line(struct smtp_session *s, int64_t ts, const struct line *l)
+{
+	struct smtp_parser *p = s->parser;
+	struct smtp_reply *r = &p->reply;
+	if (l->cut)
+		note(s, ANOM_LINE_TOO_LONG);
+	if (l->bare_lf)
+		note(s, ANOM_BARE_LF);
+	const char *t = l->s;
+	bool valid = l->len >= 3 && t[0] >= '1' && t[0] <= '5' && isdigit((unsigned char)t[1]) &&
+		     isdigit((unsigned char)t[2]) && (l->len == 3 || t[3] == ' ' || t[3] == '-');
+	if (!valid) {
+		note(s, ANOM_BAD_REPLY);
+		return;
+	}
+	unsigned code = (unsigned)((t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0'));
+	bool more = l->len > 3 && t[3] == '-';
+	const char *text = l->len > 4 ? t + 4 : "";
+	size_t tlen = l->len > 4 ? l->len - 4 : 0;
+	if (!p->in_reply) {
+		memset(r, 0, offsetof(struct smtp_reply, text));
+		r->text[0] = '\0';
+		r->ts_us = ts;
+		r->code = (uint16_t)code;
+		size_t el = enhanced_code(text, tlen);
+		if (el && el < sizeof r->enhanced && text[0] == t[0]) {
+			memcpy(r->enhanced, text, el);
+			r->enhanced[el] = '\0';
+		}
+		p->in_reply = true;
+	} else if (code != r->code) {
+		note(s, ANOM_REPLY_CODE_CHANGE);
+	}
+	struct pending_cmd *c = queue_head(p);
+	if (c && c->cmd == CMD_EHLO && r->lines > 0)
+		ehlo_keyword(s, text, tlen);
+	reply_text(r, text, tlen);
+	if (r->lines < UINT16_MAX)
+		r->lines++;
+	if (!more) {
+		p->in_reply = false;
+		r->ts_us = ts;
+		dispatch(s, r);
+	}
+}
+
+void server_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t n)
+{
+	struct smtp_parser *p = s->parser;
+	if (p->server_opaque)
+		return;
+	if (!p->server_spoke) {
+		p->server_spoke = true;
+		if (n >= 2 && d[0] == 0x16 && d[1] == 0x03 && !s->has_banner) {
+			smtp_set_implicit_tls(s);
+			return;
+		}
+	}
+	while (n > 0 && !p->server_opaque) {
+		struct line l;
+		bool complete;
+		size_t used = lines_take(&p->lines[SIDE_SERVER], d, n, &l, &complete);
+		if (complete)
+			server_line(s, ts, &l);
+		d += used;
+		n -= used;
+	}
+}
+
+void server_gap(struct smtp_session *s, int64_t ts, uint64_t n)
+{
+	struct smtp_parser *p = s->parser;
+	(void)ts;
+	(void)n;
+	if (p->server_opaque)
+		return;
+	p->in_reply = false;
+	p->server_gap = true;
+	lines_reset(&p->lines[SIDE_SERVER], true);
+}

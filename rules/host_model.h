@@ -1,0 +1,93 @@
+/* host_model.h — per-remote-host queue health, inferred from the wire alone.
+ *
+ * For every remote host (outbound: servers the gateway delivers to; inbound:
+ * clients delivering to it) the model keeps what a mail-queue viewer would
+ * show: sessions, messages and their outcomes, resets, timeouts, retries of
+ * the same message, messages still pending, a status and the last error.
+ * It is fed finished sessions (decode/ events) and read by ui/.
+ *
+ * Message identity (for retries): the Message-ID header when seen, else the
+ * envelope (MAIL FROM + sorted RCPT TO) plus a size class (the RFC 1870 SIZE
+ * parameter when given, else the content size rounded to a power of two).
+ */
+#ifndef SMTPSCOPE_HOST_MODEL_H
+#define SMTPSCOPE_HOST_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "smtp_session.h"
+
+enum host_role { ROLE_SERVER = 0, ROLE_CLIENT = 1 }; /* the remote host's role */
+
+enum host_status {
+	HS_READY,    /* the last message was accepted (or nothing failed yet) */
+	HS_ACTIVE,   /* a session is open right now */
+	HS_RETRY,    /* the last attempt failed */
+	HS_FAILING,  /* every attempt in the window failed */
+	HS__COUNT
+};
+
+#define HOST_NAME_MAX_LEN 64
+#define HOST_ERROR_MAX 200
+
+struct host_entry {
+	struct ip_addr addr;
+	enum host_role role;
+	char name[HOST_NAME_MAX_LEN];   /* banner host name (servers) or HELO (clients) */
+	uint64_t sessions, messages;
+	uint64_t accepted, deferred, rejected, aborted;
+	uint64_t resets, timeouts;
+	uint64_t retries;               /* attempts of a message already attempted before */
+	uint64_t pending;               /* unique messages attempted and not yet accepted */
+	uint64_t failed_attempts, good_attempts;
+	uint32_t open_sessions;
+	enum host_status status;
+	char last_error[HOST_ERROR_MAX]; /* "" if none */
+	int64_t last_error_ts;
+	int64_t first_seen, last_attempt;
+	int64_t failing_since;          /* first failure of the current bad streak, 0 if none */
+	int64_t retry_interval_us;      /* observed interval between attempts, 0 unknown */
+	int64_t next_retry_estimate;    /* last failure + interval, 0 unknown */
+	void *priv;                     /* model-private (message memory) */
+};
+
+struct host_model_config {
+	const struct ip_prefix *gateway; /* NULL/0: infer */
+	size_t ngateway;
+	int64_t window_us;               /* for "failing": default 1 h */
+	uint32_t max_hosts;              /* beyond: counted, not tracked */
+};
+
+struct host_model;
+
+struct host_model *hm_new(const struct host_model_config *cfg);
+void hm_free(struct host_model *hm);
+
+void hm_session_start(struct host_model *hm, const struct smtp_session *s);
+void hm_session_end(struct host_model *hm, const struct smtp_session *s);
+
+/* Gateway decision: configured, or inferred as the address that takes part
+ * in the most sessions.  Valid any time; final after the last session. */
+bool hm_is_gateway(const struct host_model *hm, const struct ip_addr *a);
+bool hm_gateway_inferred(const struct host_model *hm);
+/* The inferred gateway and in how many of how many sessions it appears. */
+bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_t *in_sessions,
+			 uint64_t *of_sessions);
+
+/* Remote hosts (entries whose address is not a gateway), worst first:
+ * failing, retry, active, ready; then by pending, failed attempts, address.
+ * The array is owned by the model and valid until the next hm_ call. */
+size_t hm_hosts(struct host_model *hm, const struct host_entry ***out);
+uint64_t hm_hosts_dropped(const struct host_model *hm);
+
+const char *host_status_name(enum host_status s);
+const char *host_role_name(enum host_role r);
+
+/* One line for a failed session, e.g. "connection reset by server during the
+ * message body (18.0 KB sent, 3.2 s after 354)"; "" if the session is fine. */
+void hm_describe_failure(const struct smtp_session *s, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,164 @@
+/* gen.h - internal API of smtpgen: capture buffer, scripted TCP connections, SMTP/message/TLS helpers. */
+#ifndef SMTPGEN_GEN_H
+#define SMTPGEN_GEN_H
+
+/* pcap.h needs the BSD u_char/u_int types, which strict -std=c11 hides */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* All times are microseconds relative to BASE_TIME, so scenario scripts stay
+ * readable and every file starts at the same wall-clock second. */
+typedef int64_t usec_t;
+#define BASE_TIME 1795143600LL /* 2026-11-20 03:00:00 UTC */
+#define MS(x) ((usec_t)((x) * 1000))
+#define SEC(x) ((usec_t)((x) * 1000000))
+
+#define GW_HOST "gw.example.com"
+#define GW_V4 "192.0.2.10"
+#define GW_V6 "2001:db8::10"
+
+enum link { LINK_EN10MB, LINK_SLL, LINK_SLL2, LINK_RAW, LINK_NULL, LINK_PCAPNG };
+enum side { CLI = 0, SRV = 1 };
+
+/* TCP flag bits */
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+struct pkt {
+	usec_t t;
+	uint32_t order; /* insertion order: keeps sorting stable for equal times */
+	uint32_t len;
+	uint8_t *data;
+};
+
+/* Packets are collected in memory and sorted by time on write, so sessions
+ * can be scripted one after another even when they overlap in time. */
+struct cap {
+	enum link link;
+	struct pkt *v;
+	size_t n, alloc;
+	uint32_t rng;
+	uint16_t next_port; /* next ephemeral port for outbound sessions */
+};
+
+struct vlan {
+	uint16_t tpid, vid;
+};
+
+struct encap {
+	int ntags;
+	struct vlan tag[2]; /* outermost first */
+};
+
+struct ep {
+	uint8_t ip[16];
+	uint16_t port;
+	uint8_t mac[6];
+	uint8_t ttl;
+	uint16_t ipid;  /* next IPv4 ID this host uses */
+	uint32_t flow;  /* IPv6 flow label */
+	uint32_t seq;   /* snd_nxt */
+	uint32_t ack;   /* rcv_nxt: what this side acknowledges */
+	uint32_t isn;
+	uint16_t win;
+	int gw;         /* this endpoint is the gateway (capture host) */
+};
+
+struct conn {
+	struct cap *cap;
+	int v6;
+	struct ep e[2];
+	uint16_t mss;
+	struct encap enc;
+	usec_t t;      /* script clock */
+	int hidden;    /* packets happen but are not captured (capture not running yet) */
+	int lose;      /* number of upcoming packets the capture misses */
+	int ov_ttl;    /* one-shot TTL override for the next packet, -1 = none */
+	int ov_ipid;   /* one-shot IP ID override for the next packet, -1 = none */
+	int hbh_syn;   /* put an IPv6 Hop-by-Hop header on the client SYN */
+};
+
+/* pkt.c */
+void cap_init(struct cap *cap, enum link link);
+void cap_add_ip(struct cap *cap, usec_t t, int from_gw, const struct encap *enc,
+		const uint8_t *ip, size_t iplen, int v6);
+int cap_write(struct cap *cap, const char *path);
+void cap_free(struct cap *cap);
+uint32_t rnd(struct cap *cap, uint32_t lo, uint32_t hi);
+void rnd_bytes(struct cap *cap, uint8_t *p, size_t n);
+size_t build_ip_tcp(uint8_t *out, const struct conn *c, int side, int ttl, int ipid,
+		    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+		    const uint8_t *opt, size_t optlen, int hbh,
+		    const uint8_t *data, size_t len);
+void put16(uint8_t *p, uint16_t v);
+void put32(uint8_t *p, uint32_t v);
+
+/* conn.c: TCP */
+void conn_init(struct conn *c, struct cap *cap, const char *cli, uint16_t cport,
+	       const char *srv, uint16_t sport, usec_t t);
+void conn_out(struct conn *c, struct cap *cap, const char *srv, usec_t t);
+void conn_in(struct conn *c, struct cap *cap, const char *cli, uint16_t cport,
+	     uint16_t sport, usec_t t);
+void emit_at(struct conn *c, usec_t t, int side, uint32_t seq, uint32_t ack, uint8_t flags,
+	     const void *data, size_t len);
+void wait_us(struct conn *c, usec_t us);
+void delay(struct conn *c);     /* server/app think time: 5-50 ms */
+void think(struct conn *c);     /* client turnaround: 0.1-1 ms */
+void tcp_handshake(struct conn *c);
+void xmit(struct conn *c, int side, const void *buf, size_t len);
+void xmit_noack(struct conn *c, int side, const void *buf, size_t len);
+void send_c(struct conn *c, const char *s);
+void send_s(struct conn *c, const char *s);
+void ack_c(struct conn *c);
+void ack_s(struct conn *c);
+void fin_c(struct conn *c);
+void fin_s(struct conn *c);
+void rst_c(struct conn *c);
+void rst_s(struct conn *c);
+void close_c(struct conn *c);
+void close_s(struct conn *c);
+void seg(struct conn *c, int side, uint32_t seq, const void *buf, size_t len);
+void seg_ack(struct conn *c, int side, uint32_t ackno);
+
+/* conn.c: SMTP */
+void reply(struct conn *c, const char *s);
+void cmd(struct conn *c, const char *command, const char *rep);
+void ehlo_reply(char *buf, size_t n, const char *host, const char *const *ext);
+
+/* conn.c: messages */
+struct msg {
+	char *text;   /* RFC 5322 message, CRLF lines, ends with CRLF, unstuffed */
+	size_t len;
+	char *wire;   /* dot-stuffed text followed by ".\r\n" */
+	size_t wlen;
+	int stuffed;  /* number of lines that got a stuffing dot */
+	char id[128]; /* Message-ID without angle brackets */
+};
+void msg_make(struct msg *m, const char *from, const char *to, const char *subject,
+	      const char *msgid, size_t approx, size_t exact);
+void msg_free(struct msg *m);
+void note_msg(const char *what, const struct msg *m);
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int verbose;
+
+/* conn.c: TLS-looking records */
+size_t tls_client_hello(struct cap *cap, uint8_t *out, const char *sni);
+size_t tls_server_flight(struct cap *cap, uint8_t *out, size_t certlen);
+size_t tls_record(struct cap *cap, uint8_t *out, uint8_t type, size_t len);
+
+/* scenarios.c */
+struct sample {
+	const char *name;
+	enum link link;
+	void (*fn)(struct cap *cap);
+};
+extern const struct sample samples[];
+
+#endif

@@ -1,0 +1,40 @@
+# samples/local.mk - builds the sample-capture generator and ships the samples; included from the top Makefile.am.
+# Needs, before the include: noinst_PROGRAMS = ... and EXTRA_DIST = ... (this file only appends),
+# AM_INIT_AUTOMAKE([subdir-objects]) and PCAP_CFLAGS/PCAP_LIBS from configure.
+
+noinst_PROGRAMS += samples/gen/smtpgen
+samples_gen_smtpgen_SOURCES = \
+	samples/gen/gen.h \
+	samples/gen/pkt.c \
+	samples/gen/conn.c \
+	samples/gen/scenarios.c \
+	samples/gen/smtpgen.c
+samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
+samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
+
+SAMPLE_CAPTURES = \
+	samples/clean-delivery.pcap \
+	samples/outage-rst-mid-data.pcap \
+	samples/drop-mid-body.pcap \
+	samples/deferrals-4xx.pcap \
+	samples/rejections-5xx.pcap \
+	samples/pipelining.pcap \
+	samples/starttls.pcap \
+	samples/bdat.pcap \
+	samples/ipv6-vlan.pcap \
+	samples/ooo-retrans.pcap \
+	samples/capture-gap.pcap \
+	samples/mid-stream.pcap \
+	samples/auth-submission.pcap \
+	samples/linktype-sll.pcap \
+	samples/linktype-sll2.pcap \
+	samples/linktype-raw.pcap \
+	samples/linktype-null.pcap \
+	samples/linktype-pcapng.pcapng
+
+EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
+
+# Rewrites the committed samples after a change to the generator; commit the result.
+.PHONY: samples-regen
+samples-regen: samples/gen/smtpgen$(EXEEXT)
+	$(builddir)/samples/gen/smtpgen$(EXEEXT) $(srcdir)/samples

@@ -1,0 +1,19 @@
+# tests/ — unit tests (C programs) and end-to-end scripts over samples/.
+UNIT_LDADD = libsmtpscope.a $(LIBDEPS)
+UNIT_TESTS = tests/unit/test_cursor tests/unit/test_packet tests/unit/test_reasm \
+	tests/unit/test_flow tests/unit/test_lines tests/unit/test_smtp
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+tests_unit_test_cursor_SOURCES = tests/unit/test_cursor.c tests/unit/check.h
+tests_unit_test_cursor_LDADD = $(UNIT_LDADD)
+tests_unit_test_packet_SOURCES = tests/unit/test_packet.c tests/unit/check.h
+tests_unit_test_packet_LDADD = $(UNIT_LDADD)
+tests_unit_test_reasm_SOURCES = tests/unit/test_reasm.c tests/unit/check.h
+tests_unit_test_reasm_LDADD = $(UNIT_LDADD)
+tests_unit_test_flow_SOURCES = tests/unit/test_flow.c tests/unit/check.h
+tests_unit_test_flow_LDADD = $(UNIT_LDADD)
+tests_unit_test_lines_SOURCES = tests/unit/test_lines.c tests/unit/check.h
+tests_unit_test_lines_LDADD = $(UNIT_LDADD)
+tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/check.h
+tests_unit_test_smtp_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,28 @@
+/* json_out.h — the JSON-lines records of DESIGN.md: session, host, stats.
+ * Field names only grow; unknown values are null, never made up. */
+#ifndef SMTPSCOPE_JSON_OUT_H
+#define SMTPSCOPE_JSON_OUT_H
+
+#include <stdbool.h>
+
+#include "capture.h"
+#include "decoder.h"
+#include "host_model.h"
+#include "json_writer.h"
+#include "smtp_session.h"
+
+void json_session(struct jw *w, const struct smtp_session *s, bool with_transcript);
+void json_host(struct jw *w, const struct host_entry *h);
+
+struct stats_view {
+	const char *source;
+	const char *linktype;
+	const struct cap_stats *cap;
+	const struct dec_stats *dec;
+	size_t memory_used, memory_peak, memcap;
+	uint64_t hosts_dropped;
+};
+
+void json_stats(struct jw *w, const struct stats_view *v);
+
+#endif

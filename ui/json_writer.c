@@ -1,0 +1,189 @@
+/* json_writer.c — streaming JSON lines (RFC 8259), UTF-8 enforced (RFC 3629). */
+#include "config.h"
+
+#include "json_writer.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void jw_init(struct jw *w, FILE *out)
+{
+	w->out = out;
+	w->depth = 0;
+	w->first[0] = true;
+}
+
+static void sep(struct jw *w)
+{
+	if (!w->first[w->depth])
+		putc(',', w->out);
+	w->first[w->depth] = false;
+}
+
+static void open(struct jw *w, char c)
+{
+	sep(w);
+	putc(c, w->out);
+	if (w->depth + 1 < JW_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_(struct jw *w, char c)
+{
+	putc(c, w->out);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void jw_object_begin(struct jw *w) { open(w, '{'); }
+void jw_object_end(struct jw *w) { close_(w, '}'); }
+void jw_array_begin(struct jw *w) { open(w, '['); }
+void jw_array_end(struct jw *w) { close_(w, ']'); }
+
+void jw_record_end(struct jw *w)
+{
+	putc('\n', w->out);
+	w->depth = 0;
+	w->first[0] = true;
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	sep(w);
+	putc('"', w->out);
+	fputs(key, w->out);
+	fputs("\":", w->out);
+	/* the value that follows must not write another comma */
+	w->first[w->depth] = true;
+}
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void jw_escape(FILE *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			putc(c, out);
+			i++;
+			continue;
+		}
+		switch (c) {
+		case '"': fputs("\\\"", out); i++; continue;
+		case '\\': fputs("\\\\", out); i++; continue;
+		case '\n': fputs("\\n", out); i++; continue;
+		case '\r': fputs("\\r", out); i++; continue;
+		case '\t': fputs("\\t", out); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		size_t len = utf8_len(s + i, n - i);
+		if (len == 0) {
+			fputs("\\ufffd", out);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, len, out);
+		i += len;
+	}
+}
+
+void jw_strn(struct jw *w, const char *s, size_t n)
+{
+	sep(w);
+	putc('"', w->out);
+	jw_escape(w->out, s, n);
+	putc('"', w->out);
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	jw_strn(w, s, strlen(s));
+}
+
+void jw_int(struct jw *w, int64_t v)
+{
+	sep(w);
+	fprintf(w->out, "%" PRId64, v);
+}
+
+void jw_uint(struct jw *w, uint64_t v)
+{
+	sep(w);
+	fprintf(w->out, "%" PRIu64, v);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+	sep(w);
+	fputs(v ? "true" : "false", w->out);
+}
+
+void jw_null(struct jw *w)
+{
+	sep(w);
+	fputs("null", w->out);
+}
+
+void jw_time(struct jw *w, int64_t ts_us)
+{
+	if (ts_us == 0) {
+		jw_null(w);
+		return;
+	}
+	sep(w);
+	int64_t sec = ts_us / 1000000, usec = ts_us % 1000000;
+	if (usec < 0) {
+		usec += 1000000;
+		sec--;
+	}
+	fprintf(w->out, "%" PRId64 ".%06" PRId64, sec, usec);
+}
+
+void jw_double(struct jw *w, double v, int decimals)
+{
+	sep(w);
+	fprintf(w->out, "%.*f", decimals, v);
+}

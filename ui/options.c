@@ -1,0 +1,232 @@
+/* options.c — command-line parsing with getopt_long; every bad value is a
+ * one-line error and exit status 1 (tshark's convention). */
+#include "config.h"
+
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+enum {
+	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
+	OPT_VERSION, OPT_IMMEDIATE,
+};
+
+static const struct option long_opts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "gateway", required_argument, NULL, OPT_GATEWAY },
+	{ "ports", required_argument, NULL, OPT_PORTS },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
+	{ "memcap", required_argument, NULL, OPT_MEMCAP },
+	{ "immediate-mode", no_argument, NULL, OPT_IMMEDIATE },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void opt_usage(FILE *out)
+{
+	fputs("Usage: smtpscope [-r FILE | -i IFACE] [options] [BPF expression]\n"
+	      "Rebuilds SMTP sessions from packets and reports which remote hosts fail, how, since when.\n"
+	      "\n"
+	      "Input:\n"
+	      "  -r FILE              read a pcap or pcapng file, gzip-compressed or not ('-' = stdin)\n"
+	      "  -i IFACE             capture live on IFACE ('any' for all); JSON lines out\n"
+	      "  -D                   list capture interfaces and exit\n"
+	      "  -s SNAPLEN           live: bytes captured per packet (default 262144)\n"
+	      "  -B KiB               live: kernel capture buffer size in KiB\n"
+	      "  -c COUNT             stop after COUNT packets\n"
+	      "  --immediate-mode     live: deliver packets without buffering delay\n"
+	      "  -n                   accepted for tcpdump habits (smtpscope never resolves names)\n"
+	      "  BPF expression       capture filter (default live: tcp port 25 or 465 or 587 or 2525)\n"
+	      "\n"
+	      "Analysis:\n"
+	      "  --ports LIST         SMTP server ports (default 25,465,587,2525; 465 is implicit TLS)\n"
+	      "  --gateway CIDR[,..]  our side; default: the address in the most sessions\n"
+	      "  --idle-timeout SECS  a session silent this long has timed out (default 300)\n"
+	      "  --memcap MB          memory for sessions and buffers (default 512)\n"
+	      "\n"
+	      "Output:\n"
+	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
+	      "  -o FILE              write the report or records to FILE instead of stdout\n"
+	      "  --transcript         JSON: include each session's dialogue\n"
+	      "  -h, --help           this help      --version   version\n"
+	      "\n"
+	      "Exit status: 0 success, 1 bad usage, 2 unreadable/corrupt input or capture failure.\n",
+	      out);
+}
+
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+	if (!s[0] || s[0] == '-')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end || x > max)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool parse_ports(struct options *o, const char *arg)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	o->dec.nports = 0;
+	bool ok = true;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long long p;
+		if (!parse_uint(tok, 65535, &p) || p == 0 || o->dec.nports >= DEC_MAX_PORTS) {
+			ok = false;
+			break;
+		}
+		o->dec.ports[o->dec.nports++] = (uint16_t)p;
+	}
+	free(copy);
+	return ok && o->dec.nports > 0;
+}
+
+static bool parse_gateways(struct options *o, const char *arg)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	bool ok = true;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->ngateway >= OPT_MAX_GATEWAYS || !prefix_parse(tok, &o->gateway[o->ngateway])) {
+			ok = false;
+			break;
+		}
+		o->ngateway++;
+	}
+	free(copy);
+	return ok && o->ngateway > 0;
+}
+
+static int bad(const char *what, const char *value)
+{
+	fprintf(stderr, "smtpscope: invalid %s '%s' (see smtpscope --help)\n", what, value);
+	return -1;
+}
+
+static int one_option(struct options *o, int c, const char *arg)
+{
+	unsigned long long v;
+	switch (c) {
+	case 'r': o->cap.file = arg; return 0;
+	case 'i': o->cap.iface = arg; return 0;
+	case 'o': o->output = arg; return 0;
+	case 'D': o->list_interfaces = true; return 0;
+	case 'n': return 0;
+	case 's':
+		if (!parse_uint(arg, 262144, &v))
+			return bad("snapshot length (-s)", arg);
+		o->cap.snaplen = (int)v;
+		return 0;
+	case 'B':
+		if (!parse_uint(arg, INT_MAX / 1024, &v) || v == 0)
+			return bad("buffer size (-B, KiB)", arg);
+		o->cap.buffer_kib = (int)v;
+		return 0;
+	case 'c':
+		if (!parse_uint(arg, ULLONG_MAX, &v) || v == 0)
+			return bad("packet count (-c)", arg);
+		o->count = v;
+		return 0;
+	case OPT_FORMAT:
+		if (strcmp(arg, "text") == 0)
+			o->format = FMT_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			o->format = FMT_JSON;
+		else
+			return bad("format (text or json)", arg);
+		return 0;
+	case OPT_GATEWAY:
+		return parse_gateways(o, arg) ? 0 : bad("--gateway (CIDR[,CIDR...])", arg);
+	case OPT_PORTS:
+		return parse_ports(o, arg) ? 0 : bad("--ports (e.g. 25,587)", arg);
+	case OPT_IDLE:
+		if (!parse_uint(arg, 7 * 86400, &v) || v == 0)
+			return bad("--idle-timeout (seconds)", arg);
+		o->dec.idle_timeout_us = (int64_t)v * 1000000;
+		return 0;
+	case OPT_MEMCAP:
+		if (!parse_uint(arg, 1024 * 1024, &v) || v < 16)
+			return bad("--memcap (MB, at least 16)", arg);
+		o->memcap = (size_t)v << 20;
+		return 0;
+	case OPT_TRANSCRIPT: o->transcript = true; return 0;
+	case OPT_IMMEDIATE: o->cap.immediate = true; return 0;
+	default: return -1;
+	}
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t n = 1;
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = xmalloc(n);
+	s[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+enum opt_result opt_parse(struct options *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	dec_config_default(&o->dec);
+	o->memcap = (size_t)512 << 20;
+	o->cap.promisc = true;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:Dnh", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			opt_usage(stdout);
+			return OPT_EXIT_OK;
+		}
+		if (c == OPT_VERSION) {
+			printf("smtpscope %s\n", PACKAGE_VERSION);
+			return OPT_EXIT_OK;
+		}
+		if (c == '?') {
+			fprintf(stderr, "smtpscope: unknown option '%s' (see smtpscope --help)\n",
+				argv[optind - 1]);
+			return OPT_EXIT_USAGE;
+		}
+		if (c == ':') {
+			fprintf(stderr, "smtpscope: option '%s' needs a value\n", argv[optind - 1]);
+			return OPT_EXIT_USAGE;
+		}
+		if (one_option(o, c, optarg) != 0)
+			return OPT_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		o->bpf_owned = join_args(argc - optind, argv + optind);
+		o->cap.bpf = o->bpf_owned;
+	}
+	if (o->list_interfaces)
+		return OPT_RUN;
+	if (!o->cap.file == !o->cap.iface) {
+		fprintf(stderr, "smtpscope: give exactly one of -r FILE or -i IFACE (see smtpscope --help)\n");
+		return OPT_EXIT_USAGE;
+	}
+	o->dec.smtp.tr_head = o->transcript ? 32 : 12;
+	o->dec.smtp.tr_tail = o->transcript ? 32 : 20;
+	return OPT_RUN;
+}
+
+void opt_free(struct options *o)
+{
+	free(o->bpf_owned);
+	o->bpf_owned = NULL;
+}

@@ -1,0 +1,39 @@
+/* options.h — the command line (DESIGN.md "Command line"; tcpdump's letters
+ * where they exist). */
+#ifndef SMTPSCOPE_OPTIONS_H
+#define SMTPSCOPE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "capture.h"
+#include "decoder.h"
+
+enum out_format { FMT_DEFAULT, FMT_TEXT, FMT_JSON };
+
+#define OPT_MAX_GATEWAYS 32
+
+struct options {
+	struct cap_options cap;
+	struct dec_config dec;
+	enum out_format format;
+	const char *output;        /* -o FILE, NULL = stdout */
+	uint64_t count;            /* -c: stop after this many packets */
+	bool list_interfaces;      /* -D */
+	bool transcript;           /* --transcript */
+	size_t memcap;             /* bytes */
+	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
+	size_t ngateway;
+	char *bpf_owned;           /* joined trailing arguments */
+};
+
+enum opt_result { OPT_RUN, OPT_EXIT_OK, OPT_EXIT_USAGE };
+
+/* Parses argv; on OPT_EXIT_USAGE a one-line reason was printed to stderr. */
+enum opt_result opt_parse(struct options *o, int argc, char **argv);
+void opt_free(struct options *o);
+void opt_usage(FILE *out);
+
+#endif

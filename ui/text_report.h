@@ -1,0 +1,32 @@
+/* text_report.h — the human report for -r FILE (--format text): summary,
+ * remote hosts worst first, then the sessions that did not end well, each
+ * with a compact transcript and how it ended.  Readable in 100 columns. */
+#ifndef SMTPSCOPE_TEXT_REPORT_H
+#define SMTPSCOPE_TEXT_REPORT_H
+
+#include <stdio.h>
+
+#include "capture.h"
+#include "decoder.h"
+#include "host_model.h"
+#include "smtp_session.h"
+
+struct report_context {
+	const char *source;              /* "file samples/x.pcap" */
+	const char *linktype;            /* "EN10MB" */
+	const struct cap_stats *cap;
+	const struct dec_stats *dec;
+	struct host_model *hm;
+	size_t memory_peak;              /* bytes */
+};
+
+struct report;
+
+struct report *rep_new(void);
+void rep_free(struct report *r);
+/* Called for every finished session: keeps totals and, for sessions that did
+ * not end well, a formatted block (at most a fixed number; the rest counted). */
+void rep_session_end(struct report *r, const struct smtp_session *s);
+void rep_print(struct report *r, FILE *out, const struct report_context *ctx);
+
+#endif
