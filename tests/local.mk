@@ -17,3 +17,10 @@ tests_unit_test_lines_SOURCES = tests/unit/test_lines.c tests/unit/check.h
 tests_unit_test_lines_LDADD = $(UNIT_LDADD)
 tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/check.h
 tests_unit_test_smtp_LDADD = $(UNIT_LDADD)
+
+# End-to-end: golden outputs of every sample, the command line, the samples
+# themselves, and the comparison with peer tools on ../shared/corpus.
+E2E_TESTS = tests/golden.sh tests/cli.py
+TESTS += $(E2E_TESTS)
+TESTS_ENVIRONMENT = SMTPSCOPE=$(abs_builddir)/smtpscope; export SMTPSCOPE;
+EXTRA_DIST += $(E2E_TESTS) tests/golden

@@ -170,9 +170,14 @@ static int run(struct app *a)
 		return 2;
 	}
 	if (st == CAP_BROKEN) {
-		fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset %lld): %s\n",
-			cap_describe(a->cap), (unsigned long long)cs.broken_at_packet,
-			(long long)cs.broken_at_offset, cs.error);
+		const char *name = strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
+		fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
+			(unsigned long long)cs.broken_at_packet);
+		if (cs.broken_at_offset >= 0)
+			fprintf(stderr, "%lld", (long long)cs.broken_at_offset);
+		else
+			fputs("unknown", stderr);
+		fprintf(stderr, "): %s\n", cs.error);
 		return 2;
 	}
 	return 0;

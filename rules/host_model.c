@@ -1,0 +1,893 @@
+/* host_model.c — per-remote-host queue health built from finished sessions:
+ * counters, message retries and pending messages, status and the last error. */
+#include "config.h"
+
+#include "host_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+#define DEFAULT_WINDOW_US (3600LL * 1000000)
+#define DEFAULT_MAX_HOSTS 65536u
+#define MSG_MEMORY 256 /* message keys remembered per host */
+/* decoder.c's default --idle-timeout.  The session record does not carry the
+ * configured value, so the words for a timeout quote the default. */
+#define IDLE_TIMEOUT_S 300
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/* --- hash tables keyed by (address, role) ------------------------------------ */
+
+struct hslot {
+	struct ip_addr addr;
+	uint8_t role;
+	bool used;
+	uint64_t count;           /* address table: sessions this address took part in */
+	struct host_entry *e;     /* host table: the entry (owned) */
+};
+
+struct htab {
+	struct hslot *slot;
+	size_t cap, n;            /* cap is a power of two, at most half full */
+};
+
+/* --- per-host message memory (host_entry.priv) -------------------------------- */
+
+/* One message as far as retries go.  The envelope hash leaves the size out so
+ * that an attempt refused at RCPT (no content, no SIZE=) still matches the
+ * later attempt that carries the content; the size class is compared apart,
+ * 0 meaning unknown. */
+struct msg_key {
+	uint64_t mid;             /* FNV-1a of the Message-ID, 0 if none seen */
+	uint64_t env;             /* FNV-1a of MAIL FROM + sorted RCPT TO list */
+	uint64_t size_class;      /* SIZE= or content rounded up to a power of two, 0 unknown */
+	uint32_t attempts;
+	bool accepted;
+	int64_t first_ts, last_ts;
+};
+
+struct host_priv {
+	struct msg_key *msgs;     /* up to MSG_MEMORY, least recently attempted evicted */
+	uint32_t nmsgs, cap;
+	enum host_status settled; /* the status when no session is open */
+	bool streak;              /* the last attempt failed */
+	bool has_success;
+	int64_t last_success_ts;
+	uint32_t nfail;           /* failed attempts remembered below (0..2) */
+	int64_t last_fail_ts, prev_fail_ts;
+	int64_t last_try_ts;      /* start of the latest success or failure */
+	int64_t key_interval;     /* between the last two attempts of the last retried message */
+};
+
+struct host_model {
+	struct ip_prefix *gw;     /* configured gateway blocks (owned copy) */
+	size_t ngw;
+	int64_t window_us;
+	uint32_t max_hosts;
+	struct htab hosts;        /* role ROLE_SERVER / ROLE_CLIENT -> entry */
+	struct htab counts;       /* role 0 -> sessions per address */
+	uint64_t dropped;
+	uint64_t sessions;
+	bool have_best;
+	struct ip_addr best;      /* address in the most sessions (ties: lowest) */
+	uint64_t best_n;
+	const struct host_entry **sorted;
+	size_t sorted_cap;
+};
+
+enum verdict { V_NEUTRAL, V_SUCCESS, V_FAILURE };
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+static size_t htab_index(const struct htab *t, const struct ip_addr *a, uint8_t role)
+{
+	uint64_t h = fnv1a(fnv1a(FNV_OFFSET, a->b, sizeof a->b), &role, 1);
+	size_t i = (size_t)h & (t->cap - 1);
+	while (t->slot[i].used && !(t->slot[i].role == role && addr_eq(&t->slot[i].addr, a)))
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static struct hslot *htab_lookup(const struct htab *t, const struct ip_addr *a, uint8_t role)
+{
+	if (t->cap == 0)
+		return NULL;
+	struct hslot *s = &t->slot[htab_index(t, a, role)];
+	return s->used ? s : NULL;
+}
+
+static void htab_grow(struct htab *t)
+{
+	struct htab bigger = { NULL, t->cap ? t->cap * 2 : 64, t->n };
+	bigger.slot = xcalloc(bigger.cap, sizeof *bigger.slot);
+	mem_charge(bigger.cap * sizeof *bigger.slot);
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slot[i].used)
+			bigger.slot[htab_index(&bigger, &t->slot[i].addr, t->slot[i].role)] = t->slot[i];
+	mem_release(t->cap * sizeof *t->slot);
+	free(t->slot);
+	*t = bigger;
+}
+
+/* The slot for (a, role), added if absent; NULL when `limit` slots are in use. */
+static struct hslot *htab_get(struct htab *t, const struct ip_addr *a, uint8_t role, size_t limit)
+{
+	struct hslot *s = htab_lookup(t, a, role);
+	if (s)
+		return s;
+	if (t->n >= limit)
+		return NULL;
+	if ((t->n + 1) * 2 > t->cap)
+		htab_grow(t);
+	s = &t->slot[htab_index(t, a, role)];
+	s->used = true;
+	s->addr = *a;
+	s->role = role;
+	t->n++;
+	return s;
+}
+
+static void htab_free(struct htab *t)
+{
+	mem_release(t->cap * sizeof *t->slot);
+	free(t->slot);
+	t->slot = NULL;
+	t->cap = t->n = 0;
+}
+
+/* --- model lifecycle --------------------------------------------------------- */
+
+struct host_model *hm_new(const struct host_model_config *cfg)
+{
+	struct host_model *hm = xcalloc(1, sizeof *hm);
+	mem_charge(sizeof *hm);
+	hm->window_us = cfg && cfg->window_us > 0 ? cfg->window_us : DEFAULT_WINDOW_US;
+	hm->max_hosts = cfg && cfg->max_hosts ? cfg->max_hosts : DEFAULT_MAX_HOSTS;
+	if (cfg && cfg->gateway && cfg->ngateway) {
+		hm->ngw = cfg->ngateway;
+		hm->gw = xmalloc(hm->ngw * sizeof *hm->gw);
+		memcpy(hm->gw, cfg->gateway, hm->ngw * sizeof *hm->gw);
+		mem_charge(hm->ngw * sizeof *hm->gw);
+	}
+	return hm;
+}
+
+static void entry_free(struct host_entry *e)
+{
+	struct host_priv *p = e->priv;
+	mem_release(p->cap * sizeof *p->msgs + sizeof *p + sizeof *e);
+	free(p->msgs);
+	free(p);
+	free(e);
+}
+
+void hm_free(struct host_model *hm)
+{
+	if (!hm)
+		return;
+	for (size_t i = 0; i < hm->hosts.cap; i++)
+		if (hm->hosts.slot[i].used)
+			entry_free(hm->hosts.slot[i].e);
+	htab_free(&hm->hosts);
+	htab_free(&hm->counts);
+	mem_release(hm->ngw * sizeof *hm->gw + hm->sorted_cap * sizeof *hm->sorted + sizeof *hm);
+	free(hm->gw);
+	free(hm->sorted);
+	free(hm);
+}
+
+/* --- gateway ----------------------------------------------------------------- */
+
+static bool configured_gateway(const struct host_model *hm, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < hm->ngw; i++)
+		if (prefix_contains(&hm->gw[i], a))
+			return true;
+	return false;
+}
+
+bool hm_is_gateway(const struct host_model *hm, const struct ip_addr *a)
+{
+	if (hm->ngw)
+		return configured_gateway(hm, a);
+	return hm->have_best && addr_eq(&hm->best, a);
+}
+
+bool hm_gateway_inferred(const struct host_model *hm)
+{
+	return hm->ngw == 0 && hm->have_best;
+}
+
+bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_t *in_sessions,
+			 uint64_t *of_sessions)
+{
+	if (!hm_gateway_inferred(hm))
+		return false;
+	if (a)
+		*a = hm->best;
+	if (in_sessions)
+		*in_sessions = hm->best_n;
+	if (of_sessions)
+		*of_sessions = hm->sessions;
+	return true;
+}
+
+/* Counts only grow, so the leader can be kept as counts are bumped. */
+static void count_address(struct host_model *hm, const struct ip_addr *a)
+{
+	struct hslot *s = htab_get(&hm->counts, a, 0, hm->max_hosts);
+	if (!s)
+		return;
+	s->count++;
+	if (!hm->have_best || s->count > hm->best_n ||
+	    (s->count == hm->best_n && addr_cmp(a, &hm->best) < 0)) {
+		hm->have_best = true;
+		hm->best = *a;
+		hm->best_n = s->count;
+	}
+}
+
+/* --- entries ----------------------------------------------------------------- */
+
+static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr *a,
+				    enum host_role role)
+{
+	if (configured_gateway(hm, a))
+		return NULL;
+	struct hslot *s = htab_get(&hm->hosts, a, (uint8_t)role, hm->max_hosts);
+	if (!s) {
+		hm->dropped++;
+		return NULL;
+	}
+	if (!s->e) {
+		struct host_entry *e = xcalloc(1, sizeof *e);
+		struct host_priv *p = xcalloc(1, sizeof *p);
+		mem_charge(sizeof *e + sizeof *p);
+		e->addr = *a;
+		e->role = role;
+		e->status = HS_READY;
+		p->settled = HS_READY;
+		e->priv = p;
+		s->e = e;
+	}
+	return s->e;
+}
+
+static void refresh_status(struct host_entry *e)
+{
+	struct host_priv *p = e->priv;
+	e->status = e->open_sessions ? HS_ACTIVE : p->settled;
+	e->retry_interval_us = p->key_interval;
+	if (!e->retry_interval_us && p->nfail >= 2)
+		e->retry_interval_us = p->last_fail_ts - p->prev_fail_ts;
+	bool waiting = e->status == HS_RETRY || e->status == HS_FAILING;
+	e->next_retry_estimate = waiting && e->retry_interval_us > 0 ?
+				 p->last_fail_ts + e->retry_interval_us : 0;
+}
+
+void hm_session_start(struct host_model *hm, const struct smtp_session *s)
+{
+	struct host_entry *e[2] = { entry_get(hm, &s->server, ROLE_SERVER),
+				    entry_get(hm, &s->client, ROLE_CLIENT) };
+	for (int i = 0; i < 2; i++) {
+		if (!e[i])
+			continue;
+		if (!e[i]->first_seen || s->start_ts < e[i]->first_seen)
+			e[i]->first_seen = s->start_ts;
+		e[i]->open_sessions++;
+		refresh_status(e[i]);
+	}
+}
+
+/* --- names ------------------------------------------------------------------- */
+
+/* Copies at most dstsz-1 bytes, never ending inside a UTF-8 sequence. */
+static void copy_cut(char *dst, size_t dstsz, const char *src, size_t n)
+{
+	if (n >= dstsz) {
+		n = dstsz - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Letters, digits, '-' and '.', with a dot and a letter: a DNS name rather
+ * than a word like "ESMTP" or an address literal. */
+static bool looks_like_hostname(const char *w, size_t n)
+{
+	bool dot = false, alpha = false;
+	if (n == 0 || n > 253 || w[0] == '.' || w[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = w[i];
+		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (!letter && !(c >= '0' && c <= '9') && c != '-' && c != '.')
+			return false;
+		alpha |= letter;
+		dot |= c == '.';
+	}
+	return dot && alpha;
+}
+
+static void banner_name(const struct smtp_session *s, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	if (!s->has_banner)
+		return;
+	const char *t = s->banner.text;
+	size_t el = strlen(s->banner.enhanced);
+	if (el && strncmp(t, s->banner.enhanced, el) == 0)
+		t += el;
+	t += strspn(t, " ");
+	size_t n = strcspn(t, " \n\t");
+	if (looks_like_hostname(t, n))
+		copy_cut(out, outsz, t, n);
+}
+
+static void set_name(struct host_entry *e, const struct smtp_session *s)
+{
+	char name[HOST_NAME_MAX_LEN];
+	if (e->role == ROLE_SERVER) {
+		banner_name(s, name, sizeof name);
+	} else {
+		const char *h = s->helo ? s->helo : "";
+		copy_cut(name, sizeof name, h, strcspn(h, " \t\r\n"));
+	}
+	if (name[0])
+		memcpy(e->name, name, sizeof name);
+}
+
+/* --- attempt results ------------------------------------------------------------ */
+
+/* A transaction the client gave up on before DATA while the session went on
+ * or closed politely (RSET, QUIT: address verification, callouts): not an
+ * attempt to deliver a message. */
+static bool abandoned(const struct smtp_session *s, const struct smtp_txn *t)
+{
+	return t->outcome == OUT_ABORTED && !t->data_started &&
+	       (t->next != NULL || s->end_reason == END_QUIT);
+}
+
+static const struct smtp_txn *last_attempt_txn(const struct smtp_session *s)
+{
+	const struct smtp_txn *last = NULL;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
+		if (!abandoned(s, t))
+			last = t;
+	return last;
+}
+
+static const struct smtp_txn *last_refused_txn(const struct smtp_session *s)
+{
+	const struct smtp_txn *last = NULL;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
+		if (t->outcome == OUT_DEFERRED || t->outcome == OUT_REJECTED)
+			last = t;
+	return last;
+}
+
+static bool cut_short(const struct smtp_session *s)
+{
+	return s->end_reason == END_CAPTURE_END || s->end_reason == END_EVICTED ||
+	       s->end_reason == END_NONE;
+}
+
+/* Banner seen, greeting not done, and the connection died or the server hung up. */
+static bool died_before_greeting(const struct smtp_session *s)
+{
+	return s->state == ST_EHLO &&
+	       (s->end_reason == END_RST || s->end_reason == END_TIMEOUT ||
+		(s->end_reason == END_FIN && s->end_by == SIDE_SERVER));
+}
+
+static enum verdict session_verdict(const struct smtp_session *s)
+{
+	const struct smtp_txn *t = last_attempt_txn(s);
+	if (t) {
+		if (t->outcome == OUT_ACCEPTED)
+			return V_SUCCESS;
+		if (t->outcome == OUT_DEFERRED || t->outcome == OUT_REJECTED)
+			return V_FAILURE;
+		/* the capture (not the peer) cut it off: nothing to judge */
+		return cut_short(s) ? V_NEUTRAL : V_FAILURE;
+	}
+	if (cut_short(s) || s->tls)
+		return V_NEUTRAL;
+	if (!s->has_banner)
+		return s->partial_start ? V_NEUTRAL : V_FAILURE;
+	if (s->banner.code >= 400 || died_before_greeting(s))
+		return V_FAILURE;
+	return V_NEUTRAL;
+}
+
+/* --- describing a failure ------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t sz, len;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	if (b->len + 1 >= b->sz)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p + b->len, b->sz - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < b->sz ? b->len + (size_t)n : b->sz - 1;
+}
+
+static void fmt_size(char *out, size_t sz, uint64_t n)
+{
+	if (n < 1024)
+		snprintf(out, sz, "%llu B", (unsigned long long)n);
+	else if (n < 1024ULL * 1024)
+		snprintf(out, sz, "%.1f KB", (double)n / 1024);
+	else if (n < 1024ULL * 1024 * 1024)
+		snprintf(out, sz, "%.1f MB", (double)n / (1024.0 * 1024));
+	else
+		snprintf(out, sz, "%.1f GB", (double)n / (1024.0 * 1024 * 1024));
+}
+
+/* "451 4.7.1 Greylisted, please try again later": code, enhanced code, first line. */
+static void add_reply(struct sbuf *b, const struct smtp_reply *r)
+{
+	const char *t = r->text;
+	size_t el = strlen(r->enhanced);
+	sb_add(b, "%u", r->code);
+	if (el) {
+		sb_add(b, " %s", r->enhanced);
+		if (strncmp(t, r->enhanced, el) == 0)
+			t += el;
+	}
+	t += strspn(t, " ");
+	int n = (int)strcspn(t, "\n");
+	if (n)
+		sb_add(b, " %.*s", n, t);
+}
+
+/* How the connection ended: "connection reset by server", "no packet for 300 s". */
+static void add_how(struct sbuf *b, const struct smtp_session *s)
+{
+	const char *by = side_name(s->end_by);
+	switch (s->end_reason) {
+	case END_RST:
+		sb_add(b, "connection reset%s%s", by ? " by " : "", by ? by : "");
+		break;
+	case END_FIN:
+	case END_QUIT:
+		sb_add(b, "connection closed%s%s", by ? " by " : "", by ? by : "");
+		break;
+	case END_TIMEOUT:
+		sb_add(b, "no packet for %d s", IDLE_TIMEOUT_S);
+		break;
+	case END_EVICTED:
+		sb_add(b, "session evicted to stay under --memcap");
+		break;
+	default:
+		sb_add(b, "capture ended");
+		break;
+	}
+}
+
+/* How far the transaction got, from its own timestamps (the session state
+ * may have moved on, e.g. to QUIT). */
+static enum smtp_state txn_phase(const struct smtp_txn *t)
+{
+	if (t->data_complete)
+		return ST_DOT;
+	if (t->bdat_chunks)
+		return ST_BDAT;
+	if (t->body_ts)
+		return ST_BODY;
+	if (t->data_ts)
+		return ST_DATA;
+	return t->rcpts.count ? ST_RCPT : ST_MAIL;
+}
+
+/* The connection died with a message in flight. */
+static void describe_cut(struct sbuf *b, const struct smtp_session *s, const struct smtp_txn *t)
+{
+	enum smtp_state ph = txn_phase(t);
+	char size[32];
+	fmt_size(size, sizeof size, t->data_bytes);
+	if (ph == ST_DOT) {
+		sb_add(b, "final reply never seen after the end of data "
+			  "(message may be delivered twice)");
+		return;
+	}
+	add_how(b, s);
+	bool timeout = s->end_reason == END_TIMEOUT;
+	switch (ph) {
+	case ST_MAIL: sb_add(b, " after MAIL FROM"); return;
+	case ST_RCPT: sb_add(b, " after RCPT TO"); return;
+	case ST_DATA: sb_add(b, " after DATA, before 354"); return;
+	case ST_BODY: sb_add(b, timeout ? " in the message body" : " during the message body"); break;
+	default: sb_add(b, timeout ? " in a BDAT chunk" : " during a BDAT chunk"); break;
+	}
+	const char *after = ph == ST_BODY ? "354" : "the first BDAT";
+	int64_t since = ph == ST_BODY ? t->body_ts : t->data_ts;
+	double secs = (double)(s->end_ts - since) / 1e6;
+	if (timeout)
+		sb_add(b, " (silent drop, %s sent)", t->data_partial ? "size unknown" : size);
+	else if (t->data_partial)
+		sb_add(b, " (%.1f s after %s)", secs, after);
+	else
+		sb_add(b, " (%s sent, %.1f s after %s)", size, secs, after);
+}
+
+/* No transaction: the connection or the greeting failed. */
+static void describe_connect(struct sbuf *b, const struct smtp_session *s)
+{
+	if (!s->has_banner && s->syn_seen && !s->synack_seen && !s->partial_start) {
+		sb_add(b, s->rst_by == SIDE_SERVER ? "SYN answered by RST (connection refused)"
+						   : "SYN unanswered (connect timeout)");
+		return;
+	}
+	add_how(b, s);
+	if (!s->has_banner) {
+		sb_add(b, " before the banner");
+	} else if (s->banner.code >= 400) {
+		sb_add(b, " after ");
+		add_reply(b, &s->banner);
+	} else {
+		sb_add(b, " after the banner, before the EHLO reply");
+	}
+}
+
+/* Writes the words; returns when the trouble was seen (0 if none). */
+static int64_t describe(const struct smtp_session *s, char *out, size_t outsz)
+{
+	struct sbuf b = { out, outsz, 0 };
+	if (outsz == 0)
+		return 0;
+	out[0] = '\0';
+	enum verdict v = session_verdict(s);
+	const struct smtp_txn *last = last_attempt_txn(s);
+	const struct smtp_txn *refused = last_refused_txn(s);
+	if (v == V_FAILURE && last && last->outcome != OUT_DEFERRED &&
+	    last->outcome != OUT_REJECTED) {
+		describe_cut(&b, s, last);
+		return s->end_ts;
+	}
+	if (refused) {
+		if (refused->has_reply)
+			add_reply(&b, &refused->reply);
+		else
+			sb_add(&b, "transaction refused");
+		return refused->has_reply && refused->reply.ts_us ? refused->reply.ts_us
+								  : refused->end_ts;
+	}
+	if (v == V_FAILURE) {
+		describe_connect(&b, s);
+		return s->end_ts;
+	}
+	return 0;
+}
+
+void hm_describe_failure(const struct smtp_session *s, char *out, size_t outsz)
+{
+	describe(s, out, outsz);
+}
+
+/* --- message identity and retries ---------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static uint64_t envelope_hash(const struct smtp_txn *t)
+{
+	uint64_t h = hash_str(FNV_OFFSET, t->mail_from);
+	uint32_t n = t->rcpts.count, i = 0;
+	if (n == 0)
+		return h;
+	const char **v = xmalloc(n * sizeof *v);
+	for (const struct smtp_rcpt *r = t->rcpts.head; r && i < n; r = r->next)
+		v[i++] = r->addr;
+	qsort(v, i, sizeof *v, cmp_str);
+	for (uint32_t k = 0; k < i; k++)
+		h = hash_str(h, v[k]);
+	free(v);
+	return h;
+}
+
+static uint64_t size_class(const struct smtp_txn *t)
+{
+	if (t->size_param)
+		return t->size_param;
+	if (!t->data_complete || t->data_bytes == 0)
+		return 0;
+	uint64_t p = 1;
+	while (p < t->data_bytes && p < (1ULL << 63))
+		p <<= 1;
+	return p;
+}
+
+static void ident_of(const struct smtp_txn *t, struct msg_key *k)
+{
+	memset(k, 0, sizeof *k);
+	if (t->message_id && t->message_id[0])
+		k->mid = fnv1a(FNV_OFFSET, t->message_id, strlen(t->message_id)) | 1;
+	k->env = envelope_hash(t);
+	k->size_class = size_class(t);
+}
+
+/* Same message: equal Message-IDs; or, when one side has none, the same
+ * envelope with a compatible size class. */
+static bool same_message(const struct msg_key *a, const struct msg_key *b)
+{
+	if (a->mid && b->mid)
+		return a->mid == b->mid;
+	return a->env == b->env &&
+	       (a->size_class == b->size_class || !a->size_class || !b->size_class);
+}
+
+static struct msg_key *find_key(struct host_priv *p, const struct msg_key *id)
+{
+	for (uint32_t i = 0; i < p->nmsgs; i++)
+		if (same_message(&p->msgs[i], id))
+			return &p->msgs[i];
+	return NULL;
+}
+
+static struct msg_key *add_key(struct host_entry *e, const struct msg_key *id)
+{
+	struct host_priv *p = e->priv;
+	if (p->nmsgs == MSG_MEMORY) {
+		uint32_t old = 0;
+		for (uint32_t i = 1; i < p->nmsgs; i++)
+			if (p->msgs[i].last_ts < p->msgs[old].last_ts)
+				old = i;
+		if (!p->msgs[old].accepted && e->pending)
+			e->pending--;
+		p->msgs[old] = *id;
+		return &p->msgs[old];
+	}
+	if (p->nmsgs == p->cap) {
+		uint32_t cap = p->cap ? p->cap * 2 : 8;
+		p->msgs = xrealloc(p->msgs, cap * sizeof *p->msgs);
+		mem_charge((cap - p->cap) * sizeof *p->msgs);
+		p->cap = cap;
+	}
+	p->msgs[p->nmsgs] = *id;
+	return &p->msgs[p->nmsgs++];
+}
+
+static void note_message(struct host_entry *e, const struct smtp_txn *t)
+{
+	struct host_priv *p = e->priv;
+	struct msg_key id;
+	ident_of(t, &id);
+	struct msg_key *k = find_key(p, &id);
+	if (k) {
+		e->retries++;
+		if (t->start_ts > k->last_ts) {
+			p->key_interval = t->start_ts - k->last_ts;
+			k->last_ts = t->start_ts;
+		}
+		k->attempts++;
+		if (!k->mid)
+			k->mid = id.mid;
+		if (!k->size_class)
+			k->size_class = id.size_class;
+	} else {
+		k = add_key(e, &id);
+		k->attempts = 1;
+		k->first_ts = k->last_ts = t->start_ts;
+		e->pending++;
+	}
+	if (t->outcome == OUT_ACCEPTED && !k->accepted) {
+		k->accepted = true;
+		if (e->pending)
+			e->pending--;
+	}
+}
+
+/* --- status -------------------------------------------------------------------- */
+
+/* At least two attempts in the window ending at the last attempt, all failed. */
+static bool is_failing(const struct host_priv *p, int64_t window)
+{
+	int64_t from = p->last_try_ts - window;
+	return p->streak && p->nfail >= 2 && p->prev_fail_ts >= from &&
+	       (!p->has_success || p->last_success_ts < from);
+}
+
+static void note_failure(struct host_entry *e, struct host_priv *p, int64_t ts)
+{
+	e->failed_attempts++;
+	if (p->nfail == 0 || ts >= p->last_fail_ts) {
+		p->prev_fail_ts = p->last_fail_ts;
+		p->last_fail_ts = ts;
+	} else if (ts > p->prev_fail_ts) {
+		p->prev_fail_ts = ts;
+	}
+	if (p->nfail < 2)
+		p->nfail++;
+	if (!p->streak || ts < e->failing_since)
+		e->failing_since = ts;
+	p->streak = true;
+}
+
+static void apply_verdict(struct host_entry *e, enum verdict v, int64_t ts, int64_t window)
+{
+	struct host_priv *p = e->priv;
+	if (v == V_NEUTRAL)
+		return;
+	if (ts > p->last_try_ts)
+		p->last_try_ts = ts;
+	if (v == V_SUCCESS) {
+		e->good_attempts++;
+		if (!p->has_success || ts > p->last_success_ts)
+			p->last_success_ts = ts;
+		p->has_success = true;
+		p->streak = false;
+		e->failing_since = 0;
+		p->settled = HS_READY;
+		return;
+	}
+	note_failure(e, p, ts);
+	p->settled = is_failing(p, window) ? HS_FAILING : HS_RETRY;
+}
+
+/* --- session end --------------------------------------------------------------- */
+
+struct session_view {
+	enum verdict verdict;
+	int64_t error_ts;
+	char error[HOST_ERROR_MAX];
+};
+
+static void count_session(struct host_entry *e, const struct smtp_session *s)
+{
+	e->sessions++;
+	if (s->end_reason == END_RST)
+		e->resets++;
+	if (s->end_reason == END_TIMEOUT)
+		e->timeouts++;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+		e->messages++;
+		switch (t->outcome) {
+		case OUT_ACCEPTED: e->accepted++; break;
+		case OUT_DEFERRED: e->deferred++; break;
+		case OUT_REJECTED: e->rejected++; break;
+		default: e->aborted++; break;
+		}
+		if (!abandoned(s, t))
+			note_message(e, t);
+	}
+}
+
+static void update_entry(struct host_model *hm, struct host_entry *e, const struct smtp_session *s,
+			 const struct session_view *v)
+{
+	if (e->open_sessions)
+		e->open_sessions--;
+	if (!e->first_seen || s->start_ts < e->first_seen)
+		e->first_seen = s->start_ts;
+	if (s->start_ts > e->last_attempt)
+		e->last_attempt = s->start_ts;
+	set_name(e, s);
+	count_session(e, s);
+	apply_verdict(e, v->verdict, s->start_ts, hm->window_us);
+	if (v->error[0]) {
+		memcpy(e->last_error, v->error, sizeof e->last_error);
+		e->last_error_ts = v->error_ts;
+	}
+	refresh_status(e);
+}
+
+void hm_session_end(struct host_model *hm, const struct smtp_session *s)
+{
+	struct session_view v;
+	v.verdict = session_verdict(s);
+	v.error_ts = describe(s, v.error, sizeof v.error);
+	hm->sessions++;
+	count_address(hm, &s->server);
+	if (!addr_eq(&s->client, &s->server))
+		count_address(hm, &s->client);
+	struct host_entry *srv = entry_get(hm, &s->server, ROLE_SERVER);
+	struct host_entry *cli = entry_get(hm, &s->client, ROLE_CLIENT);
+	if (srv)
+		update_entry(hm, srv, s, &v);
+	if (cli)
+		update_entry(hm, cli, s, &v);
+}
+
+/* --- reading ------------------------------------------------------------------- */
+
+static int status_rank(enum host_status st)
+{
+	switch (st) {
+	case HS_FAILING: return 0;
+	case HS_RETRY: return 1;
+	case HS_ACTIVE: return 2;
+	default: return 3;
+	}
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_worst_first(const void *pa, const void *pb)
+{
+	const struct host_entry *a = *(const struct host_entry *const *)pa;
+	const struct host_entry *b = *(const struct host_entry *const *)pb;
+	int c = status_rank(a->status) - status_rank(b->status);
+	if (!c)
+		c = cmp_u64_desc(a->pending, b->pending);
+	if (!c)
+		c = cmp_u64_desc(a->failed_attempts, b->failed_attempts);
+	if (!c)
+		c = addr_cmp(&a->addr, &b->addr);
+	if (!c)
+		c = (int)a->role - (int)b->role;
+	return c;
+}
+
+size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)
+{
+	if (hm->hosts.n > hm->sorted_cap) {
+		size_t cap = hm->hosts.n;
+		hm->sorted = xrealloc(hm->sorted, cap * sizeof *hm->sorted);
+		mem_charge((cap - hm->sorted_cap) * sizeof *hm->sorted);
+		hm->sorted_cap = cap;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < hm->hosts.cap; i++) {
+		const struct hslot *sl = &hm->hosts.slot[i];
+		if (sl->used && sl->e && !hm_is_gateway(hm, &sl->addr))
+			hm->sorted[n++] = sl->e;
+	}
+	if (n > 1)
+		qsort(hm->sorted, n, sizeof *hm->sorted, cmp_worst_first);
+	*out = hm->sorted;
+	return n;
+}
+
+uint64_t hm_hosts_dropped(const struct host_model *hm)
+{
+	return hm->dropped;
+}
+
+const char *host_status_name(enum host_status s)
+{
+	static const char *const names[HS__COUNT] = {
+		[HS_READY] = "ready", [HS_ACTIVE] = "active",
+		[HS_RETRY] = "retry", [HS_FAILING] = "failing",
+	};
+	return (unsigned)s < HS__COUNT ? names[s] : "unknown";
+}
+
+const char *host_role_name(enum host_role r)
+{
+	return r == ROLE_CLIENT ? "client" : "server";
+}
