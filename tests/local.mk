@@ -22,5 +22,6 @@ tests_unit_test_smtp_LDADD = $(UNIT_LDADD)
 # themselves, and the comparison with peer tools on ../shared/corpus.
 E2E_TESTS = tests/golden.sh tests/cli.py
 TESTS += $(E2E_TESTS)
-TESTS_ENVIRONMENT = SMTPSCOPE=$(abs_builddir)/smtpscope; export SMTPSCOPE;
+AM_TESTS_ENVIRONMENT = SMTPSCOPE=$(abs_builddir)/smtpscope; export SMTPSCOPE;
 EXTRA_DIST += $(E2E_TESTS) tests/golden
+TESTS += samples/check-samples.sh
