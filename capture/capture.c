@@ -91,7 +91,7 @@ static inline void deliver(struct cap_source *cs, const struct pcap_pkthdr *h, c
  * interpreter on the same packet. */
 static void file_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
 {
-	struct cap_source *cs = (struct cap_source *)user;
+	struct cap_source *cs = (void *)user;
 	cs->records++;
 	cs->next_off += cs->rec_hdr + h->caplen;
 	if (cs->file_filter && !pcap_offline_filter(&cs->prog, h, d))
@@ -101,7 +101,7 @@ static void file_packet(u_char *user, const struct pcap_pkthdr *h, const u_char 
 
 static void live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
 {
-	deliver((struct cap_source *)user, h, d);
+	deliver((void *)user, h, d);
 }
 
 /* ---- opening files ---- */
@@ -247,12 +247,13 @@ static bool file_filter(struct cap_source *cs, const char *bpf, char *err, size_
 static void activate_message(pcap_t *p, const char *iface, int rc, char *out, size_t outlen)
 {
 	const char *detail = pcap_geterr(p);
+	const char *status = pcap_statustostr(rc);
 	if (rc == PCAP_ERROR || rc == PCAP_WARNING)
 		snprintf(out, outlen, "%s: %s", iface, detail);
-	else if (detail && *detail)
-		snprintf(out, outlen, "%s: %s (%s)", iface, pcap_statustostr(rc), detail);
+	else if (detail && *detail && strcmp(detail, status) != 0)
+		snprintf(out, outlen, "%s: %s (%s)", iface, status, detail);
 	else
-		snprintf(out, outlen, "%s: %s", iface, pcap_statustostr(rc));
+		snprintf(out, outlen, "%s: %s", iface, status);
 }
 
 static bool configure_live(pcap_t *p, const struct cap_options *opt, char *err, size_t errlen)

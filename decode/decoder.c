@@ -199,12 +199,55 @@ static void make_room(struct decoder *d)
 
 /* --- per packet -------------------------------------------------------------- */
 
+/* The counters that TCP anomaly events are derived from, before a packet. */
+struct tcp_marks {
+	uint32_t retx_run[2];
+	uint64_t zero_windows[2];
+	uint64_t gap_bytes[2];
+};
+
+static void take_marks(const struct flow *f, struct tcp_marks *m)
+{
+	for (int i = 0; i < 2; i++) {
+		m->retx_run[i] = f->dir[i].retx_run;
+		m->zero_windows[i] = f->dir[i].st.zero_windows;
+		m->gap_bytes[i] = f->dir[i].st.gap_bytes;
+	}
+}
+
+/* Reports what changed: a retransmission run reaching 3, 6, 12, ... (a
+ * stall), the first zero window of a side, bytes lost in a gap. */
+static void tcp_events(struct decoder *d, const struct flow *f, const struct tcp_marks *m)
+{
+	if (!d->sink || !d->sink->tcp || !f->session)
+		return;
+	for (int i = 0; i < 2; i++) {
+		const struct tcp_dir *t = &f->dir[i];
+		enum side side = i == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER;
+		uint32_t run = t->retx_run;
+		/* 3, 6, 12, 24, ...: a few events per stall, not one per packet */
+		if (run != m->retx_run[i] && run >= 3 && run % 3 == 0 && ((run / 3) & (run / 3 - 1)) == 0)
+			d->sink->tcp(d->sink->ctx, f->session, "retransmit_run", side, run);
+		if (m->zero_windows[i] == 0 && t->st.zero_windows > 0)
+			d->sink->tcp(d->sink->ctx, f->session, "zero_window", side, 1);
+		if (t->st.gap_bytes > m->gap_bytes[i])
+			d->sink->tcp(d->sink->ctx, f->session, "gap", side, t->st.gap_bytes - m->gap_bytes[i]);
+	}
+}
+
 static void note_flags(struct flow *f, const struct tcp_seg *seg, enum flow_dir dir)
 {
 	struct smtp_session *s = f->session;
 	enum side side = dir == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER;
-	if ((seg->flags & TCPF_RST) && s->rst_by == SIDE_NONE)
+	if ((seg->flags & TCPF_RST) && s->rst_by == SIDE_NONE) {
+		const struct tcp_dir *d = &f->dir[dir];
 		s->rst_by = side;
+		s->rst_ttl = seg->ttl;
+		s->rst_ip_id = seg->ip_id;
+		s->rst_sender_seen = d->st.packets > 0;
+		s->rst_sender_ttl = d->ttl_first;
+		s->rst_sender_ip_id = d->last_ip_id;
+	}
 	if ((seg->flags & TCPF_FIN) && s->fin_by == SIDE_NONE)
 		s->fin_by = side;
 }
@@ -289,12 +332,15 @@ void dec_packet(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *d
 	st->smtp_packets++;
 	enum flow_dir dir = flow_dir_of(f, ep);
 	struct reasm_sink out = { deliver, gap, f };
+	struct tcp_marks marks;
+	take_marks(f, &marks);
 	note_flags(f, &seg, dir);
 	/* the ACK first: data it proves the peer received comes before this
 	 * segment's own payload in the dialogue */
 	if (seg.flags & TCPF_ACK)
 		reasm_ack(&f->dir[1 - dir], 1 - dir, seg.ack, ts_us, &out);
 	reasm_segment(&f->dir[dir], dir, &seg, &d->lim, &out);
+	tcp_events(d, f, &marks);
 	ft_touch(d->ft, f, ts_us);
 	if (finished(f, &seg))
 		end_session(d, f, END_CAPTURE_END);

@@ -8,14 +8,21 @@ struct smtp_session;
 struct smtp_txn;
 struct smtp_reply;
 
+#include "smtp_session.h"
+
 struct dec_sink {
 	void *ctx;
 	/* A new session was picked up (handshake or mid-stream). */
 	void (*session_start)(void *ctx, const struct smtp_session *s);
 	/* A complete server reply; `verb` is the command it answers ("BANNER",
-	 * "EOD" for the end of message content, "" when unsolicited). */
+	 * "EOD" for the end of message content, "" when unsolicited) and
+	 * `cmd_ts_us` when that command was sent (banner: the session start). */
 	void (*reply)(void *ctx, const struct smtp_session *s, const struct smtp_reply *r,
-		      const char *verb);
+		      const char *verb, int64_t cmd_ts_us);
+	/* A TCP anomaly: `what` is "retransmit_run" (value: run length, at 3,
+	 * 6, 12, ...), "zero_window" (first one), or "gap" (bytes missing). */
+	void (*tcp)(void *ctx, const struct smtp_session *s, const char *what, enum side side,
+		    uint64_t value);
 	/* A transaction got its outcome (accepted/deferred/rejected/aborted). */
 	void (*txn_end)(void *ctx, const struct smtp_session *s, const struct smtp_txn *t);
 	/* The session ended; end_reason/end_by/state are final. */

@@ -205,7 +205,6 @@ static enum step fit_ip_length(struct dec *d, uint32_t *len)
 	}
 	if (*len <= left) {
 		cur_limit(&d->c, *len);
-		d->cut = 0; /* whatever the snaplen cut was link trailer */
 		return STEP_OK;
 	}
 	if (*len - left > d->cut)

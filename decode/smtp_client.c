@@ -55,7 +55,8 @@ static void envelope_addr(const char *arg, size_t n, const char **out, size_t *o
 static void push(struct smtp_session *s, enum smtp_cmd cmd, struct smtp_txn *t,
 		 struct smtp_rcpt *r, bool last)
 {
-	struct pending_cmd c = { .cmd = (uint8_t)cmd, .bdat_last = last, .txn = t, .rcpt = r };
+	struct pending_cmd c = { .cmd = (uint8_t)cmd, .ts_us = s->parser->cmd_ts, .bdat_last = last,
+				 .txn = t, .rcpt = r };
 	queue_push(s, &c);
 }
 
@@ -510,6 +511,7 @@ static size_t bdat_feed(struct smtp_session *s, int64_t ts, size_t n)
 void client_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t n)
 {
 	struct smtp_parser *p = s->parser;
+	p->cmd_ts = ts;
 	if (!p->client_spoke) {
 		p->client_spoke = true;
 		if (is_tls_record(d, n) && !s->has_banner) {

@@ -30,6 +30,7 @@ const char *smtp_cmd_verb(enum smtp_cmd c);
 /* A command waiting for its reply (RFC 2920 pipelining queue). */
 struct pending_cmd {
 	uint8_t cmd;               /* enum smtp_cmd */
+	int64_t ts_us;             /* when the command was sent */
 	bool bdat_last;
 	struct smtp_txn *txn;      /* the transaction it belongs to, or NULL */
 	struct smtp_rcpt *rcpt;    /* CMD_RCPT: the recipient, or NULL if not stored */
@@ -54,6 +55,7 @@ struct smtp_parser {
 	bool server_spoke_reply;         /* a complete reply was seen */
 	bool partial_probe;              /* mid-stream pickup: first client line decides the mode */
 	bool server_gap;                 /* replies may be missing: resync the queue by code */
+	int64_t cmd_ts;                  /* time of the client bytes being parsed */
 
 	struct pending_cmd *queue;       /* ring of cfg->pending_max */
 	uint32_t q_head, q_len;

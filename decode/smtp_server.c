@@ -54,6 +54,13 @@ static void ehlo_keyword(struct smtp_session *s, const char *t, size_t n)
 {
 	const char *sp = memchr(t, ' ', n);
 	size_t k = sp ? (size_t)(sp - t) : n;
+	size_t have = strlen(s->ehlo_keywords);
+	if (have + k + 2 < sizeof s->ehlo_keywords) {
+		if (have)
+			s->ehlo_keywords[have++] = ' ';
+		memcpy(s->ehlo_keywords + have, t, k);
+		s->ehlo_keywords[have + k] = '\0';
+	}
 	if (k == 10 && strncasecmp(t, "PIPELINING", 10) == 0)
 		s->pipelining_offered = true;
 	else if (k == 8 && strncasecmp(t, "STARTTLS", 8) == 0)
@@ -182,6 +189,7 @@ static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, con
 		reply_to_bdat(s, c, r);
 		break;
 	case CMD_STARTTLS:
+		s->starttls_reply = r->code;
 		if (r->code == 220) {
 			s->tls = true;
 			set_state(s, ST_TLS);
@@ -247,6 +255,7 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 		e->cut = r->cut;
 	}
 	const char *verb = "";
+	int64_t cmd_ts = s->start_ts;
 	bool first = !s->has_banner && !p->server_spoke_reply;
 	p->server_spoke_reply = true;
 	if (first && (p->q_len == 0 || !s->partial_start) && (!s->partial_start || r->code == 220)) {
@@ -259,6 +268,7 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 		unsolicited(s, r);
 	} else if (c) {
 		verb = smtp_cmd_verb((enum smtp_cmd)c->cmd);
+		cmd_ts = c->ts_us;
 		if (!(c->cmd == CMD_AUTH && r->code == 334)) {
 			struct pending_cmd done = *c;
 			queue_pop(p);
@@ -268,7 +278,7 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 	if (s->state == ST_CONNECT && s->partial_start)
 		set_state(s, ST_READY);
 	if (p->sink && p->sink->reply)
-		p->sink->reply(p->sink->ctx, s, r, verb);
+		p->sink->reply(p->sink->ctx, s, r, verb, cmd_ts);
 }
 
 static void server_line(struct smtp_session *s, int64_t ts, const struct line *l)
@@ -305,8 +315,12 @@ static void server_line(struct smtp_session *s, int64_t ts, const struct line *l
 		note(s, ANOM_REPLY_CODE_CHANGE);
 	}
 	struct pending_cmd *c = queue_head(p);
-	if (c && c->cmd == CMD_EHLO && r->lines > 0)
-		ehlo_keyword(s, text, tlen);
+	if (c && c->cmd == CMD_EHLO) {
+		if (r->lines == 0)
+			s->ehlo_keywords[0] = '\0';
+		else
+			ehlo_keyword(s, text, tlen);
+	}
 	reply_text(r, text, tlen);
 	if (r->lines < UINT16_MAX)
 		r->lines++;

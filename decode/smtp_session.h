@@ -112,6 +112,8 @@ struct smtp_session {
 	bool starttls_offered;      /* EHLO reply advertised STARTTLS */
 	bool pipelining_offered;
 	bool chunking_offered;
+	char ehlo_keywords[160];    /* keywords of the last EHLO reply, space-separated, cut */
+	uint16_t starttls_reply;    /* reply code to STARTTLS, 0 if not sent */
 	bool auth;                  /* AUTH succeeded (235) */
 	char auth_mech[24];         /* last AUTH mechanism tried, "" if none */
 
@@ -133,6 +135,14 @@ struct smtp_session {
 	uint8_t ttl_min[2], ttl_max[2];
 	enum side rst_by;           /* first RST, SIDE_NONE if none */
 	enum side fin_by;           /* first FIN, SIDE_NONE if none */
+	/* The RST that ended the session, next to what its sender's own packets
+	 * looked like before it: a device on the path forging resets rarely gets
+	 * the TTL or the IP ID sequence right. */
+	uint8_t rst_ttl;
+	uint16_t rst_ip_id;
+	uint8_t rst_sender_ttl;     /* TTL of the sender's first packet */
+	uint16_t rst_sender_ip_id;  /* IP ID of the sender's previous packet */
+	bool rst_sender_seen;       /* the sender had sent packets before the RST */
 
 	uint32_t anomalies[ANOM__COUNT];
 	struct transcript *transcript; /* NULL if disabled */

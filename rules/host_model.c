@@ -432,8 +432,22 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(b->p + b->len, b->sz - b->len, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		b->len = b->len + (size_t)n < b->sz ? b->len + (size_t)n : b->sz - 1;
+	if (n <= 0)
+		return;
+	if (b->len + (size_t)n < b->sz) {
+		b->len += (size_t)n;
+		return;
+	}
+	/* cut: do not leave half a UTF-8 sequence at the end */
+	size_t i = b->sz - 1, k = 0;
+	while (i > 0 && k < 3 && ((unsigned char)b->p[i - 1] & 0xc0) == 0x80) {
+		i--;
+		k++;
+	}
+	unsigned char c = i > 0 ? (unsigned char)b->p[i - 1] : 0;
+	size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	b->len = i > 0 && need > k + 1 ? i - 1 : b->sz - 1;
+	b->p[b->len] = '\0';
 }
 
 static void fmt_size(char *out, size_t sz, uint64_t n)
@@ -446,6 +460,17 @@ static void fmt_size(char *out, size_t sz, uint64_t n)
 		snprintf(out, sz, "%.1f MB", (double)n / (1024.0 * 1024));
 	else
 		snprintf(out, sz, "%.1f GB", (double)n / (1024.0 * 1024 * 1024));
+}
+
+/* "850 ms", "3.2 s" */
+static void fmt_elapsed(char *out, size_t sz, int64_t us)
+{
+	if (us < 0)
+		us = 0;
+	if (us < 1000000)
+		snprintf(out, sz, "%d ms", (int)(us / 1000));
+	else
+		snprintf(out, sz, "%.1f s", (double)us / 1e6);
 }
 
 /* "451 4.7.1 Greylisted, please try again later": code, enhanced code, first line. */
@@ -526,13 +551,14 @@ static void describe_cut(struct sbuf *b, const struct smtp_session *s, const str
 	}
 	const char *after = ph == ST_BODY ? "354" : "the first BDAT";
 	int64_t since = ph == ST_BODY ? t->body_ts : t->data_ts;
-	double secs = (double)(s->end_ts - since) / 1e6;
+	char dt[32];
+	fmt_elapsed(dt, sizeof dt, s->end_ts - since);
 	if (timeout)
 		sb_add(b, " (silent drop, %s sent)", t->data_partial ? "size unknown" : size);
 	else if (t->data_partial)
-		sb_add(b, " (%.1f s after %s)", secs, after);
+		sb_add(b, " (%s after %s)", dt, after);
 	else
-		sb_add(b, " (%s sent, %.1f s after %s)", size, secs, after);
+		sb_add(b, " (%s sent, %s after %s)", size, dt, after);
 }
 
 /* No transaction: the connection or the greeting failed. */
@@ -779,7 +805,9 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 		case OUT_REJECTED: e->rejected++; break;
 		default: e->aborted++; break;
 		}
-		if (!abandoned(s, t))
+		/* cut off by the capture: the attempt's fate is unknown */
+		bool unknown = t->outcome == OUT_ABORTED && cut_short(s);
+		if (!abandoned(s, t) && !unknown)
 			note_message(e, t);
 	}
 }

@@ -1,7 +1,8 @@
 # tests/ — unit tests (C programs) and end-to-end scripts over samples/.
 UNIT_LDADD = libsmtpscope.a $(LIBDEPS)
 UNIT_TESTS = tests/unit/test_cursor tests/unit/test_packet tests/unit/test_reasm \
-	tests/unit/test_flow tests/unit/test_lines tests/unit/test_smtp
+	tests/unit/test_flow tests/unit/test_lines tests/unit/test_smtp \
+	tests/unit/test_host_model
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -17,6 +18,8 @@ tests_unit_test_lines_SOURCES = tests/unit/test_lines.c tests/unit/check.h
 tests_unit_test_lines_LDADD = $(UNIT_LDADD)
 tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/check.h
 tests_unit_test_smtp_LDADD = $(UNIT_LDADD)
+tests_unit_test_host_model_SOURCES = tests/unit/test_host_model.c tests/unit/check.h
+tests_unit_test_host_model_LDADD = $(UNIT_LDADD)
 
 # End-to-end: golden outputs of every sample, the command line, the samples
 # themselves, and the comparison with peer tools on ../shared/corpus.

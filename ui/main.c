@@ -111,6 +111,7 @@ static void emit_final_records(struct app *a, const struct cap_stats *cs)
 	struct report_context rc = {
 		.source = v.source,
 		.linktype = v.linktype,
+		.gateway_arg = a->opt.gateway_arg,
 		.cap = cs,
 		.dec = v.dec,
 		.hm = a->hm,

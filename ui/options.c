@@ -147,6 +147,7 @@ static int one_option(struct options *o, int c, const char *arg)
 			return bad("format (text or json)", arg);
 		return 0;
 	case OPT_GATEWAY:
+		o->gateway_arg = arg;
 		return parse_gateways(o, arg) ? 0 : bad("--gateway (CIDR[,CIDR...])", arg);
 	case OPT_PORTS:
 		return parse_ports(o, arg) ? 0 : bad("--ports (e.g. 25,587)", arg);

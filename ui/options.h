@@ -26,6 +26,7 @@ struct options {
 	size_t memcap;             /* bytes */
 	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
 	size_t ngateway;
+	const char *gateway_arg;   /* --gateway as given */
 	char *bpf_owned;           /* joined trailing arguments */
 };
 

@@ -14,6 +14,7 @@
 struct report_context {
 	const char *source;              /* "file samples/x.pcap" */
 	const char *linktype;            /* "EN10MB" */
+	const char *gateway_arg;         /* --gateway as given, NULL when inferred */
 	const struct cap_stats *cap;
 	const struct dec_stats *dec;
 	struct host_model *hm;
