@@ -398,6 +398,9 @@ enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_
 	/* Live: one kernel buffer (or one timeout) per call. */
 	int batch = live ? -1 : FILE_BATCH;
 
+	/* After a read error the stream position is meaningless: stay broken. */
+	if (cs->broken)
+		return CAP_BROKEN;
 	cs->fn = fn;
 	cs->ctx = ctx;
 	cs->limit = max_packets ? cs->packets + max_packets : UINT64_MAX;

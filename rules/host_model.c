@@ -10,13 +10,12 @@
 #include <string.h>
 
 #include "mem.h"
+#include "rule_event.h"
+#include "session_verdict.h"
 
 #define DEFAULT_WINDOW_US (3600LL * 1000000)
 #define DEFAULT_MAX_HOSTS 65536u
 #define MSG_MEMORY 256 /* message keys remembered per host */
-/* decoder.c's default --idle-timeout.  The session record does not carry the
- * configured value, so the words for a timeout quote the default. */
-#define IDLE_TIMEOUT_S 300
 
 #define FNV_OFFSET 14695981039346656037ULL
 #define FNV_PRIME 1099511628211ULL
@@ -47,8 +46,12 @@ struct msg_key {
 	uint64_t env;             /* FNV-1a of MAIL FROM + sorted RCPT TO list */
 	uint64_t size_class;      /* SIZE= or content rounded up to a power of two, 0 unknown */
 	uint32_t attempts;
+	uint32_t failures;        /* attempts deferred, rejected or cut off */
 	bool accepted;
 	int64_t first_ts, last_ts;
+	uint16_t first_deferral_code;
+	char first_deferral_enhanced[16];
+	int64_t first_deferral_ts;
 };
 
 struct host_priv {
@@ -78,9 +81,10 @@ struct host_model {
 	uint64_t best_n;
 	const struct host_entry **sorted;
 	size_t sorted_cap;
+	void (*on_status)(void *ctx, const struct host_entry *e, enum host_status old);
+	void *status_ctx;
 };
 
-enum verdict { V_NEUTRAL, V_SUCCESS, V_FAILURE };
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -156,6 +160,10 @@ struct host_model *hm_new(const struct host_model_config *cfg)
 	mem_charge(sizeof *hm);
 	hm->window_us = cfg && cfg->window_us > 0 ? cfg->window_us : DEFAULT_WINDOW_US;
 	hm->max_hosts = cfg && cfg->max_hosts ? cfg->max_hosts : DEFAULT_MAX_HOSTS;
+	if (cfg) {
+		hm->on_status = cfg->on_status;
+		hm->status_ctx = cfg->status_ctx;
+	}
 	if (cfg && cfg->gateway && cfg->ngateway) {
 		hm->ngw = cfg->ngateway;
 		hm->gw = xmalloc(hm->ngw * sizeof *hm->gw);
@@ -278,6 +286,12 @@ static void refresh_status(struct host_entry *e)
 				 p->last_fail_ts + e->retry_interval_us : 0;
 }
 
+static void notify(struct host_model *hm, const struct host_entry *e, enum host_status old)
+{
+	if (hm->on_status && e->status != old)
+		hm->on_status(hm->status_ctx, e, old);
+}
+
 void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 {
 	struct host_entry *e[2] = { entry_get(hm, &s->server, ROLE_SERVER),
@@ -287,8 +301,10 @@ void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 			continue;
 		if (!e[i]->first_seen || s->start_ts < e[i]->first_seen)
 			e[i]->first_seen = s->start_ts;
+		enum host_status old = e[i]->status;
 		e[i]->open_sessions++;
 		refresh_status(e[i]);
+		notify(hm, e[i], old);
 	}
 }
 
@@ -352,267 +368,9 @@ static void set_name(struct host_entry *e, const struct smtp_session *s)
 		memcpy(e->name, name, sizeof name);
 }
 
-/* --- attempt results ------------------------------------------------------------ */
-
-/* A transaction the client gave up on before DATA while the session went on
- * or closed politely (RSET, QUIT: address verification, callouts): not an
- * attempt to deliver a message. */
-static bool abandoned(const struct smtp_session *s, const struct smtp_txn *t)
-{
-	return t->outcome == OUT_ABORTED && !t->data_started &&
-	       (t->next != NULL || s->end_reason == END_QUIT);
-}
-
-static const struct smtp_txn *last_attempt_txn(const struct smtp_session *s)
-{
-	const struct smtp_txn *last = NULL;
-	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
-		if (!abandoned(s, t))
-			last = t;
-	return last;
-}
-
-static const struct smtp_txn *last_refused_txn(const struct smtp_session *s)
-{
-	const struct smtp_txn *last = NULL;
-	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
-		if (t->outcome == OUT_DEFERRED || t->outcome == OUT_REJECTED)
-			last = t;
-	return last;
-}
-
-static bool cut_short(const struct smtp_session *s)
-{
-	return s->end_reason == END_CAPTURE_END || s->end_reason == END_EVICTED ||
-	       s->end_reason == END_NONE;
-}
-
-/* Banner seen, greeting not done, and the connection died or the server hung up. */
-static bool died_before_greeting(const struct smtp_session *s)
-{
-	return s->state == ST_EHLO &&
-	       (s->end_reason == END_RST || s->end_reason == END_TIMEOUT ||
-		(s->end_reason == END_FIN && s->end_by == SIDE_SERVER));
-}
-
-static enum verdict session_verdict(const struct smtp_session *s)
-{
-	const struct smtp_txn *t = last_attempt_txn(s);
-	if (t) {
-		if (t->outcome == OUT_ACCEPTED)
-			return V_SUCCESS;
-		if (t->outcome == OUT_DEFERRED || t->outcome == OUT_REJECTED)
-			return V_FAILURE;
-		/* the capture (not the peer) cut it off: nothing to judge */
-		return cut_short(s) ? V_NEUTRAL : V_FAILURE;
-	}
-	if (cut_short(s) || s->tls)
-		return V_NEUTRAL;
-	if (!s->has_banner)
-		return s->partial_start ? V_NEUTRAL : V_FAILURE;
-	if (s->banner.code >= 400 || died_before_greeting(s))
-		return V_FAILURE;
-	return V_NEUTRAL;
-}
-
-/* --- describing a failure ------------------------------------------------------- */
-
-struct sbuf {
-	char *p;
-	size_t sz, len;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	if (b->len + 1 >= b->sz)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(b->p + b->len, b->sz - b->len, fmt, ap);
-	va_end(ap);
-	if (n <= 0)
-		return;
-	if (b->len + (size_t)n < b->sz) {
-		b->len += (size_t)n;
-		return;
-	}
-	/* cut: do not leave half a UTF-8 sequence at the end */
-	size_t i = b->sz - 1, k = 0;
-	while (i > 0 && k < 3 && ((unsigned char)b->p[i - 1] & 0xc0) == 0x80) {
-		i--;
-		k++;
-	}
-	unsigned char c = i > 0 ? (unsigned char)b->p[i - 1] : 0;
-	size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-	b->len = i > 0 && need > k + 1 ? i - 1 : b->sz - 1;
-	b->p[b->len] = '\0';
-}
-
-static void fmt_size(char *out, size_t sz, uint64_t n)
-{
-	if (n < 1024)
-		snprintf(out, sz, "%llu B", (unsigned long long)n);
-	else if (n < 1024ULL * 1024)
-		snprintf(out, sz, "%.1f KB", (double)n / 1024);
-	else if (n < 1024ULL * 1024 * 1024)
-		snprintf(out, sz, "%.1f MB", (double)n / (1024.0 * 1024));
-	else
-		snprintf(out, sz, "%.1f GB", (double)n / (1024.0 * 1024 * 1024));
-}
-
-/* "850 ms", "3.2 s" */
-static void fmt_elapsed(char *out, size_t sz, int64_t us)
-{
-	if (us < 0)
-		us = 0;
-	if (us < 1000000)
-		snprintf(out, sz, "%d ms", (int)(us / 1000));
-	else
-		snprintf(out, sz, "%.1f s", (double)us / 1e6);
-}
-
-/* "451 4.7.1 Greylisted, please try again later": code, enhanced code, first line. */
-static void add_reply(struct sbuf *b, const struct smtp_reply *r)
-{
-	const char *t = r->text;
-	size_t el = strlen(r->enhanced);
-	sb_add(b, "%u", r->code);
-	if (el) {
-		sb_add(b, " %s", r->enhanced);
-		if (strncmp(t, r->enhanced, el) == 0)
-			t += el;
-	}
-	t += strspn(t, " ");
-	int n = (int)strcspn(t, "\n");
-	if (n)
-		sb_add(b, " %.*s", n, t);
-}
-
-/* How the connection ended: "connection reset by server", "no packet for 300 s". */
-static void add_how(struct sbuf *b, const struct smtp_session *s)
-{
-	const char *by = side_name(s->end_by);
-	switch (s->end_reason) {
-	case END_RST:
-		sb_add(b, "connection reset%s%s", by ? " by " : "", by ? by : "");
-		break;
-	case END_FIN:
-	case END_QUIT:
-		sb_add(b, "connection closed%s%s", by ? " by " : "", by ? by : "");
-		break;
-	case END_TIMEOUT:
-		sb_add(b, "no packet for %d s", IDLE_TIMEOUT_S);
-		break;
-	case END_EVICTED:
-		sb_add(b, "session evicted to stay under --memcap");
-		break;
-	default:
-		sb_add(b, "capture ended");
-		break;
-	}
-}
-
-/* How far the transaction got, from its own timestamps (the session state
- * may have moved on, e.g. to QUIT). */
-static enum smtp_state txn_phase(const struct smtp_txn *t)
-{
-	if (t->data_complete)
-		return ST_DOT;
-	if (t->bdat_chunks)
-		return ST_BDAT;
-	if (t->body_ts)
-		return ST_BODY;
-	if (t->data_ts)
-		return ST_DATA;
-	return t->rcpts.count ? ST_RCPT : ST_MAIL;
-}
-
-/* The connection died with a message in flight. */
-static void describe_cut(struct sbuf *b, const struct smtp_session *s, const struct smtp_txn *t)
-{
-	enum smtp_state ph = txn_phase(t);
-	char size[32];
-	fmt_size(size, sizeof size, t->data_bytes);
-	if (ph == ST_DOT) {
-		sb_add(b, "final reply never seen after the end of data "
-			  "(message may be delivered twice)");
-		return;
-	}
-	add_how(b, s);
-	bool timeout = s->end_reason == END_TIMEOUT;
-	switch (ph) {
-	case ST_MAIL: sb_add(b, " after MAIL FROM"); return;
-	case ST_RCPT: sb_add(b, " after RCPT TO"); return;
-	case ST_DATA: sb_add(b, " after DATA, before 354"); return;
-	case ST_BODY: sb_add(b, timeout ? " in the message body" : " during the message body"); break;
-	default: sb_add(b, timeout ? " in a BDAT chunk" : " during a BDAT chunk"); break;
-	}
-	const char *after = ph == ST_BODY ? "354" : "the first BDAT";
-	int64_t since = ph == ST_BODY ? t->body_ts : t->data_ts;
-	char dt[32];
-	fmt_elapsed(dt, sizeof dt, s->end_ts - since);
-	if (timeout)
-		sb_add(b, " (silent drop, %s sent)", t->data_partial ? "size unknown" : size);
-	else if (t->data_partial)
-		sb_add(b, " (%s after %s)", dt, after);
-	else
-		sb_add(b, " (%s sent, %s after %s)", size, dt, after);
-}
-
-/* No transaction: the connection or the greeting failed. */
-static void describe_connect(struct sbuf *b, const struct smtp_session *s)
-{
-	if (!s->has_banner && s->syn_seen && !s->synack_seen && !s->partial_start) {
-		sb_add(b, s->rst_by == SIDE_SERVER ? "SYN answered by RST (connection refused)"
-						   : "SYN unanswered (connect timeout)");
-		return;
-	}
-	add_how(b, s);
-	if (!s->has_banner) {
-		sb_add(b, " before the banner");
-	} else if (s->banner.code >= 400) {
-		sb_add(b, " after ");
-		add_reply(b, &s->banner);
-	} else {
-		sb_add(b, " after the banner, before the EHLO reply");
-	}
-}
-
-/* Writes the words; returns when the trouble was seen (0 if none). */
-static int64_t describe(const struct smtp_session *s, char *out, size_t outsz)
-{
-	struct sbuf b = { out, outsz, 0 };
-	if (outsz == 0)
-		return 0;
-	out[0] = '\0';
-	enum verdict v = session_verdict(s);
-	const struct smtp_txn *last = last_attempt_txn(s);
-	const struct smtp_txn *refused = last_refused_txn(s);
-	if (v == V_FAILURE && last && last->outcome != OUT_DEFERRED &&
-	    last->outcome != OUT_REJECTED) {
-		describe_cut(&b, s, last);
-		return s->end_ts;
-	}
-	if (refused) {
-		if (refused->has_reply)
-			add_reply(&b, &refused->reply);
-		else
-			sb_add(&b, "transaction refused");
-		return refused->has_reply && refused->reply.ts_us ? refused->reply.ts_us
-								  : refused->end_ts;
-	}
-	if (v == V_FAILURE) {
-		describe_connect(&b, s);
-		return s->end_ts;
-	}
-	return 0;
-}
-
 void hm_describe_failure(const struct smtp_session *s, char *out, size_t outsz)
 {
-	describe(s, out, outsz);
+	session_describe(s, out, outsz);
 }
 
 /* --- message identity and retries ---------------------------------------------- */
@@ -728,11 +486,41 @@ static void note_message(struct host_entry *e, const struct smtp_txn *t)
 		k->first_ts = k->last_ts = t->start_ts;
 		e->pending++;
 	}
+	if (t->outcome != OUT_ACCEPTED)
+		k->failures++;
+	if (t->outcome == OUT_DEFERRED && !k->first_deferral_code && t->has_reply) {
+		k->first_deferral_code = t->reply.code;
+		memcpy(k->first_deferral_enhanced, t->reply.enhanced, sizeof k->first_deferral_enhanced);
+		k->first_deferral_ts = t->reply.ts_us ? t->reply.ts_us : t->end_ts;
+	}
 	if (t->outcome == OUT_ACCEPTED && !k->accepted) {
 		k->accepted = true;
 		if (e->pending)
 			e->pending--;
 	}
+}
+
+bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
+			const struct smtp_txn *t, struct msg_history *out)
+{
+	memset(out, 0, sizeof *out);
+	struct hslot *slot = htab_lookup(&hm->hosts, &s->server, ROLE_SERVER);
+	if (!slot || !slot->e)
+		return false;
+	struct msg_key id;
+	ident_of(t, &id);
+	const struct msg_key *k = find_key(slot->e->priv, &id);
+	if (!k)
+		return false;
+	out->known = true;
+	out->attempts = k->attempts;
+	out->failures = k->failures;
+	out->first_attempt_ts = k->first_ts;
+	out->last_attempt_ts = k->last_ts;
+	out->first_deferral_code = k->first_deferral_code;
+	memcpy(out->first_deferral_enhanced, k->first_deferral_enhanced, sizeof out->first_deferral_enhanced);
+	out->first_deferral_ts = k->first_deferral_ts;
+	return true;
 }
 
 /* --- status -------------------------------------------------------------------- */
@@ -806,8 +594,8 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 		default: e->aborted++; break;
 		}
 		/* cut off by the capture: the attempt's fate is unknown */
-		bool unknown = t->outcome == OUT_ABORTED && cut_short(s);
-		if (!abandoned(s, t) && !unknown)
+		bool unknown = t->outcome == OUT_ABORTED && session_cut_short(s);
+		if (!txn_abandoned(s, t) && !unknown)
 			note_message(e, t);
 	}
 }
@@ -815,6 +603,7 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 static void update_entry(struct host_model *hm, struct host_entry *e, const struct smtp_session *s,
 			 const struct session_view *v)
 {
+	enum host_status old = e->status;
 	if (e->open_sessions)
 		e->open_sessions--;
 	if (!e->first_seen || s->start_ts < e->first_seen)
@@ -829,13 +618,14 @@ static void update_entry(struct host_model *hm, struct host_entry *e, const stru
 		e->last_error_ts = v->error_ts;
 	}
 	refresh_status(e);
+	notify(hm, e, old);
 }
 
 void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 {
 	struct session_view v;
 	v.verdict = session_verdict(s);
-	v.error_ts = describe(s, v.error, sizeof v.error);
+	v.error_ts = session_describe(s, v.error, sizeof v.error);
 	hm->sessions++;
 	count_address(hm, &s->server);
 	if (!addr_eq(&s->client, &s->server))

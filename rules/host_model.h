@@ -54,11 +54,16 @@ struct host_entry {
 	void *priv;                     /* model-private (message memory) */
 };
 
+struct msg_history;
+
 struct host_model_config {
 	const struct ip_prefix *gateway; /* NULL/0: infer */
 	size_t ngateway;
 	int64_t window_us;               /* for "failing": default 1 h */
 	uint32_t max_hosts;              /* beyond: counted, not tracked */
+	/* Called when an entry's status changes (may be NULL). */
+	void (*on_status)(void *ctx, const struct host_entry *e, enum host_status old);
+	void *status_ctx;
 };
 
 struct host_model;
@@ -82,6 +87,11 @@ bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_
  * The array is owned by the model and valid until the next hm_ call. */
 size_t hm_hosts(struct host_model *hm, const struct host_entry ***out);
 uint64_t hm_hosts_dropped(const struct host_model *hm);
+
+/* What is known of this transaction's message at its server from earlier
+ * sessions (not counting the session it belongs to).  False if nothing. */
+bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
+			const struct smtp_txn *t, struct msg_history *out);
 
 const char *host_status_name(enum host_status s);
 const char *host_role_name(enum host_role r);

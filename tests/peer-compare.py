@@ -206,8 +206,31 @@ def parse_tshark_tsv(path):
                             if t.startswith('S:') and t[2:].isdigit()],
                 'tls': 'TLS' in seq,
                 'rst': (v[7] not in ('', '-')) or 'RSTc' in seq or 'RSTs' in seq,
+                'rst_end': rst_ended(seq),
             })
     return streams
+
+
+def rst_ended(seq):
+    """Whether a tshark event sequence shows a connection cut by a RST: a RST
+    that came before the dialogue was closed (no 221 reply to QUIT and no FIN
+    from both sides before the first RST)."""
+    quit_seen = closed = False
+    fins = set()
+    for tok in seq:
+        if tok == 'C:QUIT':
+            quit_seen = True
+        elif tok == 'S:221':
+            # 221 closes the channel; tshark may not show a QUIT that was
+            # pipelined behind the message body
+            closed = True
+        elif tok in ('FINc', 'FINs'):
+            fins.add(tok)
+            if len(fins) == 2:
+                closed = True
+        elif tok in ('RSTc', 'RSTs'):
+            return not closed
+    return False
 
 
 def zeek_unescape(s):
@@ -351,15 +374,22 @@ def scope_replies(s):
     return head, tail, capped
 
 
-def scope_saw_rst(s):
-    """Whether the session record says a RST was seen, in any field it has."""
-    if s.get('end_reason') == 'rst':
-        return True
-    for k in ('rst', 'reset', 'rst_seen', 'resets'):
-        v = s.get(k)
-        if v:
-            return True
-    return False
+def scope_rst_fields(s):
+    """An explicit 'a RST was seen' from the session record, or None when the
+    record has no such field (then only end_reason tells about RSTs)."""
+    vals = []
+    for k in ('rst_seen', 'rst', 'resets'):
+        if k in s:
+            vals.append(bool(s[k]))
+    tcp = s.get('tcp')
+    if isinstance(tcp, dict):
+        for side in ('client', 'server'):
+            d = tcp.get(side)
+            if isinstance(d, dict):
+                for k in ('rst', 'rsts', 'resets', 'rst_packets'):
+                    if k in d:
+                        vals.append(bool(d[k]))
+    return any(vals) if vals else None
 
 
 def match_sessions(streams, sessions):
@@ -411,12 +441,25 @@ def compare_tshark(st, s, swapped):
     if bool(s.get('tls')) != st['tls']:
         diffs.append(('tls', 'tshark TLS=%s, smtpscope tls=%s' % (
             st['tls'], s.get('tls'))))
-    srst = scope_saw_rst(s)
-    if srst != st['rst']:
-        diffs.append(('rst', 'tshark RST=%s (rst %s), smtpscope RST=%s '
-                      '(end_reason %s, end_by %s)' % (
-                          st['rst'], st['rst_col'], srst, s.get('end_reason'),
-                          s.get('end_by'))))
+    explicit = scope_rst_fields(s)
+    if explicit is not None:
+        if explicit != st['rst'] and not (st['rst'] and s.get('end_reason') == 'rst'):
+            diffs.append(('rst', 'tshark RST seen=%s (rst %s), smtpscope RST seen=%s '
+                          '(end_reason %s, end_by %s)' % (
+                              st['rst'], st['rst_col'], explicit, s.get('end_reason'),
+                              s.get('end_by'))))
+    else:
+        # The record only says how the session ended. end_reason "rst" means
+        # a RST was seen; "quit"/"fin" do not say whether a RST followed the
+        # close, so then a tshark RST is a disagreement only when it cut the
+        # dialogue (came before a 221 and before FINs from both sides).
+        srst = s.get('end_reason') == 'rst'
+        if (srst and not st['rst']) or (not srst and st['rst_end']):
+            diffs.append(('rst', 'tshark RST=%s, cut by RST=%s (%s), smtpscope '
+                          'end_reason %s (end_by %s)' % (
+                              st['rst'], st['rst_end'], ' '.join(t for t in st['sequence']
+                                                      if t[:3] in ('RST', 'FIN') or t == 'C:QUIT' or t == 'S:221'),
+                              s.get('end_reason'), s.get('end_by'))))
     return diffs
 
 
@@ -490,11 +533,21 @@ def zeek_emulate(s):
             elif verb == 'BDAT' and arg.rstrip().upper().endswith(' LAST'):
                 state['bdat_last'] = True
         elif d == 'C' and 'data_bytes' in e:
-            # message content: after DATA it ends with the '.' command
+            # message content: after DATA it ends with the '.' command; every
+            # command before it was answered before the 354
             if last_verb == 'DATA' and e.get('complete', True):
-                pending.append('.')
+                pending = ['.']
         elif d == 'S' and 'code' in e:
             code = e.get('code')
+            if code == 354:
+                # 354 answers DATA: resynchronise on it (commands that got no
+                # SMTP reply, e.g. a proxy preamble, would shift a plain FIFO)
+                while pending and pending[0] != 'DATA' and 'DATA' in pending:
+                    pending.pop(0)
+                last_verb = 'DATA'
+            elif code == 220 and 'STARTTLS' in pending:
+                while pending[0] != 'STARTTLS':
+                    pending.pop(0)
             cmd = pending.pop(0) if pending else None
             cur['last_reply'] = code
             if cmd == 'STARTTLS' and code == 220:

@@ -1,0 +1,23 @@
+/* session_verdict.h — did a finished session succeed, fail or say nothing
+ * about a remote host's health, and the words for how it failed. */
+#ifndef SMTPSCOPE_SESSION_VERDICT_H
+#define SMTPSCOPE_SESSION_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtp_session.h"
+
+enum verdict { V_NEUTRAL, V_SUCCESS, V_FAILURE };
+
+enum verdict session_verdict(const struct smtp_session *s);
+/* A transaction given up before DATA while the session went on politely. */
+bool txn_abandoned(const struct smtp_session *s, const struct smtp_txn *t);
+/* The capture, not a peer, ended the session (capture end, eviction). */
+bool session_cut_short(const struct smtp_session *s);
+/* One line for a failed session ("" if it did not fail); returns when the
+ * failure happened. */
+int64_t session_describe(const struct smtp_session *s, char *out, size_t outsz);
+
+#endif
