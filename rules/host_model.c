@@ -65,6 +65,7 @@ struct host_priv {
 	int64_t last_fail_ts, prev_fail_ts;
 	int64_t last_try_ts;      /* start of the latest success or failure */
 	int64_t key_interval;     /* between the last two attempts of the last retried message */
+	uint64_t last_session;    /* domain entries: the last session counted */
 };
 
 struct host_model {
@@ -74,6 +75,9 @@ struct host_model {
 	uint32_t max_hosts;
 	struct htab hosts;        /* role ROLE_SERVER / ROLE_CLIENT -> entry */
 	struct htab counts;       /* role 0 -> sessions per address */
+	struct htab domains;      /* recipient domain (hashed into the address) -> entry */
+	const struct host_entry **dsorted;
+	size_t dsorted_cap;
 	uint64_t dropped;
 	uint64_t sessions;
 	bool have_best;
@@ -189,11 +193,17 @@ void hm_free(struct host_model *hm)
 	for (size_t i = 0; i < hm->hosts.cap; i++)
 		if (hm->hosts.slot[i].used)
 			entry_free(hm->hosts.slot[i].e);
+	for (size_t i = 0; i < hm->domains.cap; i++)
+		if (hm->domains.slot[i].used)
+			entry_free(hm->domains.slot[i].e);
+	htab_free(&hm->domains);
 	htab_free(&hm->hosts);
 	htab_free(&hm->counts);
 	mem_release(hm->ngw * sizeof *hm->gw + hm->sorted_cap * sizeof *hm->sorted + sizeof *hm);
 	free(hm->gw);
 	free(hm->sorted);
+	mem_release(hm->dsorted_cap * sizeof *hm->dsorted);
+	free(hm->dsorted);
 	free(hm);
 }
 
@@ -250,6 +260,19 @@ static void count_address(struct host_model *hm, const struct ip_addr *a)
 
 /* --- entries ----------------------------------------------------------------- */
 
+static struct host_entry *entry_new(const struct ip_addr *a, enum host_role role)
+{
+	struct host_entry *e = xcalloc(1, sizeof *e);
+	struct host_priv *p = xcalloc(1, sizeof *p);
+	mem_charge(sizeof *e + sizeof *p);
+	e->addr = *a;
+	e->role = role;
+	e->status = HS_READY;
+	p->settled = HS_READY;
+	e->priv = p;
+	return e;
+}
+
 static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr *a,
 				    enum host_role role)
 {
@@ -260,17 +283,8 @@ static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr 
 		hm->dropped++;
 		return NULL;
 	}
-	if (!s->e) {
-		struct host_entry *e = xcalloc(1, sizeof *e);
-		struct host_priv *p = xcalloc(1, sizeof *p);
-		mem_charge(sizeof *e + sizeof *p);
-		e->addr = *a;
-		e->role = role;
-		e->status = HS_READY;
-		p->settled = HS_READY;
-		e->priv = p;
-		s->e = e;
-	}
+	if (!s->e)
+		s->e = entry_new(a, role);
 	return s->e;
 }
 
@@ -570,13 +584,131 @@ static void apply_verdict(struct host_entry *e, enum verdict v, int64_t ts, int6
 	p->settled = is_failing(p, window) ? HS_FAILING : HS_RETRY;
 }
 
-/* --- session end --------------------------------------------------------------- */
-
 struct session_view {
 	enum verdict verdict;
 	int64_t error_ts;
 	char error[HOST_ERROR_MAX];
 };
+
+/* --- recipient domains ("next hop" of a mail queue) ---------------------------- */
+
+/* Domains share the host tables' machinery: the key is the domain's hash
+ * spread over the 16 address bytes, the name holds the domain itself. */
+static void domain_key(const char *d, size_t n, struct ip_addr *a)
+{
+	uint64_t h1 = FNV_OFFSET, h2 = FNV_OFFSET ^ 0x5bd1e995;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h1 = (h1 ^ c) * FNV_PRIME;
+		h2 = (h2 ^ c) * FNV_PRIME;
+	}
+	memcpy(a->b, &h1, 8);
+	memcpy(a->b + 8, &h2, 8);
+}
+
+static struct host_entry *domain_entry(struct host_model *hm, const char *rcpt)
+{
+	const char *at = strrchr(rcpt, '@');
+	const char *d = at ? at + 1 : "";
+	size_t n = strlen(d);
+	if (n == 0)
+		return NULL;
+	struct ip_addr key;
+	domain_key(d, n, &key);
+	struct hslot *s = htab_get(&hm->domains, &key, ROLE_SERVER, hm->max_hosts);
+	if (!s) {
+		hm->dropped++;
+		return NULL;
+	}
+	if (!s->e) {
+		s->e = entry_new(&key, ROLE_SERVER);
+		size_t m = n < HOST_NAME_MAX_LEN - 1 ? n : HOST_NAME_MAX_LEN - 1;
+		for (size_t i = 0; i < m; i++)
+			s->e->name[i] = (char)((d[i] >= 'A' && d[i] <= 'Z') ? d[i] - 'A' + 'a' : d[i]);
+		s->e->name[m] = '\0';
+	}
+	return s->e;
+}
+
+static enum verdict txn_verdict(const struct smtp_session *s, const struct smtp_txn *t)
+{
+	switch (t->outcome) {
+	case OUT_ACCEPTED: return V_SUCCESS;
+	case OUT_DEFERRED:
+	case OUT_REJECTED: return V_FAILURE;
+	default: return session_cut_short(s) ? V_NEUTRAL : V_FAILURE;
+	}
+}
+
+/* One transaction as seen by one recipient domain. */
+static void domain_txn(struct host_model *hm, struct host_entry *e, const struct smtp_session *s,
+		       const struct smtp_txn *t, const struct session_view *v)
+{
+	struct host_priv *p = e->priv;
+	if (p->last_session != s->id) {
+		p->last_session = s->id;
+		e->sessions++;
+		if (s->end_reason == END_RST)
+			e->resets++;
+		if (s->end_reason == END_TIMEOUT)
+			e->timeouts++;
+	}
+	if (!e->first_seen || t->start_ts < e->first_seen)
+		e->first_seen = t->start_ts;
+	if (t->start_ts > e->last_attempt)
+		e->last_attempt = t->start_ts;
+	e->messages++;
+	switch (t->outcome) {
+	case OUT_ACCEPTED: e->accepted++; break;
+	case OUT_DEFERRED: e->deferred++; break;
+	case OUT_REJECTED: e->rejected++; break;
+	default: e->aborted++; break;
+	}
+	enum verdict vd = txn_verdict(s, t);
+	if (vd != V_NEUTRAL)
+		note_message(e, t);
+	apply_verdict(e, vd, t->start_ts, hm->window_us);
+	if (vd == V_FAILURE) {
+		if (t->has_reply && t->outcome != OUT_ABORTED)
+			snprintf(e->last_error, sizeof e->last_error, "%u %.190s", t->reply.code, t->reply.text);
+		else
+			memcpy(e->last_error, v->error, sizeof e->last_error);
+		char *nl = strchr(e->last_error, '\n');
+		if (nl)
+			*nl = '\0';
+		e->last_error_ts = t->end_ts;
+	}
+	refresh_status(e);
+}
+
+static void count_domains(struct host_model *hm, const struct smtp_session *s,
+			  const struct session_view *v)
+{
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+		if (txn_abandoned(s, t))
+			continue;
+		/* each domain once per transaction; a few distinct ones are enough */
+		const char *seen[8];
+		size_t nseen = 0;
+		for (const struct smtp_rcpt *r = t->rcpts.head; r && nseen < 8; r = r->next) {
+			struct host_entry *e = domain_entry(hm, r->addr);
+			if (!e)
+				continue;
+			bool dup = false;
+			for (size_t i = 0; i < nseen; i++)
+				dup = dup || seen[i] == (const char *)e;
+			if (dup)
+				continue;
+			seen[nseen++] = (const char *)e;
+			domain_txn(hm, e, s, t, v);
+		}
+	}
+}
+
+/* --- session end --------------------------------------------------------------- */
+
 
 static void count_session(struct host_entry *e, const struct smtp_session *s)
 {
@@ -636,6 +768,7 @@ void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 		update_entry(hm, srv, s, &v);
 	if (cli)
 		update_entry(hm, cli, s, &v);
+	count_domains(hm, s, &v);
 }
 
 /* --- reading ------------------------------------------------------------------- */
@@ -669,6 +802,40 @@ static int cmp_worst_first(const void *pa, const void *pb)
 	if (!c)
 		c = (int)a->role - (int)b->role;
 	return c;
+}
+
+static int cmp_worst_first_by_name(const void *pa, const void *pb)
+{
+	const struct host_entry *a = *(const struct host_entry *const *)pa;
+	const struct host_entry *b = *(const struct host_entry *const *)pb;
+	int c = status_rank(a->status) - status_rank(b->status);
+	if (!c)
+		c = cmp_u64_desc(a->pending, b->pending);
+	if (!c)
+		c = cmp_u64_desc(a->failed_attempts, b->failed_attempts);
+	if (!c)
+		c = strcmp(a->name, b->name);
+	return c;
+}
+
+size_t hm_domains(struct host_model *hm, const struct host_entry ***out)
+{
+	if (hm->domains.n > hm->dsorted_cap) {
+		size_t cap = hm->domains.n;
+		hm->dsorted = xrealloc(hm->dsorted, cap * sizeof *hm->dsorted);
+		mem_charge((cap - hm->dsorted_cap) * sizeof *hm->dsorted);
+		hm->dsorted_cap = cap;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < hm->domains.cap; i++) {
+		const struct hslot *sl = &hm->domains.slot[i];
+		if (sl->used && sl->e)
+			hm->dsorted[n++] = sl->e;
+	}
+	if (n > 1)
+		qsort(hm->dsorted, n, sizeof *hm->dsorted, cmp_worst_first_by_name);
+	*out = hm->dsorted;
+	return n;
 }
 
 size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)

@@ -88,6 +88,10 @@ bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_
 size_t hm_hosts(struct host_model *hm, const struct host_entry ***out);
 uint64_t hm_hosts_dropped(const struct host_model *hm);
 
+/* The same figures per recipient domain (the "next hop" view of a mail
+ * queue): name holds the domain, addr is meaningless.  Worst first. */
+size_t hm_domains(struct host_model *hm, const struct host_entry ***out);
+
 /* What is known of this transaction's message at its server from earlier
  * sessions (not counting the session it belongs to).  False if nothing. */
 bool hm_message_history(struct host_model *hm, const struct smtp_session *s,

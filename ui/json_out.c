@@ -218,6 +218,36 @@ void json_host(struct jw *w, const struct host_entry *h)
 	jw_record_end(w);
 }
 
+void json_domain(struct jw *w, const struct host_entry *d)
+{
+	jw_object_begin(w);
+	jw_kstr(w, "type", "domain");
+	jw_kstr(w, "domain", d->name);
+	jw_kuint(w, "sessions", d->sessions);
+	jw_kuint(w, "messages", d->messages);
+	jw_kuint(w, "accepted", d->accepted);
+	jw_kuint(w, "deferred", d->deferred);
+	jw_kuint(w, "rejected", d->rejected);
+	jw_kuint(w, "aborted", d->aborted);
+	jw_kuint(w, "resets", d->resets);
+	jw_kuint(w, "timeouts", d->timeouts);
+	jw_kuint(w, "retries", d->retries);
+	jw_kuint(w, "pending", d->pending);
+	jw_kstr(w, "status", host_status_name(d->status));
+	jw_kstr(w, "last_error", d->last_error[0] ? d->last_error : NULL);
+	jw_ktime(w, "last_error_ts", d->last_error_ts);
+	jw_ktime(w, "last_attempt", d->last_attempt);
+	jw_ktime(w, "failing_since", d->failing_since);
+	jw_key(w, "retry_interval");
+	if (d->retry_interval_us)
+		jw_double(w, (double)d->retry_interval_us / 1e6, 3);
+	else
+		jw_null(w);
+	jw_ktime(w, "next_retry_estimate", d->next_retry_estimate);
+	jw_object_end(w);
+	jw_record_end(w);
+}
+
 void json_stats(struct jw *w, const struct stats_view *v)
 {
 	const struct dec_stats *d = v->dec;

@@ -13,6 +13,8 @@
 
 void json_session(struct jw *w, const struct smtp_session *s, bool with_transcript);
 void json_host(struct jw *w, const struct host_entry *h);
+/* The per-recipient-domain view (hm_domains). */
+void json_domain(struct jw *w, const struct host_entry *d);
 
 struct stats_view {
 	const char *source;

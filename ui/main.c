@@ -105,6 +105,9 @@ static void emit_final_records(struct app *a, const struct cap_stats *cs)
 	if (a->json) {
 		for (size_t i = 0; i < n; i++)
 			json_host(&a->jw, hosts[i]);
+		n = hm_domains(a->hm, &hosts);
+		for (size_t i = 0; i < n; i++)
+			json_domain(&a->jw, hosts[i]);
 		json_stats(&a->jw, &v);
 		return;
 	}

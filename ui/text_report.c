@@ -546,6 +546,31 @@ static void put_hosts(FILE *out, const struct host_entry *const *v, size_t n, in
 	}
 }
 
+#define DOMAINS_SHOWN 15
+
+static void put_domains(FILE *out, struct host_model *hm)
+{
+	const struct host_entry **v;
+	size_t n = hm ? hm_domains(hm, &v) : 0;
+	if (n == 0)
+		return;
+	fprintf(out, "\nRecipient domains (worst first)\n");
+	fprintf(out, "DOMAIN                   STATUS  SESS MSGS ACC DEF REJ ABRT RETRY PEND  LAST ERROR\n");
+	for (size_t i = 0; i < n && i < DOMAINS_SHOWN; i++) {
+		const struct host_entry *e = v[i];
+		char name[SANE_MAX], err[SANE_MAX];
+		size_t nc = sanitize(name, sizeof name, e->name, strlen(e->name), 24);
+		sanitize(err, sizeof err, e->last_error, strlen(e->last_error), 26);
+		fprintf(out, "%s%*s %-7s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
+			" %4" PRIu64 " %5" PRIu64 " %4" PRIu64 "  %s\n", name, 24 - (int)nc, "",
+			host_status_name(e->status), e->sessions, e->messages, e->accepted, e->deferred,
+			e->rejected, e->aborted, e->retries, e->pending,
+			e->status == HS_READY && e->failed_attempts == 0 ? "" : err);
+	}
+	if (n > DOMAINS_SHOWN)
+		fprintf(out, "... and %zu more %s\n", n - DOMAINS_SHOWN, plural(n - DOMAINS_SHOWN, "domain", "domains"));
+}
+
 static void put_blocks(FILE *out, const struct report *r)
 {
 	if (r->bad == 0)
@@ -620,6 +645,7 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
 	put_hosts(out, v, n, day);
+	put_domains(out, ctx->hm);
 	put_blocks(out, r);
 	put_footer(out, ctx);
 }
