@@ -164,9 +164,11 @@ static void end_session(struct decoder *d, struct flow *f, enum end_reason fallb
 		d->st.sessions_evicted++;
 		d->st.anomalies[ANOM_FLOW_EVICTED]++;
 	}
-	if (d->sink && d->sink->session_end)
-		d->sink->session_end(d->sink->ctx, s);
-	smtp_session_free(s);
+	bool taken = d->sink && d->sink->session_end && d->sink->session_end(d->sink->ctx, s);
+	if (taken)
+		smtp_session_shrink(s);
+	else
+		smtp_session_free(s);
 	f->session = NULL;
 	f->closed = true;
 	d->st.sessions_open--;
@@ -217,9 +219,19 @@ static void take_marks(const struct flow *f, struct tcp_marks *m)
 
 /* Reports what changed: a retransmission run reaching 3, 6, 12, ... (a
  * stall), the first zero window of a side, bytes lost in a gap. */
+static void tcp_event(struct decoder *d, const struct flow *f, const char *what, enum side side,
+		      uint64_t value)
+{
+	/* gaps already have their own transcript entries (smtp_gap) */
+	if (strcmp(what, "gap") != 0)
+		smtp_note_tcp(f->session, side, f->last_ts, what, value);
+	if (d->sink && d->sink->tcp)
+		d->sink->tcp(d->sink->ctx, f->session, what, side, value);
+}
+
 static void tcp_events(struct decoder *d, const struct flow *f, const struct tcp_marks *m)
 {
-	if (!d->sink || !d->sink->tcp || !f->session)
+	if (!f->session)
 		return;
 	for (int i = 0; i < 2; i++) {
 		const struct tcp_dir *t = &f->dir[i];
@@ -227,11 +239,11 @@ static void tcp_events(struct decoder *d, const struct flow *f, const struct tcp
 		uint32_t run = t->retx_run;
 		/* 3, 6, 12, 24, ...: a few events per stall, not one per packet */
 		if (run != m->retx_run[i] && run >= 3 && run % 3 == 0 && ((run / 3) & (run / 3 - 1)) == 0)
-			d->sink->tcp(d->sink->ctx, f->session, "retransmit_run", side, run);
+			tcp_event(d, f, "retransmit_run", side, run);
 		if (m->zero_windows[i] == 0 && t->st.zero_windows > 0)
-			d->sink->tcp(d->sink->ctx, f->session, "zero_window", side, 1);
+			tcp_event(d, f, "zero_window", side, 1);
 		if (t->st.gap_bytes > m->gap_bytes[i])
-			d->sink->tcp(d->sink->ctx, f->session, "gap", side, t->st.gap_bytes - m->gap_bytes[i]);
+			tcp_event(d, f, "gap", side, t->st.gap_bytes - m->gap_bytes[i]);
 	}
 }
 
@@ -239,8 +251,11 @@ static void note_flags(struct flow *f, const struct tcp_seg *seg, enum flow_dir 
 {
 	struct smtp_session *s = f->session;
 	enum side side = dir == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER;
+	if ((seg->flags & TCPF_FIN) && !f->dir[dir].fin)
+		smtp_note_tcp(s, side, seg->ts_us, "fin", 0);
 	if ((seg->flags & TCPF_RST) && s->rst_by == SIDE_NONE) {
 		const struct tcp_dir *d = &f->dir[dir];
+		smtp_note_tcp(s, side, seg->ts_us, "rst", 0);
 		s->rst_by = side;
 		s->rst_ttl = seg->ttl;
 		s->rst_ip_id = seg->ip_id;
@@ -340,8 +355,8 @@ void dec_packet(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *d
 	if (seg.flags & TCPF_ACK)
 		reasm_ack(&f->dir[1 - dir], 1 - dir, seg.ack, ts_us, &out);
 	reasm_segment(&f->dir[dir], dir, &seg, &d->lim, &out);
-	tcp_events(d, f, &marks);
 	ft_touch(d->ft, f, ts_us);
+	tcp_events(d, f, &marks);
 	if (finished(f, &seg))
 		end_session(d, f, END_CAPTURE_END);
 }

@@ -8,6 +8,8 @@ struct smtp_session;
 struct smtp_txn;
 struct smtp_reply;
 
+#include <stdbool.h>
+
 #include "smtp_session.h"
 
 struct dec_sink {
@@ -25,8 +27,10 @@ struct dec_sink {
 		    uint64_t value);
 	/* A transaction got its outcome (accepted/deferred/rejected/aborted). */
 	void (*txn_end)(void *ctx, const struct smtp_session *s, const struct smtp_txn *t);
-	/* The session ended; end_reason/end_by/state are final. */
-	void (*session_end)(void *ctx, const struct smtp_session *s);
+	/* The session ended; end_reason/end_by/state are final.  Returning true
+	 * takes ownership of s (free it with smtp_session_free); otherwise the
+	 * decoder frees it when the call returns. */
+	bool (*session_end)(void *ctx, struct smtp_session *s);
 };
 
 #endif

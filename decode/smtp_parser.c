@@ -54,18 +54,34 @@ struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg
 	return s;
 }
 
+void smtp_session_shrink(struct smtp_session *s)
+{
+	struct smtp_parser *p = s->parser;
+	if (!p)
+		return;
+	lines_free(&p->lines[SIDE_CLIENT]);
+	lines_free(&p->lines[SIDE_SERVER]);
+	mem_release(sizeof *p + (size_t)p->cfg->pending_max * sizeof(struct pending_cmd));
+	free(p->queue);
+	free(p);
+	s->parser = NULL;
+}
+
+void smtp_note_tcp(struct smtp_session *s, enum side side, int64_t ts_us, const char *what,
+		   uint64_t value)
+{
+	struct tr_entry *e = tr_note(s, TR_TCP, side == SIDE_CLIENT ? 'C' : 'S', ts_us);
+	if (!e)
+		return;
+	tr_set_text(e, what, strlen(what));
+	e->bytes = value;
+}
+
 void smtp_session_free(struct smtp_session *s)
 {
 	if (!s)
 		return;
-	struct smtp_parser *p = s->parser;
-	if (p) {
-		lines_free(&p->lines[SIDE_CLIENT]);
-		lines_free(&p->lines[SIDE_SERVER]);
-		mem_release(sizeof *p + (size_t)p->cfg->pending_max * sizeof(struct pending_cmd));
-		free(p->queue);
-		free(p);
-	}
+	smtp_session_shrink(s);
 	struct smtp_txn *t = s->txn_head;
 	while (t) {
 		struct smtp_txn *next = t->next;

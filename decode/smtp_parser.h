@@ -27,6 +27,12 @@ void smtp_config_default(struct smtp_config *cfg);
 struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
 				      const struct dec_sink *sink);
 void smtp_session_free(struct smtp_session *s);
+/* Drops the parser state of a finished session that is kept for browsing. */
+void smtp_session_shrink(struct smtp_session *s);
+/* A TCP event worth showing in the dialogue (FIN, RST, a retransmission run,
+ * a zero window), recorded in the transcript. */
+void smtp_note_tcp(struct smtp_session *s, enum side side, int64_t ts_us, const char *what,
+		   uint64_t value);
 
 /* Reassembled bytes sent by `from`, in order. */
 void smtp_feed(struct smtp_session *s, enum side from, int64_t ts_us, const uint8_t *p, size_t n);

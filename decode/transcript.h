@@ -20,6 +20,8 @@ enum tr_kind {
 	TR_REPLY,   /* server reply: code + text */
 	TR_DATA,    /* message content: data_bytes, complete */
 	TR_GAP,     /* bytes missing from the capture in this direction */
+	TR_TCP,     /* a TCP event: text names it ("fin", "rst", "retransmit_run",
+		     * "zero_window"), bytes holds its value */
 };
 
 struct tr_entry {

@@ -102,6 +102,12 @@ static void transcript(struct jw *w, const struct transcript *t)
 		case TR_GAP:
 			jw_kuint(w, "gap_bytes", e->bytes);
 			break;
+		case TR_TCP:
+			jw_key(w, "tcp");
+			jw_strn(w, e->text, e->len);
+			if (e->bytes)
+				jw_kuint(w, "value", e->bytes);
+			break;
 		}
 		if (e->cut)
 			jw_kbool(w, "cut", true);

@@ -48,7 +48,7 @@ static void on_session_start(void *ctx, const struct smtp_session *s)
 	hm_session_start(a->hm, s);
 }
 
-static void on_session_end(void *ctx, const struct smtp_session *s)
+static bool on_session_end(void *ctx, struct smtp_session *s)
 {
 	struct app *a = ctx;
 	hm_session_end(a->hm, s);
@@ -59,6 +59,7 @@ static void on_session_end(void *ctx, const struct smtp_session *s)
 	} else {
 		rep_session_end(a->report, s);
 	}
+	return false;
 }
 
 static void on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)

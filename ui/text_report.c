@@ -306,6 +306,12 @@ static void put_entry(FILE *f, const struct tr_entry *e)
 	case TR_GAP:
 		snprintf(text, sizeof text, "[%" PRIu64 " bytes missing from the capture]", e->bytes);
 		break;
+	case TR_TCP:
+		if (e->bytes)
+			snprintf(text, sizeof text, "[TCP %.*s %" PRIu64 "]", (int)e->len, e->text, e->bytes);
+		else
+			snprintf(text, sizeof text, "[TCP %.*s]", (int)e->len, e->text);
+		break;
 	default:
 		snprintf(text, sizeof text, "%.*s", (int)e->len, e->text);
 		break;

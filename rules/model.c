@@ -1,0 +1,147 @@
+/* model.c — the shared model: bounded rings of finished sessions and alerts,
+ * the list of open sessions, capture figures. */
+#include "config.h"
+
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "smtp_parser.h"
+
+struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_alerts)
+{
+	struct model *m = xcalloc(1, sizeof *m);
+	pthread_mutex_init(&m->lock, NULL);
+	m->hm = hm;
+	m->done_cap = max_sessions ? max_sessions : 1;
+	m->done = xcalloc(m->done_cap, sizeof *m->done);
+	m->alerts_cap = max_alerts ? max_alerts : 1;
+	m->alerts = xcalloc(m->alerts_cap, sizeof *m->alerts);
+	mem_charge(sizeof *m + m->done_cap * sizeof *m->done + m->alerts_cap * sizeof *m->alerts);
+	return m;
+}
+
+static void alert_clear(struct alert_rec *a)
+{
+	free(a->rule);
+	free(a->severity);
+	free(a->host);
+	free(a->message);
+	memset(a, 0, sizeof *a);
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->done_n; i++)
+		smtp_session_free(m->done[(m->done_first + i) % m->done_cap]);
+	for (size_t i = 0; i < m->alerts_n; i++)
+		alert_clear(&m->alerts[(m->alerts_first + i) % m->alerts_cap]);
+	mem_release(sizeof *m + m->done_cap * sizeof *m->done + m->alerts_cap * sizeof *m->alerts);
+	free(m->done);
+	free(m->alerts);
+	free(m->open);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+void model_session_start(struct model *m, const struct smtp_session *s)
+{
+	if (m->open_n == m->open_cap) {
+		m->open_cap = m->open_cap ? m->open_cap * 2 : 64;
+		m->open = xrealloc(m->open, m->open_cap * sizeof *m->open);
+	}
+	m->open[m->open_n++] = s;
+	m->stats.open_sessions = m->open_n;
+	m->stats.sessions++;
+	m->version++;
+}
+
+static void forget_open(struct model *m, const struct smtp_session *s)
+{
+	/* newest sessions sit at the end and tend to end first: search backwards */
+	for (size_t i = m->open_n; i-- > 0;) {
+		if (m->open[i] == s) {
+			memmove(&m->open[i], &m->open[i + 1], (m->open_n - i - 1) * sizeof *m->open);
+			m->open_n--;
+			break;
+		}
+	}
+	m->stats.open_sessions = m->open_n;
+}
+
+void model_session_end(struct model *m, struct smtp_session *s)
+{
+	forget_open(m, s);
+	if (m->done_n == m->done_cap) {
+		smtp_session_free(m->done[m->done_first]);
+		m->done_first = (m->done_first + 1) % m->done_cap;
+		m->done_n--;
+		m->done_dropped++;
+	}
+	m->done[(m->done_first + m->done_n) % m->done_cap] = s;
+	m->done_n++;
+	m->version++;
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+void model_add_alert(struct model *m, const char *rule, const char *severity, int64_t ts_us,
+		     const char *host, uint64_t session_id, const char *message, uint64_t count)
+{
+	if (m->alerts_n == m->alerts_cap) {
+		alert_clear(&m->alerts[m->alerts_first]);
+		m->alerts_first = (m->alerts_first + 1) % m->alerts_cap;
+		m->alerts_n--;
+	}
+	struct alert_rec *a = &m->alerts[(m->alerts_first + m->alerts_n) % m->alerts_cap];
+	a->seq = ++m->alerts_total;
+	a->rule = dup_or_empty(rule);
+	a->severity = dup_or_empty(severity);
+	a->ts_us = ts_us;
+	a->host = dup_or_empty(host);
+	a->session_id = session_id;
+	a->message = dup_or_empty(message);
+	a->count = count;
+	m->alerts_n++;
+	m->version++;
+}
+
+size_t model_done_count(const struct model *m)
+{
+	return m->done_n;
+}
+
+const struct smtp_session *model_done(const struct model *m, size_t i)
+{
+	return i < m->done_n ? m->done[(m->done_first + i) % m->done_cap] : NULL;
+}
+
+size_t model_alert_count(const struct model *m)
+{
+	return m->alerts_n;
+}
+
+const struct alert_rec *model_alert(const struct model *m, size_t i)
+{
+	return i < m->alerts_n ? &m->alerts[(m->alerts_first + i) % m->alerts_cap] : NULL;
+}
+
+const struct smtp_session *model_find_session(const struct model *m, uint64_t id)
+{
+	for (size_t i = m->done_n; i-- > 0;) {
+		const struct smtp_session *s = model_done(m, i);
+		if (s->id == id)
+			return s;
+	}
+	for (size_t i = 0; i < m->open_n; i++)
+		if (m->open[i]->id == id)
+			return m->open[i];
+	return NULL;
+}

@@ -1,0 +1,92 @@
+/* model.h — everything the screens and reporters read, in one place: the
+ * host model, the sessions (open and finished), the alerts and the capture
+ * figures.  decode/ and rules/ write it; ui/ reads it and never parses
+ * packets.
+ *
+ * Live, decoding runs in its own thread and the TUI in another.  Both take
+ * the model lock: the decoder around each batch of packets, the TUI only
+ * while it copies what it is about to draw (never while drawing), so a slow
+ * terminal cannot stall the capture.  `version` grows on every change, so a
+ * screen knows when it must refresh.
+ */
+#ifndef SMTPSCOPE_MODEL_H
+#define SMTPSCOPE_MODEL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host_model.h"
+#include "smtp_session.h"
+
+/* One alert as the rule engine raised it (strings owned by the model). */
+struct alert_rec {
+	uint64_t seq;          /* 1-based, in the order raised */
+	char *rule;
+	char *severity;        /* "info", "warning", "critical" */
+	int64_t ts_us;
+	char *host;            /* remote host address, or "" */
+	uint64_t session_id;   /* 0 if none */
+	char *message;
+	uint64_t count;        /* events counted by an aggregating rule (1 otherwise) */
+};
+
+/* Capture figures for the header line. */
+struct model_stats {
+	char source[128];      /* "interface eth0", "file x.pcap" */
+	bool live;
+	bool finished;         /* the capture ended (files) */
+	uint64_t packets, bytes;
+	uint64_t dropped_kernel, dropped_iface;
+	bool have_kernel_stats;
+	uint64_t acked_unseen; /* holes proven by the peer's ACK: loss on the span port */
+	uint64_t open_sessions;
+	uint64_t sessions;
+	size_t memory_used, memcap;
+	int64_t capture_ts;    /* time of the last packet */
+};
+
+struct model {
+	pthread_mutex_t lock;
+	uint64_t version;
+	struct host_model *hm;            /* owned */
+	struct model_stats stats;
+
+	/* finished sessions, oldest first; a ring bounded by count */
+	struct smtp_session **done;
+	size_t done_cap, done_first, done_n;
+	uint64_t done_dropped;
+
+	/* open sessions (owned by the decoder; valid under the lock) */
+	const struct smtp_session **open;
+	size_t open_n, open_cap;
+
+	/* alerts, oldest first; a ring bounded by count */
+	struct alert_rec *alerts;
+	size_t alerts_cap, alerts_first, alerts_n;
+	uint64_t alerts_total;
+};
+
+struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_alerts);
+void model_free(struct model *m);
+
+static inline void model_lock(struct model *m) { pthread_mutex_lock(&m->lock); }
+static inline void model_unlock(struct model *m) { pthread_mutex_unlock(&m->lock); }
+
+/* Writers (decoder thread, under the lock). */
+void model_session_start(struct model *m, const struct smtp_session *s);
+/* Takes ownership of s (a finished session); frees the oldest when full. */
+void model_session_end(struct model *m, struct smtp_session *s);
+void model_add_alert(struct model *m, const char *rule, const char *severity, int64_t ts_us,
+		     const char *host, uint64_t session_id, const char *message, uint64_t count);
+
+/* Readers (under the lock).  Index 0 is the oldest. */
+size_t model_done_count(const struct model *m);
+const struct smtp_session *model_done(const struct model *m, size_t i);
+size_t model_alert_count(const struct model *m);
+const struct alert_rec *model_alert(const struct model *m, size_t i);
+/* A session by id among the finished and open ones, or NULL. */
+const struct smtp_session *model_find_session(const struct model *m, uint64_t id);
+
+#endif
