@@ -142,9 +142,11 @@ static enum step link_null(struct dec *d, bool network_order, uint16_t *etype)
 /* Raw IP: the version nibble says which. */
 static enum step link_raw(struct dec *d, uint16_t *etype)
 {
-	if (!cur_has(&d->c, 1))
+	struct cursor peek = d->c;
+	uint8_t b;
+	if (!cur_u8(&peek, &b))
 		return bad(d, ANOM_SHORT_IP);
-	uint8_t v = cur_ptr(&d->c)[0] >> 4;
+	uint8_t v = b >> 4;
 	if (v != 4 && v != 6)
 		return bad(d, ANOM_BAD_IP_VERSION);
 	*etype = v == 4 ? ETH_P_IPV4 : ETH_P_IPV6;
@@ -274,13 +276,13 @@ static enum step ipv6_exthdrs(struct dec *d, uint8_t *nh, uint32_t *ext_len)
 		}
 		if (n >= MAX_IPV6_EXTHDRS)
 			return bad(d, ANOM_BAD_IP_EXTHDR);
-		if (!cur_has(&d->c, 8))
+		/* Every extension header is at least 8 bytes; peek at the
+		 * first four through a copy, then skip the whole header. */
+		struct cursor h = d->c;
+		if (!cur_has(&h, 8) || !cur_u8(&h, &next) || !cur_u8(&h, &hl) ||
+		    !cur_be16(&h, &fragoff))
 			return bad(d, ANOM_BAD_IP_EXTHDR);
-		const uint8_t *h = cur_ptr(&d->c);
-		next = h[0];
-		hl = h[1];
 		if (*nh == IPPROTO_FRAGMENT_) {
-			fragoff = (uint16_t)((h[2] << 8) | h[3]);
 			/* Offset 0 and M clear is an atomic fragment: a whole
 			 * packet (RFC 6946).  Anything else is a piece. */
 			if (fragoff & 0xfff9)
@@ -350,18 +352,18 @@ static void tcp_options(struct dec *d, struct cursor *o, bool cut)
 				goto garbage;
 			return;
 		}
-		const uint8_t *v = cur_ptr(o);
-		cur_skip(o, (size_t)len - 2);
+		struct cursor v;
+		uint8_t shift;
+		cur_sub(o, (size_t)len - 2, &v);
 		if (kind == 2) {
-			if (len != 4)
+			if (len != 4 || !cur_be16(&v, &s->mss))
 				goto garbage;
-			s->mss = (uint16_t)((v[0] << 8) | v[1]);
 		} else if (kind == 3) {
-			if (len != 3)
+			if (len != 3 || !cur_u8(&v, &shift))
 				goto garbage;
 			/* RFC 7323 2.3: a shift above 14 is used as 14. */
-			s->wscale = (int8_t)(v[0] > 14 ? 14 : v[0]);
-			if (v[0] > 14)
+			s->wscale = (int8_t)(shift > 14 ? 14 : shift);
+			if (shift > 14)
 				d->anom = ANOM_BAD_TCP_OPTION;
 		}
 	}

@@ -139,16 +139,26 @@ static uint64_t size_param(const char *arg, size_t n)
 static void cmd_mail(struct smtp_session *s, int64_t ts, const char *arg, size_t n)
 {
 	struct smtp_parser *p = s->parser;
-	if (p->txn) {
+	const char *a;
+	size_t alen;
+	envelope_addr(arg, n, &a, &alen);
+	if (alen > ADDR_MAX)
+		alen = ADDR_MAX;
+	if (p->txn && p->txn->mail_accepted) {
+		/* MAIL inside an accepted transaction: servers answer 503 and the
+		 * old envelope stays.  Only a 2xx (smtp_server.c) starts a new one. */
 		note(s, ANOM_NESTED_MAIL);
-		txn_settle(s, p->txn, ts);
+		struct pending_cmd c = { .cmd = CMD_MAIL, .ts_us = ts,
+					 .nested_from = arena_strndup(&s->arena, a, alen),
+					 .nested_size = size_param(arg, n) };
+		queue_push(s, &c);
+		return;
 	}
+	if (p->txn)
+		txn_settle(s, p->txn, ts);
 	struct smtp_txn *t = txn_open(s, ts);
 	if (t) {
-		const char *a;
-		size_t alen;
-		envelope_addr(arg, n, &a, &alen);
-		t->mail_from = arena_strndup(&s->arena, a, alen < ADDR_MAX ? alen : ADDR_MAX);
+		t->mail_from = arena_strndup(&s->arena, a, alen);
 		t->size_param = size_param(arg, n);
 	}
 	p->txn = t;
@@ -306,7 +316,7 @@ static bool starts_with_command(const uint8_t *p, size_t n)
 	size_t v = 0;
 	while (v < n && v < 9 && isalpha(p[v]))
 		v++;
-	if (v == n || (p[v] != ' ' && p[v] != '\r' && p[v] != '\n'))
+	if (v == 0 || (v < n && p[v] != ' ' && p[v] != '\r' && p[v] != '\n'))
 		return false;
 	return lookup_verb((const char *)p, v) != CMD_UNKNOWN;
 }
@@ -326,8 +336,14 @@ static void client_line(struct smtp_session *s, int64_t ts, const struct line *l
 	}
 	if (l->len == 0)
 		return;
-	if (looks_binary(l))
+	struct line stripped;
+	if (looks_binary(l)) {
 		note(s, ANOM_BINARY_COMMAND);
+		/* a proxy handshake glued to the first command (SOCKS) */
+		if (line_after_binary(l, &stripped) &&
+		    starts_with_command((const uint8_t *)stripped.s, stripped.len))
+			l = &stripped;
+	}
 	client_command(s, ts, l);
 }
 
@@ -497,9 +513,9 @@ static size_t bdat_feed(struct smtp_session *s, int64_t ts, size_t n)
 	p->bdat_left -= take;
 	if (p->body_txn)
 		p->body_txn->data_bytes += take;
-	if (p->data_entry && s->transcript && tr_last(s->transcript) == p->data_entry)
-		p->data_entry->bytes += take;
-	(void)ts;
+	struct tr_entry *e = data_entry(s, ts);
+	if (e)
+		e->bytes += take;
 	if (p->bdat_left == 0) {
 		p->cmode = CM_COMMAND;
 		p->body_txn = NULL;
@@ -545,13 +561,28 @@ void client_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t n)
 				s->tls = true;
 				set_state(s, ST_TLS);
 				p->cmode = CM_OPAQUE;
+				p->server_opaque = true;
 				return;
 			}
+			if (s->state == ST_TLS) {
+				/* plain text after 220 to STARTTLS: a decrypted capture;
+				 * the dialogue starts again with EHLO (RFC 3207 4.2) */
+				s->state = ST_EHLO;
+				p->server_tls_pending = false;
+			}
+			p->cmode = CM_COMMAND;
 			/* still plain text */
 			__attribute__((fallthrough));
 		default: {
 			struct line l;
 			bool complete;
+			if (p->gap_probe[SIDE_CLIENT]) {
+				/* after a gap: a command right here is trusted, anything
+				 * else is the tail of a lost line */
+				p->gap_probe[SIDE_CLIENT] = false;
+				if (!starts_with_command(d, n))
+					lines_reset(&p->lines[SIDE_CLIENT], true);
+			}
 			used = lines_take(&p->lines[SIDE_CLIENT], d, n, &l, &complete);
 			if (complete)
 				client_line(s, ts, &l);
@@ -599,5 +630,7 @@ void client_gap(struct smtp_session *s, int64_t ts, uint64_t n)
 		break;
 	}
 	(void)ts;
-	lines_reset(&p->lines[SIDE_CLIENT], true);
+	/* the next bytes decide whether they start a line (smtp_client.c) */
+	lines_reset(&p->lines[SIDE_CLIENT], false);
+	p->gap_probe[SIDE_CLIENT] = true;
 }

@@ -34,6 +34,8 @@ struct pending_cmd {
 	bool bdat_last;
 	struct smtp_txn *txn;      /* the transaction it belongs to, or NULL */
 	struct smtp_rcpt *rcpt;    /* CMD_RCPT: the recipient, or NULL if not stored */
+	const char *nested_from;   /* CMD_MAIL sent inside an open transaction (arena) */
+	uint64_t nested_size;
 };
 
 enum client_mode {
@@ -51,6 +53,8 @@ struct smtp_parser {
 	struct line_splitter lines[2];   /* [SIDE_CLIENT], [SIDE_SERVER] */
 	enum client_mode cmode;
 	bool server_opaque;
+	bool server_tls_pending;         /* STARTTLS accepted: server TLS bytes may follow */
+	bool gap_probe[2];               /* after a gap: look at the next bytes before resyncing */
 	bool client_spoke, server_spoke; /* any bytes seen from that side */
 	bool server_spoke_reply;         /* a complete reply was seen */
 	bool partial_probe;              /* mid-stream pickup: first client line decides the mode */

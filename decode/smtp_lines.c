@@ -24,6 +24,28 @@ void lines_free(struct line_splitter *ls)
 	ls->len = 0;
 }
 
+bool line_after_binary(const struct line *l, struct line *out)
+{
+	size_t last = SIZE_MAX;
+	for (size_t i = 0; i < l->len; i++) {
+		unsigned char c = (unsigned char)l->s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			last = i;
+	}
+	if (last == SIZE_MAX)
+		return false;
+	/* binary preambles also carry bytes >= 0x80 (a port number, say) */
+	size_t from = last + 1;
+	while (from < l->len && (unsigned char)l->s[from] >= 0x80)
+		from++;
+	if (from >= l->len)
+		return false;
+	*out = *l;
+	out->s = l->s + from;
+	out->len = l->len - from;
+	return true;
+}
+
 void lines_reset(struct line_splitter *ls, bool resync)
 {
 	ls->len = 0;

@@ -39,6 +39,11 @@ void lines_free(struct line_splitter *ls);
 size_t lines_take(struct line_splitter *ls, const uint8_t *p, size_t n, struct line *out,
 		  bool *complete);
 
+/* A line that starts with binary bytes (a SOCKS or proxy preamble glued to
+ * the first SMTP line): *out is what follows the last control byte.  False
+ * if there is no control byte or nothing after it. */
+bool line_after_binary(const struct line *l, struct line *out);
+
 /* Drops a held partial line.  With resync, also discards input up to the
  * next LF: after a gap, the first partial line is unreliable. */
 void lines_reset(struct line_splitter *ls, bool resync);

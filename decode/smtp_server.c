@@ -101,11 +101,62 @@ static void resync_queue(struct smtp_parser *p, unsigned code)
 	}
 }
 
+/* Lines the client sent before the greeting that are not SMTP commands
+ * (an HTTP CONNECT or SOCKS preamble through a proxy) get no SMTP reply:
+ * forget them so they do not shift the matching of later replies.  Real
+ * commands stay (early pipelining, RFC 9422, sends EHLO before the banner). */
+static void drop_preamble(struct smtp_parser *p)
+{
+	uint32_t keep = 0, max = p->cfg->pending_max;
+	for (uint32_t i = 0; i < p->q_len; i++) {
+		struct pending_cmd *c = &p->queue[(p->q_head + i) % max];
+		if (c->cmd != CMD_UNKNOWN)
+			p->queue[(p->q_head + keep++) % max] = *c;
+	}
+	p->q_len = keep;
+}
+
 static void banner(struct smtp_session *s, const struct smtp_reply *r)
 {
+	drop_preamble(s->parser);
 	s->has_banner = true;
 	s->banner = *r;
 	set_state(s, ST_EHLO);
+}
+
+static void final_reply(struct smtp_session *s, struct smtp_txn *t, const struct smtp_reply *r)
+{
+	txn_finish(s, t, outcome_of_code(r->code), r, r->ts_us);
+	set_state(s, ST_READY);
+}
+
+static void reply_to_mail(struct smtp_session *s, const struct pending_cmd *c,
+			  const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	bool ok = r->code >= 200 && r->code < 300;
+	if (c->nested_from) {
+		/* MAIL inside an open transaction: a refusal leaves the old one
+		 * current; acceptance replaces it */
+		if (!ok)
+			return;
+		txn_settle(s, p->txn, r->ts_us);
+		struct smtp_txn *t = txn_open(s, c->ts_us);
+		if (t) {
+			t->mail_from = (char *)c->nested_from;
+			t->size_param = c->nested_size;
+			t->mail_accepted = true;
+		}
+		p->txn = t;
+		set_state(s, ST_MAIL);
+		return;
+	}
+	if (ok) {
+		if (c->txn)
+			c->txn->mail_accepted = true;
+		return;
+	}
+	final_reply(s, c->txn, r);
 }
 
 static void reply_to_rcpt(const struct pending_cmd *c, const struct smtp_reply *r)
@@ -137,19 +188,22 @@ static void reply_to_data(struct smtp_session *s, const struct pending_cmd *c,
 		set_state(s, ST_BODY);
 		return;
 	}
-	/* DATA refused: the client goes back to commands */
+	/* DATA refused: the client goes back to commands.  The envelope may
+	 * still be open on the server (a later RCPT and DATA can succeed), so
+	 * the transaction is only settled later, by this refusal if nothing
+	 * better comes (txn_settle). */
 	if (p->cmode == CM_BODY) {
 		body_stop(s, r->ts_us, false);
 		lines_reset(&p->lines[SIDE_CLIENT], false);
 	}
-	txn_finish(s, c->txn, outcome_of_code(r->code), r, r->ts_us);
-	set_state(s, ST_READY);
-}
-
-static void final_reply(struct smtp_session *s, struct smtp_txn *t, const struct smtp_reply *r)
-{
-	txn_finish(s, t, outcome_of_code(r->code), r, r->ts_us);
-	set_state(s, ST_READY);
+	struct smtp_txn *t = c->txn;
+	if (t && t->outcome == OUT_OPEN) {
+		t->data_refused = true;
+		t->reply = *r;
+		t->has_reply = true;
+		p->txn = t;
+	}
+	set_state(s, ST_RCPT);
 }
 
 static void reply_to_bdat(struct smtp_session *s, const struct pending_cmd *c, const struct smtp_reply *r)
@@ -173,8 +227,7 @@ static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, con
 		}
 		break;
 	case CMD_MAIL:
-		if (!ok)
-			final_reply(s, c->txn, r);
+		reply_to_mail(s, c, r);
 		break;
 	case CMD_RCPT:
 		reply_to_rcpt(c, r);
@@ -191,10 +244,12 @@ static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, con
 	case CMD_STARTTLS:
 		s->starttls_reply = r->code;
 		if (r->code == 220) {
+			/* TLS from here on -- unless the capture was decrypted, which
+			 * the first bytes after this reply will tell (smtp_client.c) */
 			s->tls = true;
 			set_state(s, ST_TLS);
-			p->cmode = CM_OPAQUE;
-			p->server_opaque = true;
+			p->cmode = CM_TLS_PENDING;
+			p->server_tls_pending = true;
 		} else if (p->cmode == CM_TLS_PENDING) {
 			p->cmode = CM_COMMAND;
 		}
@@ -281,21 +336,31 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 		p->sink->reply(p->sink->ctx, s, r, verb, cmd_ts);
 }
 
-static void server_line(struct smtp_session *s, int64_t ts, const struct line *l)
+static bool reply_line(const struct line *l)
+{
+	const char *t = l->s;
+	return l->len >= 3 && t[0] >= '1' && t[0] <= '5' && isdigit((unsigned char)t[1]) &&
+	       isdigit((unsigned char)t[2]) && (l->len == 3 || t[3] == ' ' || t[3] == '-');
+}
+
+static void server_line(struct smtp_session *s, int64_t ts, const struct line *raw)
 {
 	struct smtp_parser *p = s->parser;
 	struct smtp_reply *r = &p->reply;
+	struct line stripped;
+	const struct line *l = raw;
 	if (l->cut)
 		note(s, ANOM_LINE_TOO_LONG);
 	if (l->bare_lf)
 		note(s, ANOM_BARE_LF);
-	const char *t = l->s;
-	bool valid = l->len >= 3 && t[0] >= '1' && t[0] <= '5' && isdigit((unsigned char)t[1]) &&
-		     isdigit((unsigned char)t[2]) && (l->len == 3 || t[3] == ' ' || t[3] == '-');
-	if (!valid) {
+	if (!reply_line(l)) {
 		note(s, ANOM_BAD_REPLY);
-		return;
+		/* a proxy's binary reply glued to the banner: keep the SMTP part */
+		if (!line_after_binary(l, &stripped) || !reply_line(&stripped))
+			return;
+		l = &stripped;
 	}
+	const char *t = l->s;
 	unsigned code = (unsigned)((t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0'));
 	bool more = l->len > 3 && t[3] == '-';
 	const char *text = l->len > 4 ? t + 4 : "";
@@ -343,6 +408,22 @@ void server_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t n)
 			return;
 		}
 	}
+	if (p->server_tls_pending) {
+		p->server_tls_pending = false;
+		if (d[0] == 0x16 || d[0] == 0x15) { /* handshake or alert record */
+			p->server_opaque = true;
+			p->cmode = CM_OPAQUE;
+			return;
+		}
+	}
+	if (p->gap_probe[SIDE_SERVER]) {
+		/* after a gap: a reply code right here starts a line */
+		p->gap_probe[SIDE_SERVER] = false;
+		bool code = n >= 4 && isdigit(d[0]) && isdigit(d[1]) && isdigit(d[2]) &&
+			    (d[3] == ' ' || d[3] == '-' || d[3] == '\r');
+		if (!code)
+			lines_reset(&p->lines[SIDE_SERVER], true);
+	}
 	while (n > 0 && !p->server_opaque) {
 		struct line l;
 		bool complete;
@@ -363,5 +444,6 @@ void server_gap(struct smtp_session *s, int64_t ts, uint64_t n)
 		return;
 	p->in_reply = false;
 	p->server_gap = true;
-	lines_reset(&p->lines[SIDE_SERVER], true);
+	lines_reset(&p->lines[SIDE_SERVER], false);
+	p->gap_probe[SIDE_SERVER] = true;
 }

@@ -92,6 +92,8 @@ struct smtp_txn {
 	bool data_started;          /* some content was seen */
 	bool data_complete;         /* end of data (dot or BDAT LAST) seen */
 	bool data_partial;          /* picked up mid-content: the size is unknown */
+	bool mail_accepted;         /* MAIL FROM got 2xx */
+	bool data_refused;          /* DATA got 4xx/5xx (the envelope may go on) */
 	bool has_reply;
 	struct smtp_reply reply;    /* the reply that decided the outcome */
 	enum smtp_outcome outcome;

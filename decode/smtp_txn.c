@@ -100,6 +100,10 @@ void txn_settle(struct smtp_session *s, struct smtp_txn *t, int64_t ts)
 	}
 	/* Refused at RCPT (greylisting, unknown users): the message was turned
 	 * away, not cut off, so it is deferred or rejected by the last refusal. */
+	if (t->data_refused && t->has_reply && !t->data_complete) {
+		txn_finish(s, t, outcome_of_code(t->reply.code), &t->reply, ts);
+		return;
+	}
 	if (!t->data_started && answered > 0 && accepted == 0 && t->has_reply) {
 		txn_finish(s, t, outcome_of_code(t->reply.code), &t->reply, ts);
 		return;

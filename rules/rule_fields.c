@@ -140,7 +140,7 @@ static bool g_server(const struct rule_event *ev, struct rf_value *v, char *buf,
 
 GETTER(g_server_port) { UNUSED_SCRATCH; return put_num(v, ev->session->server_port); }
 GETTER(g_client_port) { UNUSED_SCRATCH; return put_num(v, ev->session->client_port); }
-GETTER(g_direction) { UNUSED_SCRATCH; (void)ev; return put_str(v, ev->outbound ? "outbound" : "inbound"); }
+GETTER(g_direction) { UNUSED_SCRATCH; return put_str(v, ev->outbound ? "outbound" : "inbound"); }
 GETTER(g_helo) { UNUSED_SCRATCH; return put_text(v, ev->session->helo); }
 GETTER(g_session) { UNUSED_SCRATCH; return put_num(v, (double)ev->session->id); }
 GETTER(g_partial_start) { UNUSED_SCRATCH; return put_bool(v, ev->session->partial_start); }

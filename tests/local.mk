@@ -28,3 +28,5 @@ TESTS += $(E2E_TESTS)
 AM_TESTS_ENVIRONMENT = SMTPSCOPE=$(abs_builddir)/smtpscope; export SMTPSCOPE;
 EXTRA_DIST += $(E2E_TESTS) tests/golden
 TESTS += samples/check-samples.sh
+TESTS += tests/peer-compare.sh
+EXTRA_DIST += tests/peer-compare.sh tests/peer-compare.py tests/peer-exceptions.tsv

@@ -50,12 +50,10 @@ static void txn(struct jw *w, const struct smtp_txn *t)
 	jw_kstr(w, "message_id", t->message_id);
 	jw_kstr(w, "subject", t->subject);
 	jw_key(w, "data_bytes");
-	if (t->data_started && !t->data_partial)
-		jw_uint(w, t->data_bytes);
-	else if (t->data_ts && !t->data_partial)
-		jw_uint(w, 0);
+	if (t->data_partial || (!t->data_started && !t->body_ts))
+		jw_null(w); /* unknown, or no content was ever invited */
 	else
-		jw_null(w);
+		jw_uint(w, t->data_bytes);
 	if (t->gap_bytes)
 		jw_kuint(w, "data_gap_bytes", t->gap_bytes);
 	jw_kbool(w, "data_complete", t->data_complete);

@@ -394,6 +394,108 @@ static void test_mid_stream_body(void)
 	smtp_session_free(s);
 }
 
+static void test_peer_findings(void)
+{
+	/* DATA refused, then the envelope continues; a nested MAIL refused with
+	 * 503 leaves the open transaction current (zeek mail-transactions-invalid) */
+	struct smtp_session *s = new_session();
+	S(s, "220 mx\r\n");
+	C(s, "MAIL FROM:<a@x>\r\n");
+	S(s, "250 OK\r\n");
+	C(s, "DATA\r\n");
+	S(s, "503 valid RCPT command must precede DATA\r\n");
+	C(s, "MAIL FROM:<a@x>\r\n");
+	S(s, "503 sender already given\r\n");
+	C(s, "RCPT TO:<b@y>\r\n");
+	S(s, "250 Accepted\r\n");
+	C(s, "DATA\r\n");
+	S(s, "354 go\r\n");
+	C(s, "hello\r\n.\r\n");
+	S(s, "250 OK id=1\r\n");
+	C(s, "QUIT\r\n");
+	S(s, "221 bye\r\n");
+	smtp_end(s, now);
+	CHECK_EQ_INT(s->txn_count, 1);
+	CHECK_EQ_INT(s->txn_head->outcome, OUT_ACCEPTED);
+	CHECK_EQ_INT(s->txn_head->data_bytes, 5);
+	CHECK_EQ_INT(s->anomalies[ANOM_NESTED_MAIL], 1);
+	smtp_session_free(s);
+
+	/* DATA refused and nothing else: the refusal decides */
+	s = new_session();
+	S(s, "220 mx\r\n");
+	C(s, "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	S(s, "250 ok\r\n550 no\r\n554 5.5.1 Error: no valid recipients\r\n");
+	C(s, "QUIT\r\n");
+	S(s, "221 bye\r\n");
+	smtp_end(s, now);
+	CHECK_EQ_INT(s->txn_head->outcome, OUT_REJECTED);
+	CHECK_EQ_INT(s->txn_head->reply.code, 554);
+	smtp_session_free(s);
+
+	/* a decrypted capture: plain text after 220 to STARTTLS */
+	s = new_session();
+	S(s, "220 mx\r\n");
+	C(s, "EHLO gw\r\n");
+	S(s, "250-mx\r\n250 STARTTLS\r\n");
+	C(s, "STARTTLS\r\n");
+	S(s, "220 ready\r\n");
+	C(s, "EHLO gw\r\n");
+	S(s, "250 mx\r\n");
+	C(s, "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+	S(s, "250 ok\r\n250 ok\r\n354 go\r\n");
+	C(s, "x\r\n.\r\nQUIT\r\n");
+	S(s, "250 queued\r\n221 bye\r\n");
+	smtp_end(s, now);
+	CHECK(s->tls);
+	CHECK_EQ_INT(s->txn_count, 1);
+	CHECK_EQ_INT(s->txn_head->outcome, OUT_ACCEPTED);
+	CHECK_EQ_INT(s->state, ST_QUIT);
+	smtp_session_free(s);
+
+	/* a SOCKS5 preamble glued to the banner and to EHLO; CONNECT lines */
+	s = new_session();
+	const uint8_t cpre[] = { 5, 1, 0, 5, 1, 0, 3, 2, 'h', 'x', 0, 25 };
+	const uint8_t spre[] = { 5, 0, 5, 0, 0, 1, '\n', 0, 0, 1, 0xd1, 0xcd };
+	smtp_feed(s, SIDE_CLIENT, now, cpre, sizeof cpre);
+	smtp_feed(s, SIDE_SERVER, now, spre, sizeof spre);
+	S(s, "220 mx ESMTP\r\n");
+	C(s, "EHLO User\r\n");
+	S(s, "250 mx\r\n");
+	smtp_end(s, now);
+	CHECK(s->has_banner);
+	CHECK_EQ_INT(s->banner.code, 220);
+	CHECK_EQ_STR(s->helo, "User");
+	CHECK_EQ_INT(s->state, ST_READY);
+	smtp_session_free(s);
+
+	s = new_session();
+	C(s, "CONNECT mx.example.net:25 HTTP/1.0\r\nHost: mx\r\n\r\n");
+	S(s, "HTTP/1.0 200 Connection established\r\n\r\n220 mx\r\n");
+	C(s, "EHLO gw\r\n");
+	S(s, "250 mx\r\n");
+	C(s, "MAIL FROM:<a@x>\r\n");
+	S(s, "250 ok\r\n");
+	smtp_end(s, now);
+	CHECK_EQ_INT(s->state, ST_MAIL);
+	CHECK(s->txn_head && s->txn_head->mail_accepted);
+	CHECK_EQ_INT(s->anomalies[ANOM_UNSOLICITED_REPLY], 0);
+	smtp_session_free(s);
+
+	/* a gap that ends at a line boundary: the next reply is kept */
+	s = new_session();
+	S(s, "220 mx\r\n");
+	C(s, "AUTH LOGIN\r\n");
+	smtp_gap(s, SIDE_SERVER, now, 137);
+	S(s, "334 VXNlcm5hbWU6\r\n");
+	C(s, "dXNlcg==\r\n");
+	S(s, "235 ok\r\n");
+	smtp_end(s, now);
+	CHECK(s->auth);
+	CHECK_EQ_INT(tr_get(s->transcript, tr_kept(s->transcript) - 3)->code, 334);
+	smtp_session_free(s);
+}
+
 int main(void)
 {
 	smtp_config_default(&cfg);
@@ -407,5 +509,6 @@ int main(void)
 	test_hostile();
 	test_multiline_mismatch_and_bare_lf();
 	test_mid_stream_body();
+	test_peer_findings();
 	CHECK_DONE();
 }
