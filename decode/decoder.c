@@ -336,8 +336,8 @@ void dec_packet(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *d
 		break;
 	}
 	st->tcp_packets++;
-	if (seg.payload_len < seg.payload_wire_len)
-		st->anomalies[ANOM_SNAPLEN_CUT]++;
+	if (an != PKT_ANOM_NONE)
+		st->anomalies[an]++; /* odd options or a snaplen cut: decoded anyway */
 	expire(d, ts_us);
 
 	int ep;

@@ -147,7 +147,7 @@ void tmpl_free(struct tmpl *t);
 
 struct agg_table;
 
-struct agg_table *agg_new(uint32_t n, int64_t window_us);
+struct agg_table *agg_new(uint32_t n, int64_t window_us, bool collects);
 /* One matching event in group `key`: records it and returns true when the
  * group's count reaches n (then *ai is filled, except ai->window). */
 bool agg_hit(struct agg_table *t, const char *key, uint64_t hash, int64_t ts_us,

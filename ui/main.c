@@ -137,6 +137,8 @@ static int open_input(struct app *a, char **filter_owned)
 		return 2;
 	}
 	a->live = cap_is_live(a->cap);
+	if (cap_warning(a->cap))
+		fprintf(stderr, "smtpscope: warning: %s\n", cap_warning(a->cap));
 	a->linktype = cap_linktype(a->cap);
 	return 0;
 }
@@ -175,7 +177,8 @@ static int run(struct app *a)
 		return 2;
 	}
 	if (st == CAP_BROKEN) {
-		const char *name = strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
+		const char *name = !a->opt.cap.file ? cap_describe(a->cap)
+				   : strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
 		fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
 			(unsigned long long)cs.broken_at_packet);
 		if (cs.broken_at_offset >= 0)

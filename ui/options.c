@@ -15,7 +15,7 @@
 
 enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
-	OPT_VERSION, OPT_IMMEDIATE,
+	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII,
 };
 
 static const struct option long_opts[] = {
@@ -26,6 +26,9 @@ static const struct option long_opts[] = {
 	{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
 	{ "memcap", required_argument, NULL, OPT_MEMCAP },
 	{ "immediate-mode", no_argument, NULL, OPT_IMMEDIATE },
+	{ "tui", no_argument, NULL, OPT_TUI },
+	{ "replay", optional_argument, NULL, OPT_REPLAY },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -57,6 +60,9 @@ void opt_usage(FILE *out)
 	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
 	      "  -o FILE              write the report or records to FILE instead of stdout\n"
 	      "  --transcript         JSON: include each session's dialogue\n"
+	      "  --tui                browse in the terminal dashboard (default for -i on a terminal)\n"
+	      "  --replay[=SPEED]     with -r and --tui: feed the file at capture pace (or SPEED times faster)\n"
+	      "  --ascii              draw the dashboard with plain ASCII\n"
 	      "  -h, --help           this help      --version   version\n"
 	      "\n"
 	      "Exit status: 0 success, 1 bad usage, 2 unreadable/corrupt input or capture failure.\n",
@@ -162,6 +168,17 @@ static int one_option(struct options *o, int c, const char *arg)
 		o->memcap = (size_t)v << 20;
 		return 0;
 	case OPT_TRANSCRIPT: o->transcript = true; return 0;
+	case OPT_TUI: o->tui = true; return 0;
+	case OPT_ASCII: o->ascii = true; return 0;
+	case OPT_REPLAY: {
+		char *end;
+		double speed = arg ? strtod(arg, &end) : 1.0;
+		if (arg && (*end || !(speed > 0) || speed > 1e6))
+			return bad("--replay speed (e.g. 1, 10, 0.5)", arg);
+		o->replay_speed = speed;
+		o->tui = true;
+		return 0;
+	}
 	case OPT_IMMEDIATE: o->cap.immediate = true; return 0;
 	default: return -1;
 	}
@@ -217,6 +234,10 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 	}
 	if (o->list_interfaces)
 		return OPT_RUN;
+	if (o->replay_speed > 0 && !o->cap.file) {
+		fprintf(stderr, "smtpscope: --replay needs -r FILE\n");
+		return OPT_EXIT_USAGE;
+	}
 	if (!o->cap.file == !o->cap.iface) {
 		fprintf(stderr, "smtpscope: give exactly one of -r FILE or -i IFACE (see smtpscope --help)\n");
 		return OPT_EXIT_USAGE;

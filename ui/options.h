@@ -23,6 +23,9 @@ struct options {
 	uint64_t count;            /* -c: stop after this many packets */
 	bool list_interfaces;      /* -D */
 	bool transcript;           /* --transcript */
+	bool tui;                  /* --tui (default for -i on a terminal) */
+	double replay_speed;       /* --replay[=SPEED]: 0 = off, 1 = capture pace */
+	bool ascii;                /* --ascii: plain ASCII screen drawing */
 	size_t memcap;             /* bytes */
 	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
 	size_t ngateway;
