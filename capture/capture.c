@@ -429,6 +429,11 @@ void cap_stop(struct cap_source *cs)
 	pcap_breakloop(cs->p);
 }
 
+bool cap_stop_requested(const struct cap_source *cs)
+{
+	return cs->stop != 0;
+}
+
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st)
 {
 	memset(st, 0, sizeof *st);

@@ -69,6 +69,8 @@ enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_
 
 /* Asks cap_run to return; async-signal-safe. */
 void cap_stop(struct cap_source *cs);
+/* True once cap_stop() was called (e.g. for a paced reader to stop waiting). */
+bool cap_stop_requested(const struct cap_source *cs);
 
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st);
 

@@ -1,5 +1,5 @@
 # tests/ — unit tests (C programs) and end-to-end scripts over samples/.
-UNIT_LDADD = libsmtpscope.a $(LIBDEPS)
+UNIT_LDADD = libsmtpscope.a $(LIBDEPS) -lpthread
 UNIT_TESTS = tests/unit/test_cursor tests/unit/test_packet tests/unit/test_reasm \
 	tests/unit/test_flow tests/unit/test_lines tests/unit/test_smtp \
 	tests/unit/test_host_model

@@ -1,5 +1,5 @@
-/* main.c — wires the layers: capture -> decode -> rules (host model) -> ui
- * (JSON lines or the text report), and maps failures to exit codes
+/* main.c — wires the layers: capture -> decode -> rules -> ui, picks the
+ * mode (text report, JSON lines, dashboard) and maps failures to exit codes
  * (0 ok, 1 usage, 2 input/runtime failure). */
 #include "config.h"
 
@@ -9,29 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "decoder.h"
-#include "host_model.h"
-#include "json_out.h"
+#include "app.h"
 #include "mem.h"
-#include "options.h"
-#include "smtp_session.h"
-#include "text_report.h"
-
-struct app {
-	struct options opt;
-	struct cap_source *cap;
-	struct decoder *dec;
-	struct host_model *hm;
-	struct report *report;
-	FILE *out;
-	struct jw jw;
-	bool json;
-	bool live;
-	int linktype;
-};
 
 static struct cap_source *volatile stop_target;
 
@@ -42,40 +24,113 @@ static void on_signal(int sig)
 		cap_stop(stop_target);
 }
 
-static void on_session_start(void *ctx, const struct smtp_session *s)
+void app_install_signals(struct app *a)
 {
-	struct app *a = ctx;
-	hm_session_start(a->hm, s);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	stop_target = a->cap;
 }
 
-static bool on_session_end(void *ctx, struct smtp_session *s)
+void app_clear_signals(void)
 {
-	struct app *a = ctx;
-	hm_session_end(a->hm, s);
-	if (a->json) {
-		json_session(&a->jw, s, a->opt.transcript);
-		if (a->live)
-			fflush(a->out);
-	} else {
-		rep_session_end(a->report, s);
+	stop_target = NULL;
+}
+
+static int64_t wall_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* --replay: wait until this packet's moment has come (scaled by SPEED). */
+static void replay_pace(struct app *a, int64_t ts)
+{
+	if (a->replay_wall0 == 0) {
+		a->replay_wall0 = wall_us();
+		a->replay_first_ts = ts;
 	}
-	return false;
+	for (;;) {
+		int64_t now = wall_us();
+		if (a->replay_paused) {
+			usleep(50000);
+			a->replay_wall0 += wall_us() - now; /* the clock stops while paused */
+			continue;
+		}
+		int64_t due = a->replay_wall0 + (int64_t)((double)(ts - a->replay_first_ts) / a->opt.replay_speed);
+		if (due <= now || cap_stop_requested(a->cap))
+			return;
+		int64_t wait = due - now;
+		usleep((useconds_t)(wait > 100000 ? 100000 : wait));
+	}
 }
 
-static void on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct app *a = ctx;
-	dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
-}
-
-static void on_tick(void *ctx)
-{
-	struct app *a = ctx;
-	if (!a->live)
+	if (a->opt.replay_speed > 0)
+		replay_pace(a, ts);
+	if (!a->locked) {
+		dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
 		return;
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	dec_advance(a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+	}
+	model_lock(a->model);
+	dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
+	struct model_stats *st = &a->model->stats;
+	st->packets++;
+	st->bytes += wirelen;
+	st->capture_ts = ts;
+	a->model->version++;
+	model_unlock(a->model);
+}
+
+void app_on_tick(void *ctx)
+{
+	struct app *a = ctx;
+	if (!a->live && !a->locked)
+		return;
+	if (a->locked)
+		model_lock(a->model);
+	if (a->live) {
+		struct timeval tv;
+		gettimeofday(&tv, NULL);
+		dec_advance(a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+	}
+	if (a->model) {
+		struct cap_stats cs;
+		cap_get_stats(a->cap, &cs);
+		struct model_stats *st = &a->model->stats;
+		st->have_kernel_stats = cs.have_kernel_stats;
+		st->dropped_kernel = cs.dropped_kernel;
+		st->dropped_iface = cs.dropped_iface;
+		st->acked_unseen = dec_get_stats(a->dec)->acked_unseen;
+		st->memory_used = mem_acct.used;
+		if (!a->locked) {
+			st->packets = cs.packets;
+			st->bytes = cs.wire_bytes;
+		}
+	}
+	if (a->locked)
+		model_unlock(a->model);
+}
+
+int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats *cs)
+{
+	if (st != CAP_BROKEN)
+		return 0;
+	const char *name = !a->opt.cap.file ? cap_describe(a->cap)
+			   : strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
+	fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
+		(unsigned long long)cs->broken_at_packet);
+	if (cs->broken_at_offset >= 0)
+		fprintf(stderr, "%lld", (long long)cs->broken_at_offset);
+	else
+		fputs("unknown", stderr);
+	fprintf(stderr, "): %s\n", cs->error);
+	return 2;
 }
 
 static char *default_filter(const struct dec_config *dc)
@@ -87,41 +142,6 @@ static char *default_filter(const struct dec_config *dc)
 		snprintf(f + strlen(f), n - strlen(f), "%sport %u", i ? " or " : "", dc->ports[i]);
 	strcat(f, ")");
 	return f;
-}
-
-static void emit_final_records(struct app *a, const struct cap_stats *cs)
-{
-	const struct host_entry **hosts;
-	size_t n = hm_hosts(a->hm, &hosts);
-	struct stats_view v = {
-		.source = cap_describe(a->cap),
-		.linktype = cap_linktype_name(a->cap),
-		.cap = cs,
-		.dec = dec_get_stats(a->dec),
-		.memory_used = mem_acct.used,
-		.memory_peak = mem_acct.peak,
-		.memcap = mem_acct.cap,
-		.hosts_dropped = hm_hosts_dropped(a->hm),
-	};
-	if (a->json) {
-		for (size_t i = 0; i < n; i++)
-			json_host(&a->jw, hosts[i]);
-		n = hm_domains(a->hm, &hosts);
-		for (size_t i = 0; i < n; i++)
-			json_domain(&a->jw, hosts[i]);
-		json_stats(&a->jw, &v);
-		return;
-	}
-	struct report_context rc = {
-		.source = v.source,
-		.linktype = v.linktype,
-		.gateway_arg = a->opt.gateway_arg,
-		.cap = cs,
-		.dec = v.dec,
-		.hm = a->hm,
-		.memory_peak = mem_acct.peak,
-	};
-	rep_print(a->report, a->out, &rc);
 }
 
 static int open_input(struct app *a, char **filter_owned)
@@ -156,39 +176,37 @@ static int open_output(struct app *a)
 	return 0;
 }
 
+/* The dashboard for --tui, and for -i on a terminal when no format was asked. */
+static bool wants_tui(const struct app *a)
+{
+	if (a->opt.tui)
+		return true;
+	return a->live && a->opt.format == FMT_DEFAULT && !a->opt.output && isatty(STDOUT_FILENO);
+}
+
 static int run(struct app *a)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	stop_target = a->cap;
-
-	enum cap_status st = cap_run(a->cap, a->opt.count, on_packet, on_tick, a);
-	stop_target = NULL;
-	dec_finish(a->dec);
-
-	struct cap_stats cs;
-	cap_get_stats(a->cap, &cs);
-	emit_final_records(a, &cs);
-	if (fflush(a->out) != 0 || ferror(a->out)) {
-		fprintf(stderr, "smtpscope: writing output: %s\n", strerror(errno));
-		return 2;
-	}
-	if (st == CAP_BROKEN) {
-		const char *name = !a->opt.cap.file ? cap_describe(a->cap)
-				   : strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
-		fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
-			(unsigned long long)cs.broken_at_packet);
-		if (cs.broken_at_offset >= 0)
-			fprintf(stderr, "%lld", (long long)cs.broken_at_offset);
-		else
-			fputs("unknown", stderr);
-		fprintf(stderr, "): %s\n", cs.error);
-		return 2;
-	}
-	return 0;
+	a->tui = wants_tui(a);
+	a->json = !a->tui && (a->opt.format == FMT_JSON || (a->opt.format == FMT_DEFAULT && a->live));
+	jw_init(&a->jw, a->out);
+	struct host_model_config hc = {
+		.gateway = a->opt.gateway,
+		.ngateway = a->opt.ngateway,
+		.window_us = 3600LL * 1000000,
+		.max_hosts = 100000,
+	};
+	a->hm = hm_new(&hc);
+	if (a->tui)
+		a->model = model_new(a->hm, 20000, 10000);
+	a->report = rep_new();
+	app_init_sink(a);
+	a->dec = dec_new(&a->opt.dec, &a->sink);
+	int rc = a->tui ? app_run_tui(a) : app_run_batch(a);
+	dec_free(a->dec);
+	model_free(a->model);
+	rep_free(a->report);
+	hm_free(a->hm);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -216,28 +234,8 @@ int main(int argc, char **argv)
 	int rc = open_input(&a, &filter);
 	if (rc == 0)
 		rc = open_output(&a);
-	if (rc == 0) {
-		a.json = a.opt.format == FMT_JSON || (a.opt.format == FMT_DEFAULT && a.live);
-		jw_init(&a.jw, a.out);
-		struct host_model_config hc = {
-			.gateway = a.opt.gateway,
-			.ngateway = a.opt.ngateway,
-			.window_us = 3600LL * 1000000,
-			.max_hosts = 100000,
-		};
-		a.hm = hm_new(&hc);
-		a.report = rep_new();
-		struct dec_sink sink = {
-			.ctx = &a,
-			.session_start = on_session_start,
-			.session_end = on_session_end,
-		};
-		a.dec = dec_new(&a.opt.dec, &sink);
+	if (rc == 0)
 		rc = run(&a);
-		dec_free(a.dec);
-		rep_free(a.report);
-		hm_free(a.hm);
-	}
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	if (a.cap)

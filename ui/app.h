@@ -1,0 +1,59 @@
+/* app.h — the running program: what main() set up and the callbacks that
+ * carry decode/ events to rules/ and to the outputs. */
+#ifndef SMTPSCOPE_APP_H
+#define SMTPSCOPE_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "decoder.h"
+#include "host_model.h"
+#include "json_writer.h"
+#include "model.h"
+#include "options.h"
+#include "text_report.h"
+
+struct rule_set;
+
+struct app {
+	struct options opt;
+	struct cap_source *cap;
+	struct decoder *dec;
+	struct host_model *hm;
+	struct model *model;        /* TUI: what the screens read; NULL in batch mode */
+	struct rule_set *rules;     /* NULL: no rules loaded */
+	struct report *report;      /* text report */
+	FILE *out;
+	struct jw jw;
+	bool json;                  /* JSON lines out (batch or headless live) */
+	bool live;
+	bool tui;
+	bool locked;                /* decoding runs beside the TUI: take the model lock */
+	int linktype;
+	struct dec_sink sink;
+	/* --replay pacing */
+	int64_t replay_first_ts, replay_wall0;
+	volatile bool replay_paused;
+};
+
+/* sink.c: decode/ events to the host model, rules, model and outputs. */
+void app_init_sink(struct app *a);
+
+/* run_batch.c: -r FILE or headless -i; returns the exit status. */
+int app_run_batch(struct app *a);
+/* run_tui.c: the dashboard on a file (analyse then browse, or --replay) or
+ * a live interface; returns the exit status. */
+int app_run_tui(struct app *a);
+
+/* Shared by both: the packet callback and the timer tick. */
+void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+void app_on_tick(void *ctx);
+/* Stops the capture from a signal handler. */
+void app_install_signals(struct app *a);
+void app_clear_signals(void);
+/* "truncated at packet N ..." on stderr; returns 2, or 0 if not broken. */
+int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats *cs);
+
+#endif

@@ -1,0 +1,62 @@
+/* run_batch.c — analyse a file (or a headless live capture) and write the
+ * JSON records or the text report. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "app.h"
+#include "json_out.h"
+#include "mem.h"
+
+static void emit_final_records(struct app *a, const struct cap_stats *cs)
+{
+	const struct host_entry **hosts;
+	size_t n = hm_hosts(a->hm, &hosts);
+	struct stats_view v = {
+		.source = cap_describe(a->cap),
+		.linktype = cap_linktype_name(a->cap),
+		.cap = cs,
+		.dec = dec_get_stats(a->dec),
+		.memory_used = mem_acct.used,
+		.memory_peak = mem_acct.peak,
+		.memcap = mem_acct.cap,
+		.hosts_dropped = hm_hosts_dropped(a->hm),
+	};
+	if (a->json) {
+		for (size_t i = 0; i < n; i++)
+			json_host(&a->jw, hosts[i]);
+		n = hm_domains(a->hm, &hosts);
+		for (size_t i = 0; i < n; i++)
+			json_domain(&a->jw, hosts[i]);
+		json_stats(&a->jw, &v);
+		return;
+	}
+	struct report_context rc = {
+		.source = v.source,
+		.linktype = v.linktype,
+		.gateway_arg = a->opt.gateway_arg,
+		.cap = cs,
+		.dec = v.dec,
+		.hm = a->hm,
+		.memory_peak = mem_acct.peak,
+	};
+	rep_print(a->report, a->out, &rc);
+}
+
+int app_run_batch(struct app *a)
+{
+	app_install_signals(a);
+	enum cap_status st = cap_run(a->cap, a->opt.count, app_on_packet, app_on_tick, a);
+	app_clear_signals();
+	dec_finish(a->dec);
+
+	struct cap_stats cs;
+	cap_get_stats(a->cap, &cs);
+	emit_final_records(a, &cs);
+	if (fflush(a->out) != 0 || ferror(a->out)) {
+		fprintf(stderr, "smtpscope: writing output: %s\n", strerror(errno));
+		return 2;
+	}
+	return app_report_broken(a, st, &cs);
+}

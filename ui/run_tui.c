@@ -1,0 +1,114 @@
+/* run_tui.c — the dashboard: decoding in its own thread (live, or a file
+ * fed at capture pace with --replay), the screens in the main thread; or a
+ * file analysed first and then browsed. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "mem.h"
+#include "pcap_export.h"
+#include "tui.h"
+
+struct feeder {
+	struct app *a;
+	enum cap_status status;
+};
+
+static void finish_capture(struct app *a)
+{
+	model_lock(a->model);
+	dec_finish(a->dec);
+	a->model->stats.finished = true;
+	a->model->stats.memory_used = mem_acct.used;
+	a->model->version++;
+	model_unlock(a->model);
+}
+
+static void *feed(void *arg)
+{
+	struct feeder *f = arg;
+	f->status = cap_run(f->a->cap, f->a->opt.count, app_on_packet, app_on_tick, f->a);
+	finish_capture(f->a);
+	return NULL;
+}
+
+static int write_pcap(void *ctx, const uint64_t *ids, size_t n, const char *path, char *err,
+		      size_t errlen)
+{
+	struct app *a = ctx;
+	if (!a->opt.cap.file) {
+		snprintf(err, errlen, "live capture: packets are not kept; capture with -w or tcpdump");
+		return -1;
+	}
+	const struct smtp_session **v = xcalloc(n ? n : 1, sizeof *v);
+	size_t k = 0;
+	model_lock(a->model);
+	for (size_t i = 0; i < n; i++) {
+		const struct smtp_session *s = model_find_session(a->model, ids[i]);
+		if (s)
+			v[k++] = s;
+	}
+	/* the sessions found are finished ones (kept until evicted) or open
+	 * ones: export reads only their endpoints and times, copy those */
+	struct smtp_session *copies = xcalloc(k ? k : 1, sizeof *copies);
+	for (size_t i = 0; i < k; i++) {
+		copies[i].client = v[i]->client;
+		copies[i].server = v[i]->server;
+		copies[i].client_port = v[i]->client_port;
+		copies[i].server_port = v[i]->server_port;
+		copies[i].start_ts = v[i]->start_ts;
+		copies[i].end_ts = v[i]->end_ts ? v[i]->end_ts : INT64_MAX;
+		v[i] = &copies[i];
+	}
+	model_unlock(a->model);
+	long rc = k ? pcap_export_sessions(a->opt.cap.file, v, k, path, err, errlen) : -1;
+	if (!k)
+		snprintf(err, errlen, "no such session");
+	free(copies);
+	free(v);
+	return rc < 0 ? -1 : 0;
+}
+
+static void set_replay_paused(void *ctx, bool paused)
+{
+	struct app *a = ctx;
+	a->replay_paused = paused;
+}
+
+int app_run_tui(struct app *a)
+{
+	struct tui_options to = { .ascii = a->opt.ascii, .refresh_ms = 250 };
+	struct tui_hooks hooks = { .ctx = a, .write_pcap = write_pcap,
+				   .set_replay_paused = set_replay_paused };
+	snprintf(a->model->stats.source, sizeof a->model->stats.source, "%s", cap_describe(a->cap));
+	a->model->stats.live = a->live;
+	a->model->stats.memcap = mem_acct.cap;
+
+	struct feeder f = { a, CAP_END };
+	bool threaded = a->live || a->opt.replay_speed > 0;
+	pthread_t th;
+	if (threaded) {
+		a->locked = true;
+		if (pthread_create(&th, NULL, feed, &f) != 0) {
+			fprintf(stderr, "smtpscope: cannot start the capture thread\n");
+			return 2;
+		}
+	} else {
+		f.status = cap_run(a->cap, a->opt.count, app_on_packet, app_on_tick, a);
+		finish_capture(a);
+	}
+	int rc = tui_run(a->model, &to, &hooks);
+	if (threaded) {
+		a->replay_paused = false;
+		cap_stop(a->cap);
+		pthread_join(th, NULL);
+	}
+	struct cap_stats cs;
+	cap_get_stats(a->cap, &cs);
+	int brc = app_report_broken(a, f.status, &cs);
+	return rc ? rc : brc;
+}

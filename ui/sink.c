@@ -1,0 +1,43 @@
+/* sink.c — where decode/ events go: the host model first (rules read it),
+ * then the rule engine, then the model the TUI reads or the batch outputs. */
+#include "config.h"
+
+#include <string.h>
+
+#include "app.h"
+#include "json_out.h"
+#include "smtp_session.h"
+
+static void on_session_start(void *ctx, const struct smtp_session *s)
+{
+	struct app *a = ctx;
+	hm_session_start(a->hm, s);
+	if (a->model)
+		model_session_start(a->model, s);
+}
+
+static bool on_session_end(void *ctx, struct smtp_session *s)
+{
+	struct app *a = ctx;
+	hm_session_end(a->hm, s);
+	if (a->model) {
+		model_session_end(a->model, s);
+		return true;
+	}
+	if (a->json) {
+		json_session(&a->jw, s, a->opt.transcript);
+		if (a->live)
+			fflush(a->out);
+	} else {
+		rep_session_end(a->report, s);
+	}
+	return false;
+}
+
+void app_init_sink(struct app *a)
+{
+	memset(&a->sink, 0, sizeof a->sink);
+	a->sink.ctx = a;
+	a->sink.session_start = on_session_start;
+	a->sink.session_end = on_session_end;
+}
