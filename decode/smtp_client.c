@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "mem.h"
 #include "smtp_internal.h"
 
 #define HELO_MAX 255
@@ -361,10 +363,23 @@ void body_begin(struct smtp_session *s, struct smtp_txn *t)
 	p->prev_cr = false;
 	p->last_eol = 0;
 	p->in_header = true;
-	p->header_line_bad = false;
-	p->hline_len = 0;
 	p->data_entry = NULL;
-	hdr_init(&p->hdr);
+	if (!p->hs) {
+		p->hs = xmalloc(sizeof *p->hs);
+		mem_charge(sizeof *p->hs);
+	}
+	p->hs->line_bad = false;
+	p->hs->hline_len = 0;
+	hdr_init(&p->hs->hdr);
+}
+
+void header_state_free(struct smtp_parser *p)
+{
+	if (!p->hs)
+		return;
+	mem_release(sizeof *p->hs);
+	free(p->hs);
+	p->hs = NULL;
 }
 
 static void on_header_field(void *ctx, enum hdr_field f, const char *v, size_t n)
@@ -382,10 +397,9 @@ static void on_header_field(void *ctx, enum hdr_field f, const char *v, size_t n
 static struct tr_entry *data_entry(struct smtp_session *s, int64_t ts)
 {
 	struct smtp_parser *p = s->parser;
-	if (!s->transcript)
-		return NULL;
-	if (!p->data_entry || tr_last(s->transcript) != p->data_entry)
-		p->data_entry = tr_note(s, TR_DATA, 'C', ts);
+	if (p->data_entry && s->transcript && tr_last(s->transcript) == p->data_entry)
+		return p->data_entry;
+	p->data_entry = tr_note(s, TR_DATA, 'C', ts);
 	return p->data_entry;
 }
 
@@ -405,20 +419,23 @@ static void content(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t
 	if (e)
 		e->bytes += n;
 	bool eol = d[n - 1] == '\n';
-	if (p->in_header && !p->hdr.done) {
+	struct header_state *h = p->hs;
+	if (p->in_header && h && !h->hdr.done) {
 		size_t keep = eol ? n - 1 : n;
 		if (keep && d[keep - 1] == '\r' && eol)
 			keep--;
-		size_t room = HDR_FIELD_MAX - p->hline_len;
+		size_t room = HDR_FIELD_MAX - h->hline_len;
 		if (keep > room)
 			keep = room;
-		memcpy(p->hline + p->hline_len, d, keep);
-		p->hline_len += (uint32_t)keep;
+		memcpy(h->hline + h->hline_len, d, keep);
+		h->hline_len += (uint32_t)keep;
 		if (eol) {
-			if (!p->header_line_bad)
-				hdr_line(&p->hdr, p->hline, p->hline_len, on_header_field, s);
-			p->hline_len = 0;
-			p->header_line_bad = false;
+			if (!h->line_bad)
+				hdr_line(&h->hdr, h->hline, h->hline_len, on_header_field, s);
+			h->hline_len = 0;
+			h->line_bad = false;
+			if (h->hdr.done)
+				header_state_free(p); /* the body follows: no more header to read */
 		}
 	}
 	if (eol) {
@@ -432,7 +449,9 @@ void body_stop(struct smtp_session *s, int64_t ts, bool complete)
 {
 	struct smtp_parser *p = s->parser;
 	struct smtp_txn *t = p->body_txn;
-	hdr_finish(&p->hdr, on_header_field, s);
+	if (p->hs)
+		hdr_finish(&p->hs->hdr, on_header_field, s);
+	header_state_free(p);
 	if (complete && t) {
 		/* the last line ending belongs to the <CRLF>.<CRLF> terminator */
 		t->data_bytes = t->data_bytes >= p->last_eol ? t->data_bytes - p->last_eol : 0;
@@ -609,7 +628,8 @@ void client_gap(struct smtp_session *s, int64_t ts, uint64_t n)
 		p->body_gap = true;
 		p->at_line_start = false;
 		p->dot_state = 0;
-		p->header_line_bad = true;
+		if (p->hs)
+			p->hs->line_bad = true;
 		return;
 	case CM_BDAT: {
 		uint64_t take = n < p->bdat_left ? n : p->bdat_left;

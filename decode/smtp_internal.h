@@ -47,6 +47,15 @@ enum client_mode {
 	CM_OPAQUE,      /* TLS: bytes are counted, not parsed */
 };
 
+/* Message header reading (Message-ID, Subject): allocated for the header of
+ * one message only, so idle sessions do not carry 2 KB of buffers. */
+struct header_state {
+	bool line_bad;                   /* the current line was cut by a gap */
+	uint32_t hline_len;
+	char hline[HDR_FIELD_MAX + 1];
+	struct hdr_parser hdr;
+};
+
 struct smtp_parser {
 	const struct smtp_config *cfg;
 	const struct dec_sink *sink;
@@ -61,8 +70,8 @@ struct smtp_parser {
 	bool server_gap;                 /* replies may be missing: resync the queue by code */
 	int64_t cmd_ts;                  /* time of the client bytes being parsed */
 
-	struct pending_cmd *queue;       /* ring of cfg->pending_max */
-	uint32_t q_head, q_len;
+	struct pending_cmd *queue;       /* ring of q_cap, grown up to cfg->pending_max */
+	uint32_t q_head, q_len, q_cap;
 
 	struct smtp_txn *txn;            /* transaction taking envelope commands, or NULL */
 	struct smtp_txn *body_txn;       /* transaction whose content is flowing, or NULL */
@@ -75,10 +84,7 @@ struct smtp_parser {
 	bool prev_cr;
 	uint8_t last_eol;                /* length of the last content line ending */
 	bool in_header;
-	bool header_line_bad;
-	uint32_t hline_len;
-	char hline[HDR_FIELD_MAX + 1];
-	struct hdr_parser hdr;
+	struct header_state *hs;         /* while a message header is read, else NULL */
 	struct tr_entry *data_entry;     /* transcript entry of the content, while it is the last one */
 
 	uint64_t bdat_left;              /* chunk bytes still to come */
@@ -106,6 +112,8 @@ void body_stop(struct smtp_session *s, int64_t ts, bool complete);
 /* smtp_server.c */
 void server_feed(struct smtp_session *s, int64_t ts, const uint8_t *p, size_t n);
 void server_gap(struct smtp_session *s, int64_t ts, uint64_t n);
+
+void header_state_free(struct smtp_parser *p);
 
 /* smtp_parser.c */
 bool queue_push(struct smtp_session *s, const struct pending_cmd *c);

@@ -26,8 +26,9 @@ void smtp_config_default(struct smtp_config *cfg)
 	cfg->txn_max = 1000;
 	cfg->pending_max = 128;
 	cfg->arena_max = 256 * 1024;
-	cfg->tr_head = 12;
-	cfg->tr_tail = 20;
+	/* enough for the text report's last commands; --transcript keeps more */
+	cfg->tr_head = 4;
+	cfg->tr_tail = 12;
 }
 
 struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
@@ -35,9 +36,7 @@ struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg
 {
 	struct smtp_session *s = xcalloc(1, sizeof *s);
 	struct smtp_parser *p = xcalloc(1, sizeof *p);
-	size_t qbytes = (size_t)cfg->pending_max * sizeof(struct pending_cmd);
-	p->queue = xmalloc(qbytes);
-	mem_charge(sizeof *s + sizeof *p + qbytes);
+	mem_charge(sizeof *s + sizeof *p);
 	p->cfg = cfg;
 	p->sink = sink;
 	lines_init(&p->lines[SIDE_CLIENT], cfg->line_max);
@@ -49,8 +48,6 @@ struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg
 	s->rst_by = SIDE_NONE;
 	s->fin_by = SIDE_NONE;
 	arena_init(&s->arena, cfg->arena_max);
-	if (cfg->tr_head + cfg->tr_tail > 0)
-		s->transcript = tr_new(cfg->tr_head, cfg->tr_tail);
 	return s;
 }
 
@@ -61,8 +58,9 @@ void smtp_session_shrink(struct smtp_session *s)
 		return;
 	lines_free(&p->lines[SIDE_CLIENT]);
 	lines_free(&p->lines[SIDE_SERVER]);
-	mem_release(sizeof *p + (size_t)p->cfg->pending_max * sizeof(struct pending_cmd));
+	mem_release(sizeof *p + (size_t)p->q_cap * sizeof(struct pending_cmd));
 	free(p->queue);
+	header_state_free(p);
 	free(p);
 	s->parser = NULL;
 }
@@ -108,21 +106,47 @@ void set_state(struct smtp_session *s, enum smtp_state st)
 	s->state = st;
 }
 
+/* The transcript is created with its first entry: a connection that never
+ * carries a byte (a SYN flood, a port scan) costs no transcript memory. */
 struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts)
 {
-	if (!s->transcript)
-		return NULL;
+	const struct smtp_config *cfg = s->parser ? s->parser->cfg : NULL;
+	if (!s->transcript) {
+		if (!cfg || cfg->tr_head + cfg->tr_tail == 0)
+			return NULL;
+		s->transcript = tr_new(cfg->tr_head, cfg->tr_tail);
+	}
 	return tr_add(s->transcript, kind, dir, ts);
+}
+
+/* The queue starts small (most clients wait for each reply) and doubles up
+ * to pending_max for pipelining clients. */
+static bool queue_grow(struct smtp_parser *p)
+{
+	uint32_t cap = p->q_cap ? p->q_cap * 2 : 8;
+	if (cap > p->cfg->pending_max)
+		cap = p->cfg->pending_max;
+	if (cap <= p->q_cap)
+		return false;
+	struct pending_cmd *q = xmalloc((size_t)cap * sizeof *q);
+	for (uint32_t i = 0; i < p->q_len; i++)
+		q[i] = p->queue[(p->q_head + i) % p->q_cap];
+	free(p->queue);
+	mem_charge((size_t)(cap - p->q_cap) * sizeof *q);
+	p->queue = q;
+	p->q_head = 0;
+	p->q_cap = cap;
+	return true;
 }
 
 bool queue_push(struct smtp_session *s, const struct pending_cmd *c)
 {
 	struct smtp_parser *p = s->parser;
-	if (p->q_len >= p->cfg->pending_max) {
+	if (p->q_len >= p->q_cap && !queue_grow(p)) {
 		note(s, ANOM_PIPELINE_OVERFLOW);
 		return false;
 	}
-	p->queue[(p->q_head + p->q_len) % p->cfg->pending_max] = *c;
+	p->queue[(p->q_head + p->q_len) % p->q_cap] = *c;
 	p->q_len++;
 	return true;
 }

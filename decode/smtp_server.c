@@ -76,7 +76,7 @@ static struct pending_cmd *queue_head(struct smtp_parser *p)
 
 static void queue_pop(struct smtp_parser *p)
 {
-	p->q_head = (p->q_head + 1) % p->cfg->pending_max;
+	p->q_head = (p->q_head + 1) % p->q_cap;
 	p->q_len--;
 }
 
@@ -93,7 +93,7 @@ static void resync_queue(struct smtp_parser *p, unsigned code)
 	default: return;
 	}
 	for (uint32_t i = 0; i < p->q_len; i++) {
-		if (p->queue[(p->q_head + i) % p->cfg->pending_max].cmd == want) {
+		if (p->queue[(p->q_head + i) % p->q_cap].cmd == want) {
 			while (i--)
 				queue_pop(p);
 			return;
@@ -107,7 +107,7 @@ static void resync_queue(struct smtp_parser *p, unsigned code)
  * commands stay (early pipelining, RFC 9422, sends EHLO before the banner). */
 static void drop_preamble(struct smtp_parser *p)
 {
-	uint32_t keep = 0, max = p->cfg->pending_max;
+	uint32_t keep = 0, max = p->q_cap;
 	for (uint32_t i = 0; i < p->q_len; i++) {
 		struct pending_cmd *c = &p->queue[(p->q_head + i) % max];
 		if (c->cmd != CMD_UNKNOWN)

@@ -603,16 +603,16 @@ static void print_operand(const struct operand *o, FILE *out)
 		fputs(o->lit.b ? "true" : "false", out);
 	else
 		print_num(o->lit.num, out);
+	if (!o->field && o->unit == RU_SECONDS)
+		fputc('s', out);
 }
 
-static int prec(const struct node *n)
+/* Parentheses where needed, and around an 'and' inside an 'or' too: people
+ * read "a or b and c" both ways. */
+static void print_sub(const struct node *n, const struct node *parent, FILE *out)
 {
-	return n->kind == N_OR ? 1 : n->kind == N_AND ? 2 : 3;
-}
-
-static void print_sub(const struct node *n, int parent, FILE *out)
-{
-	bool paren = prec(n) < parent;
+	bool paren = (n->kind == N_OR && parent->kind != N_OR) ||
+		     (n->kind == N_AND && parent->kind != N_AND);
 	if (paren)
 		fputc('(', out);
 	expr_print(n, out);
@@ -648,13 +648,13 @@ void expr_print(const struct node *n, FILE *out)
 	switch (n->kind) {
 	case N_AND:
 	case N_OR:
-		print_sub(n->a, prec(n), out);
+		print_sub(n->a, n, out);
 		fputs(n->kind == N_AND ? " and " : " or ", out);
-		print_sub(n->b, prec(n) + 1, out);
+		print_sub(n->b, n, out);
 		break;
 	case N_NOT:
 		fputs("not ", out);
-		print_sub(n->a, 3, out);
+		print_sub(n->a, n, out);
 		break;
 	case N_CONST: fputs(n->value ? "true" : "false", out); break;
 	case N_TRUTH: print_operand(&n->l, out); break;

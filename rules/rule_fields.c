@@ -393,6 +393,7 @@ GETTER(g_rcpt_count) { UNUSED_SCRATCH; return put_num(v, TXN->rcpts.count + TXN-
 GETTER(g_rcpt_rejected) { UNUSED_SCRATCH; return put_num(v, TXN->rcpts.rejected); }
 GETTER(g_message_id) { UNUSED_SCRATCH; return put_text(v, TXN->message_id); }
 GETTER(g_data_bytes) { UNUSED_SCRATCH; return TXN->data_partial ? false : put_num(v, (double)TXN->data_bytes); }
+GETTER(g_data_started) { UNUSED_SCRATCH; return put_bool(v, TXN->data_started || TXN->data_ts); }
 GETTER(g_data_complete) { UNUSED_SCRATCH; return put_bool(v, TXN->data_complete); }
 GETTER(g_size) { UNUSED_SCRATCH; return TXN->size_param ? put_num(v, (double)TXN->size_param) : false; }
 GETTER(g_subject) { UNUSED_SCRATCH; return put_text(v, TXN->subject); }
@@ -699,6 +700,7 @@ static const struct rule_field fields[] = {
 	F("message", S, RU_NONE, TX, g_message, "identity: Message-ID, else \"envelope:\" sender and sorted recipients"),
 	F("size", N, RU_BYTES, TX, g_size, "SIZE= of MAIL FROM (RFC 1870)"),
 	F("data_bytes", N, RU_BYTES, TX, g_data_bytes, "content bytes sent (null if picked up mid-content)"),
+	F("data_started", B, RU_NONE, TX, g_data_started, "DATA or BDAT was sent"),
 	F("data_complete", B, RU_NONE, TX, g_data_complete, "end of data seen"),
 	F("attempt", N, RU_NONE, TX, g_attempt, "this attempt's number for the message at this host (1 = first)"),
 	F("prior_failures", N, RU_NONE, TX, g_prior_failures, "earlier attempts that failed"),

@@ -196,6 +196,11 @@ static int run(struct app *a)
 		.max_hosts = 100000,
 	};
 	a->hm = hm_new(&hc);
+	if (a->tui) {
+		/* the ladder shows whole dialogues */
+		a->opt.dec.smtp.tr_head = 32;
+		a->opt.dec.smtp.tr_tail = 32;
+	}
 	if (a->tui)
 		a->model = model_new(a->hm, 20000, 10000);
 	a->report = rep_new();

@@ -242,8 +242,10 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 		fprintf(stderr, "smtpscope: give exactly one of -r FILE or -i IFACE (see smtpscope --help)\n");
 		return OPT_EXIT_USAGE;
 	}
-	o->dec.smtp.tr_head = o->transcript ? 32 : 12;
-	o->dec.smtp.tr_tail = o->transcript ? 32 : 20;
+	if (o->transcript) {
+		o->dec.smtp.tr_head = 32;
+		o->dec.smtp.tr_tail = 32;
+	}
 	return OPT_RUN;
 }
 
