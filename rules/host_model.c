@@ -87,6 +87,7 @@ struct host_model {
 	size_t sorted_cap;
 	void (*on_status)(void *ctx, const struct host_entry *e, enum host_status old);
 	void *status_ctx;
+	const struct geo_db *geo;
 };
 
 
@@ -165,6 +166,7 @@ struct host_model *hm_new(const struct host_model_config *cfg)
 	hm->window_us = cfg && cfg->window_us > 0 ? cfg->window_us : DEFAULT_WINDOW_US;
 	hm->max_hosts = cfg && cfg->max_hosts ? cfg->max_hosts : DEFAULT_MAX_HOSTS;
 	if (cfg) {
+		hm->geo = cfg->geo;
 		hm->on_status = cfg->on_status;
 		hm->status_ctx = cfg->status_ctx;
 	}
@@ -283,8 +285,11 @@ static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr 
 		hm->dropped++;
 		return NULL;
 	}
-	if (!s->e)
+	if (!s->e) {
 		s->e = entry_new(a, role);
+		if (hm->geo)
+			geo_lookup(hm->geo, a, &s->e->geo);
+	}
 	return s->e;
 }
 

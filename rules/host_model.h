@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "geo.h"
 #include "smtp_session.h"
 
 enum host_role { ROLE_SERVER = 0, ROLE_CLIENT = 1 }; /* the remote host's role */
@@ -51,6 +52,7 @@ struct host_entry {
 	int64_t failing_since;          /* first failure of the current bad streak, 0 if none */
 	int64_t retry_interval_us;      /* observed interval between attempts, 0 unknown */
 	int64_t next_retry_estimate;    /* last failure + interval, 0 unknown */
+	struct geo_info geo;            /* from --geoip; geo.found false if unknown */
 	void *priv;                     /* model-private (message memory) */
 };
 
@@ -61,6 +63,7 @@ struct host_model_config {
 	size_t ngateway;
 	int64_t window_us;               /* for "failing": default 1 h */
 	uint32_t max_hosts;              /* beyond: counted, not tracked */
+	const struct geo_db *geo;        /* looked up once per new host; may be NULL */
 	/* Called when an entry's status changes (may be NULL). */
 	void (*on_status)(void *ctx, const struct host_entry *e, enum host_status old);
 	void *status_ctx;

@@ -12,6 +12,7 @@
  * A comparison, `in` or match with a null operand is false. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,7 +76,9 @@ static size_t edit_distance(const char *a, const char *b)
 static void unknown_field(struct pstate *ps, const struct token *at, const char *name)
 {
 	const char *best = NULL;
-	size_t bestd = 3;
+	size_t bestd = strlen(name) / 3 + 1; /* suggest within a third of the length */
+	if (bestd > 3)
+		bestd = 3;
 	for (size_t i = 0; i < rf_count(); i++) {
 		const struct rule_field *f = rf_at(i);
 		size_t d = edit_distance(name, f->name);
@@ -248,6 +251,42 @@ static bool parse_cmp(struct pstate *ps, struct node *n, const struct token *lat
 	return units_agree(ps, &n->l, &n->r, &rat) && units_agree(ps, &n->r, &n->l, lat);
 }
 
+/* glibc's regexec allocates for every REG_ICASE match; lower-casing the
+ * subject into a buffer of the node's and matching a lower-cased pattern does
+ * not.  Letters right after a backslash keep their case (\S is not \s). */
+static char *fold_pattern(const char *src)
+{
+	char *p = xstrdup(src);
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] == '\\' && p[i + 1]) {
+			i++;
+			continue;
+		}
+		p[i] = (char)tolower((unsigned char)p[i]);
+	}
+	return p;
+}
+
+/* Compiles n->re_src: 0, or regcomp's error code with nothing left allocated. */
+static int compile_regex(struct node *n)
+{
+	int flags = REG_EXTENDED | REG_NOSUB;
+	if (n->op != OP_IMATCH && n->op != OP_NIMATCH)
+		return regcomp(&n->re, n->re_src, flags);
+	int rc = regcomp(&n->re_icase, n->re_src, flags | REG_ICASE);
+	if (rc != 0)
+		return rc;
+	char *folded = fold_pattern(n->re_src);
+	rc = regcomp(&n->re, folded, flags);
+	free(folded);
+	if (rc != 0) {
+		regfree(&n->re_icase);
+		return rc;
+	}
+	n->fold = xmalloc(RULE_FOLD_MAX);
+	return 0;
+}
+
 static bool parse_match(struct pstate *ps, struct node *n, const struct token *lat)
 {
 	struct token opat = *ps->t;
@@ -267,14 +306,10 @@ static bool parse_match(struct pstate *ps, struct node *n, const struct token *l
 		return false;
 	}
 	n->re_src = tok_string(ps->t);
-	int flags = REG_EXTENDED | REG_NOSUB;
-	if (n->op == OP_IMATCH || n->op == OP_NIMATCH)
-		flags |= REG_ICASE;
-	int rc = regcomp(&n->re, n->re_src, flags);
+	int rc = compile_regex(n);
 	if (rc != 0) {
 		char why[128];
-		regerror(rc, &n->re, why, sizeof why);
-		regfree(&n->re);
+		regerror(rc, NULL, why, sizeof why);
 		free(n->re_src);
 		n->re_src = NULL;
 		ERR(ps, ps->t, "bad regex: %s", why);
@@ -544,6 +579,19 @@ static bool in_list(const struct node *n, const struct rf_value *v)
 	return false;
 }
 
+static bool match(const struct node *n, const char *subject)
+{
+	if (!n->fold)
+		return regexec(&n->re, subject, 0, NULL, 0) == 0;
+	size_t i;
+	for (i = 0; subject[i] && i + 1 < RULE_FOLD_MAX; i++)
+		n->fold[i] = (char)tolower((unsigned char)subject[i]);
+	if (subject[i])
+		return regexec(&n->re_icase, subject, 0, NULL, 0) == 0;
+	n->fold[i] = '\0';
+	return regexec(&n->re, n->fold, 0, NULL, 0) == 0;
+}
+
 bool expr_eval(const struct node *n, const struct rule_event *ev)
 {
 	struct rf_value a = { 0 }, b = { 0 };
@@ -561,7 +609,7 @@ bool expr_eval(const struct node *n, const struct rule_event *ev)
 	case N_MATCH: {
 		if (!value_of(&n->l, ev, &a))
 			return false;
-		bool m = regexec(&n->re, a.str, 0, NULL, 0) == 0;
+		bool m = match(n, a.str);
 		return n->op == OP_MATCH || n->op == OP_IMATCH ? m : !m;
 	}
 	}
@@ -691,6 +739,9 @@ void expr_free(struct node *n)
 	free(n->items);
 	if (n->re_src) {
 		regfree(&n->re);
+		if (n->fold)
+			regfree(&n->re_icase);
+		free(n->fold);
 		free(n->re_src);
 	}
 	free(n);

@@ -25,6 +25,7 @@
 #define AGG_COLLECT_MAX 8
 #define AGG_COLLECT_LEN 64
 #define ALERT_MSG_MAX 1024
+#define RULE_FOLD_MAX 1024       /* ~*: subjects up to this are folded, not REG_ICASE */
 
 /* --- errors ---------------------------------------------------------------------- */
 
@@ -108,8 +109,10 @@ struct node {
 	bool value;             /* N_CONST */
 	struct in_item *items;  /* N_IN */
 	size_t nitems;
-	regex_t re;             /* N_MATCH */
-	char *re_src;
+	regex_t re;             /* N_MATCH; for ~* the lower-cased pattern */
+	regex_t re_icase;       /* ~*: REG_ICASE, for subjects too long for fold */
+	char *fold;             /* ~*: RULE_FOLD_MAX bytes for the lower-cased subject */
+	char *re_src;           /* as written */
 };
 
 /* The field named by identifier `at` on event ev, or NULL with the error set

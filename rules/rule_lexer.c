@@ -145,7 +145,8 @@ static bool lex_number(struct lexer *lx, struct token *t)
 		t->num *= u->mult;
 		t->unit = u->unit;
 	}
-	if (is_word_char(peek(lx, 0))) {
+	int c = peek(lx, 0);
+	if ((c != -1 && (isalnum(c) || c == '_')) || (c == '.' && peek(lx, 1) != '.')) {
 		rule_err_at(lx->err, lx->line, lx->col, "unexpected '%c' after a number",
 			    (char)peek(lx, 0));
 		return false;

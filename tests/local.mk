@@ -30,3 +30,5 @@ EXTRA_DIST += $(E2E_TESTS) tests/golden
 TESTS += samples/check-samples.sh
 TESTS += tests/peer-compare.sh
 EXTRA_DIST += tests/peer-compare.sh tests/peer-compare.py tests/peer-exceptions.tsv
+TESTS += tests/geoip.py
+EXTRA_DIST += tests/geoip.py tests/geoip/make-mmdb.pl

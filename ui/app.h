@@ -24,6 +24,7 @@ struct app {
 	struct host_model *hm;
 	struct model *model;        /* TUI: what the screens read; NULL in batch mode */
 	struct rule_set *rules;     /* NULL: no rules loaded */
+	struct geo_db *geo;         /* --geoip, NULL without */
 	struct report *report;      /* text report */
 	FILE *out;
 	struct jw jw;

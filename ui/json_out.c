@@ -217,7 +217,21 @@ void json_host(struct jw *w, const struct host_entry *h)
 	else
 		jw_null(w);
 	jw_ktime(w, "next_retry_estimate", h->next_retry_estimate);
-	jw_knull(w, "geo");
+	jw_key(w, "geo");
+	if (h->geo.found) {
+		jw_object_begin(w);
+		jw_kstr(w, "country", h->geo.country[0] ? h->geo.country : NULL);
+		jw_kstr(w, "city", h->geo.city[0] ? h->geo.city : NULL);
+		jw_key(w, "asn");
+		if (h->geo.asn)
+			jw_uint(w, h->geo.asn);
+		else
+			jw_null(w);
+		jw_kstr(w, "org", h->geo.org[0] ? h->geo.org : NULL);
+		jw_object_end(w);
+	} else {
+		jw_null(w);
+	}
 	jw_object_end(w);
 	jw_record_end(w);
 }

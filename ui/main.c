@@ -190,6 +190,7 @@ static int run(struct app *a)
 	a->json = !a->tui && (a->opt.format == FMT_JSON || (a->opt.format == FMT_DEFAULT && a->live));
 	jw_init(&a->jw, a->out);
 	struct host_model_config hc = {
+		.geo = a->geo,
 		.gateway = a->opt.gateway,
 		.ngateway = a->opt.ngateway,
 		.window_us = 3600LL * 1000000,
@@ -237,6 +238,14 @@ int main(int argc, char **argv)
 	mem_acct.cap = a.opt.memcap;
 	char *filter = NULL;
 	int rc = open_input(&a, &filter);
+	if (rc == 0 && a.opt.geoip) {
+		char err[512];
+		a.geo = geo_open(a.opt.geoip, err, sizeof err);
+		if (!a.geo) {
+			fprintf(stderr, "smtpscope: %s\n", err);
+			rc = 2;
+		}
+	}
 	if (rc == 0)
 		rc = open_output(&a);
 	if (rc == 0)
@@ -245,6 +254,7 @@ int main(int argc, char **argv)
 		fclose(a.out);
 	if (a.cap)
 		cap_close(a.cap);
+	geo_close(a.geo);
 	free(filter);
 	opt_free(&a.opt);
 	return rc;

@@ -15,7 +15,7 @@
 
 enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
-	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII,
+	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII, OPT_GEOIP,
 };
 
 static const struct option long_opts[] = {
@@ -29,6 +29,7 @@ static const struct option long_opts[] = {
 	{ "tui", no_argument, NULL, OPT_TUI },
 	{ "replay", optional_argument, NULL, OPT_REPLAY },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "geoip", required_argument, NULL, OPT_GEOIP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -55,6 +56,7 @@ void opt_usage(FILE *out)
 	      "  --gateway CIDR[,..]  our side; default: the address in the most sessions\n"
 	      "  --idle-timeout SECS  a session silent this long has timed out (default 300)\n"
 	      "  --memcap MB          memory for sessions and buffers (default 512)\n"
+	      "  --geoip FILE[,FILE]  MaxMind City/Country and ASN databases for remote hosts\n"
 	      "\n"
 	      "Output:\n"
 	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
@@ -170,6 +172,7 @@ static int one_option(struct options *o, int c, const char *arg)
 	case OPT_TRANSCRIPT: o->transcript = true; return 0;
 	case OPT_TUI: o->tui = true; return 0;
 	case OPT_ASCII: o->ascii = true; return 0;
+	case OPT_GEOIP: o->geoip = arg; return 0;
 	case OPT_REPLAY: {
 		char *end;
 		double speed = arg ? strtod(arg, &end) : 1.0;

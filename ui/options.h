@@ -26,6 +26,7 @@ struct options {
 	bool tui;                  /* --tui (default for -i on a terminal) */
 	double replay_speed;       /* --replay[=SPEED]: 0 = off, 1 = capture pace */
 	bool ascii;                /* --ascii: plain ASCII screen drawing */
+	const char *geoip;         /* --geoip FILE[,FILE] */
 	size_t memcap;             /* bytes */
 	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
 	size_t ngateway;

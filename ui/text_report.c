@@ -515,6 +515,16 @@ static void put_host_details(FILE *out, const struct host_entry *e, int64_t day)
 		sanitize(sane, sizeof sane, e->last_error, strlen(e->last_error), sizeof sane / 4 - 1);
 		put_wrapped(out, "   last error  ", 15, sane);
 	}
+	if (e->geo.found) {
+		char where[256];
+		int n = snprintf(where, sizeof where, "%s%s%s", e->geo.country,
+				 e->geo.country[0] && e->geo.city[0] ? " " : "", e->geo.city);
+		if (e->geo.asn && n >= 0 && (size_t)n < sizeof where)
+			snprintf(where + n, sizeof where - (size_t)n, "%sAS%u %s", n ? ", " : "",
+				 e->geo.asn, e->geo.org);
+		sanitize(sane, sizeof sane, where, strlen(where), 80);
+		fprintf(out, "   location    %s\n", sane);
+	}
 	if (e->status != HS_FAILING && e->status != HS_RETRY)
 		return;
 	fmt_clock(t, sizeof t, e->failing_since, day);

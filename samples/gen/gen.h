@@ -153,7 +153,40 @@ size_t tls_client_hello(struct cap *cap, uint8_t *out, const char *sni);
 size_t tls_server_flight(struct cap *cap, uint8_t *out, size_t certlen);
 size_t tls_record(struct cap *cap, uint8_t *out, uint8_t type, size_t len);
 
-/* scenarios.c */
+/* scenarios.c: SMTP dialogue helpers, shared with scenarios_rules.c */
+#define R220_TLS "220 2.0.0 Ready to start TLS\r\n"
+#define R221 "221 2.0.0 Bye\r\n"
+#define R250_MAIL "250 2.1.0 Ok\r\n"
+#define R250_RCPT "250 2.1.5 Ok\r\n"
+#define R354 "354 End data with <CR><LF>.<CR><LF>\r\n"
+extern const char *const EXT_MX[]; /* a remote Postfix MX's EHLO keywords */
+extern const char *const EXT_GW[]; /* the gateway's, with CHUNKING */
+void note_conn(const struct conn *c, const char *label, usec_t t0);
+void greet(struct conn *c, const char *srvname, const char *banner_extra,
+	   const char *cliname, const char *const *ext);
+void greet_out(struct conn *c, const char *mx);
+void mail(struct conn *c, const char *from, const struct msg *m, const char *rep);
+void rcpt(struct conn *c, const char *to, const char *rep);
+void data(struct conn *c, const struct msg *m, const char *rep);
+void quit(struct conn *c);
+void deliver(struct conn *c, const char *mx, const char *from, const char *to,
+	     const struct msg *m, const char *queued);
+void healthy(struct cap *cap, usec_t t0, const char *from, const char *from_hdr,
+	     const char *to, const char *to_hdr, const char *subject, const char *id,
+	     size_t size, const char *queued);
+void tls_app(struct conn *c, int side, size_t len);
+void tls_handshake(struct conn *c, const char *sni);
+
+/* scenarios_rules.c */
+void s_connect_failures(struct cap *cap);
+void s_drop_after_dot(struct cap *cap);
+void s_deferral_storm(struct cap *cap);
+void s_pmtu_blackhole(struct cap *cap);
+void s_middlebox(struct cap *cap);
+void s_slow_server(struct cap *cap);
+void s_clean_many(struct cap *cap);
+
+/* scenarios.c: the table smtpgen walks */
 struct sample {
 	const char *name;
 	enum link link;

@@ -6,22 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define R220_TLS "220 2.0.0 Ready to start TLS\r\n"
-#define R221 "221 2.0.0 Bye\r\n"
-#define R250_MAIL "250 2.1.0 Ok\r\n"
-#define R250_RCPT "250 2.1.5 Ok\r\n"
-#define R354 "354 End data with <CR><LF>.<CR><LF>\r\n"
-
-static const char *const EXT_MX[] = {
+const char *const EXT_MX[] = {
 	"PIPELINING", "SIZE 52428800", "ETRN", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN",
 	"SMTPUTF8", NULL,
 };
-static const char *const EXT_GW[] = {
+const char *const EXT_GW[] = {
 	"PIPELINING", "SIZE 52428800", "ETRN", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN",
 	"SMTPUTF8", "CHUNKING", NULL,
 };
 
-static void note_conn(const struct conn *c, const char *label, usec_t t0)
+void note_conn(const struct conn *c, const char *label, usec_t t0)
 {
 	char a[2][INET6_ADDRSTRLEN];
 	for (int s = 0; s < 2; s++)
@@ -30,8 +24,8 @@ static void note_conn(const struct conn *c, const char *label, usec_t t0)
 	     c->e[CLI].port, a[SRV], c->e[SRV].port, (double)t0 / 1e6, (double)c->t / 1e6);
 }
 
-static void greet(struct conn *c, const char *srvname, const char *banner_extra,
-		  const char *cliname, const char *const *ext)
+void greet(struct conn *c, const char *srvname, const char *banner_extra,
+	   const char *cliname, const char *const *ext)
 {
 	char b[256], r[768];
 	tcp_handshake(c);
@@ -43,26 +37,26 @@ static void greet(struct conn *c, const char *srvname, const char *banner_extra,
 }
 
 /* outbound: gateway greets a remote MX */
-static void greet_out(struct conn *c, const char *mx)
+void greet_out(struct conn *c, const char *mx)
 {
 	greet(c, mx, "", GW_HOST, EXT_MX);
 }
 
-static void mail(struct conn *c, const char *from, const struct msg *m, const char *rep)
+void mail(struct conn *c, const char *from, const struct msg *m, const char *rep)
 {
 	char b[256];
 	snprintf(b, sizeof b, "MAIL FROM:<%s> SIZE=%zu\r\n", from, m->len);
 	cmd(c, b, rep);
 }
 
-static void rcpt(struct conn *c, const char *to, const char *rep)
+void rcpt(struct conn *c, const char *to, const char *rep)
 {
 	char b[256];
 	snprintf(b, sizeof b, "RCPT TO:<%s>\r\n", to);
 	cmd(c, b, rep);
 }
 
-static void data(struct conn *c, const struct msg *m, const char *rep)
+void data(struct conn *c, const struct msg *m, const char *rep)
 {
 	cmd(c, "DATA\r\n", R354);
 	think(c);
@@ -70,15 +64,15 @@ static void data(struct conn *c, const struct msg *m, const char *rep)
 	reply(c, rep);
 }
 
-static void quit(struct conn *c)
+void quit(struct conn *c)
 {
 	cmd(c, "QUIT\r\n", R221);
 	close_c(c);
 }
 
 /* One complete, successful outbound delivery. */
-static void deliver(struct conn *c, const char *mx, const char *from, const char *to,
-		    const struct msg *m, const char *queued)
+void deliver(struct conn *c, const char *mx, const char *from, const char *to,
+	     const struct msg *m, const char *queued)
 {
 	greet_out(c, mx);
 	mail(c, from, m, R250_MAIL);
@@ -138,9 +132,9 @@ static void s_clean_delivery(struct cap *cap)
 	msg_free(&m2);
 }
 
-static void healthy(struct cap *cap, usec_t t0, const char *from, const char *from_hdr,
-		    const char *to, const char *to_hdr, const char *subject, const char *id,
-		    size_t size, const char *queued)
+void healthy(struct cap *cap, usec_t t0, const char *from, const char *from_hdr,
+	     const char *to, const char *to_hdr, const char *subject, const char *id,
+	     size_t size, const char *queued)
 {
 	struct conn c;
 	struct msg m;
@@ -359,7 +353,7 @@ static void s_pipelining(struct cap *cap)
 }
 
 /* Encrypted application data records standing in for SMTP inside TLS. */
-static void tls_app(struct conn *c, int side, size_t len)
+void tls_app(struct conn *c, int side, size_t len)
 {
 	uint8_t *b = malloc(len + 64);
 	size_t n = 0;
@@ -379,7 +373,7 @@ static void tls_app(struct conn *c, int side, size_t len)
 	free(b);
 }
 
-static void tls_handshake(struct conn *c, const char *sni)
+void tls_handshake(struct conn *c, const char *sni)
 {
 	uint8_t b[4096];
 	size_t n;
@@ -764,5 +758,13 @@ const struct sample samples[] = {
 	{"linktype-raw.pcap", LINK_RAW, s_clean_short},
 	{"linktype-null.pcap", LINK_NULL, s_clean_short},
 	{"linktype-pcapng.pcapng", LINK_PCAPNG, s_clean_short},
+	/* scenarios_rules.c: one clear-cut case per detection rule, plus the quiet baseline */
+	{"connect-failures.pcap", LINK_EN10MB, s_connect_failures},
+	{"drop-after-dot.pcap", LINK_EN10MB, s_drop_after_dot},
+	{"deferral-storm.pcap", LINK_EN10MB, s_deferral_storm},
+	{"pmtu-blackhole.pcap", LINK_EN10MB, s_pmtu_blackhole},
+	{"middlebox.pcap", LINK_EN10MB, s_middlebox},
+	{"slow-server.pcap", LINK_EN10MB, s_slow_server},
+	{"clean-many.pcap", LINK_EN10MB, s_clean_many},
 	{NULL, LINK_EN10MB, NULL},
 };
