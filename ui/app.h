@@ -34,6 +34,7 @@ struct app {
 	bool locked;                /* decoding runs beside the TUI: take the model lock */
 	int linktype;
 	struct dec_sink sink;
+	int64_t next_stats_us;      /* --stats-interval: when the next records are due */
 	/* --replay pacing */
 	int64_t replay_first_ts, replay_wall0;
 	volatile bool replay_paused;
@@ -41,6 +42,8 @@ struct app {
 
 /* sink.c: decode/ events to the host model, rules, model and outputs. */
 void app_init_sink(struct app *a);
+/* The host model's status-change hook (live JSON: a host record at once). */
+void app_host_status(void *ctx, const struct host_entry *e, enum host_status old);
 
 /* run_batch.c: -r FILE or headless -i; returns the exit status. */
 int app_run_batch(struct app *a);
@@ -54,6 +57,14 @@ void app_on_tick(void *ctx);
 /* Stops the capture from a signal handler. */
 void app_install_signals(struct app *a);
 void app_clear_signals(void);
+/* run_batch.c: live JSON upkeep from the timer tick (SIGHUP reopens -o,
+ * --stats-interval records). */
+void app_live_tick(struct app *a, int64_t now_us);
+/* A SIGHUP arrived since the last call. */
+bool app_take_hup(void);
+/* host and stats records now (live: periodic; the end of a run). */
+void app_emit_state(struct app *a, const struct cap_stats *cs);
+
 /* "truncated at packet N ..." on stderr; returns 2, or 0 if not broken. */
 int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats *cs);
 

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +18,24 @@
 #include "mem.h"
 
 static struct cap_source *volatile stop_target;
+static volatile sig_atomic_t hup_pending;
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		hup_pending = 1;
+		return;
+	}
 	if (stop_target)
 		cap_stop(stop_target);
+}
+
+bool app_take_hup(void)
+{
+	if (!hup_pending)
+		return false;
+	hup_pending = 0;
+	return true;
 }
 
 void app_install_signals(struct app *a)
@@ -31,6 +45,7 @@ void app_install_signals(struct app *a)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	stop_target = a->cap;
 }
 
@@ -98,6 +113,8 @@ void app_on_tick(void *ctx)
 		struct timeval tv;
 		gettimeofday(&tv, NULL);
 		dec_advance(a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+		if (a->json)
+			app_live_tick(a, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
 	}
 	if (a->model) {
 		struct cap_stats cs;
@@ -163,6 +180,26 @@ static int open_input(struct app *a, char **filter_owned)
 	return 0;
 }
 
+/* -Z USER: tcpdump's order -- the capture, the output file and the GeoIP
+ * databases are open; now give up root for good. */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "smtpscope: -Z %s: no such user\n", user);
+		return 2;
+	}
+	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "smtpscope: -Z %s: cannot switch to that user: %s\n", user, strerror(errno));
+		return 2;
+	}
+	if (setuid(0) == 0 && pw->pw_uid != 0) {
+		fprintf(stderr, "smtpscope: -Z %s: root privileges could be regained, refusing to go on\n", user);
+		return 2;
+	}
+	return 0;
+}
+
 static int open_output(struct app *a)
 {
 	a->out = stdout;
@@ -190,6 +227,8 @@ static int run(struct app *a)
 	a->json = !a->tui && (a->opt.format == FMT_JSON || (a->opt.format == FMT_DEFAULT && a->live));
 	jw_init(&a->jw, a->out);
 	struct host_model_config hc = {
+		.on_status = app_host_status,
+		.status_ctx = a,
 		.geo = a->geo,
 		.gateway = a->opt.gateway,
 		.ngateway = a->opt.ngateway,
@@ -248,6 +287,8 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = open_output(&a);
+	if (rc == 0 && a.opt.user)
+		rc = drop_privileges(a.opt.user);
 	if (rc == 0)
 		rc = run(&a);
 	if (a.out && a.out != stdout)

@@ -15,7 +15,7 @@
 
 enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
-	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII, OPT_GEOIP,
+	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII, OPT_GEOIP, OPT_STATS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +30,7 @@ static const struct option long_opts[] = {
 	{ "replay", optional_argument, NULL, OPT_REPLAY },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "geoip", required_argument, NULL, OPT_GEOIP },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -47,6 +48,9 @@ void opt_usage(FILE *out)
 	      "  -s SNAPLEN           live: bytes captured per packet (default 262144)\n"
 	      "  -B KiB               live: kernel capture buffer size in KiB\n"
 	      "  -c COUNT             stop after COUNT packets\n"
+	      "  -f EXPR, -F FILE     capture filter as an argument, or read from FILE\n"
+	      "  -Z USER              live: drop privileges to USER once the capture, output\n"
+	      "                       and databases are open\n"
 	      "  --immediate-mode     live: deliver packets without buffering delay\n"
 	      "  -n                   accepted for tcpdump habits (smtpscope never resolves names)\n"
 	      "  BPF expression       capture filter (default live: tcp port 25 or 465 or 587 or 2525)\n"
@@ -62,6 +66,7 @@ void opt_usage(FILE *out)
 	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
 	      "  -o FILE              write the report or records to FILE instead of stdout\n"
 	      "  --transcript         JSON: include each session's dialogue\n"
+	      "  --stats-interval S   live JSON: host and stats records every S seconds\n"
 	      "  --tui                browse in the terminal dashboard (default for -i on a terminal)\n"
 	      "  --replay[=SPEED]     with -r and --tui: feed the file at capture pace (or SPEED times faster)\n"
 	      "  --ascii              draw the dashboard with plain ASCII\n"
@@ -141,6 +146,20 @@ static int one_option(struct options *o, int c, const char *arg)
 			return bad("buffer size (-B, KiB)", arg);
 		o->cap.buffer_kib = (int)v;
 		return 0;
+	case 'f':
+		o->filter_arg = arg;
+		return 0;
+	case 'F':
+		o->filter_file = arg;
+		return 0;
+	case 'Z':
+		o->user = arg;
+		return 0;
+	case OPT_STATS_INTERVAL:
+		if (!parse_uint(arg, 86400, &v) || v == 0)
+			return bad("--stats-interval (seconds)", arg);
+		o->stats_interval = (unsigned)v;
+		return 0;
 	case 'c':
 		if (!parse_uint(arg, ULLONG_MAX, &v) || v == 0)
 			return bad("packet count (-c)", arg);
@@ -202,6 +221,36 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/* -F FILE: the whole file is the expression ('#' comments dropped, as tcpdump
+ * does not, but a filter file is easier to keep with them). */
+static char *read_filter_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "smtpscope: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 256, len = 0;
+	char *buf = xmalloc(cap), line[1024];
+	buf[0] = '\0';
+	while (fgets(line, sizeof line, f)) {
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		size_t n = strlen(line);
+		if (len + n + 2 > cap) {
+			cap = (len + n + 2) * 2;
+			buf = xrealloc(buf, cap);
+		}
+		memcpy(buf + len, line, n);
+		len += n;
+		buf[len++] = ' ';
+		buf[len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
 enum opt_result opt_parse(struct options *o, int argc, char **argv)
 {
 	memset(o, 0, sizeof *o);
@@ -210,7 +259,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 	o->cap.promisc = true;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:Dnh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:f:F:Z:Dnh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			opt_usage(stdout);
 			return OPT_EXIT_OK;
@@ -231,8 +280,20 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 		if (one_option(o, c, optarg) != 0)
 			return OPT_EXIT_USAGE;
 	}
+	int nsrc = (optind < argc) + (o->filter_arg != NULL) + (o->filter_file != NULL);
+	if (nsrc > 1) {
+		fprintf(stderr, "smtpscope: give the filter once: as arguments, -f EXPR or -F FILE\n");
+		return OPT_EXIT_USAGE;
+	}
 	if (optind < argc) {
 		o->bpf_owned = join_args(argc - optind, argv + optind);
+		o->cap.bpf = o->bpf_owned;
+	} else if (o->filter_arg) {
+		o->cap.bpf = o->filter_arg;
+	} else if (o->filter_file) {
+		o->bpf_owned = read_filter_file(o->filter_file);
+		if (!o->bpf_owned)
+			return OPT_EXIT_USAGE;
 		o->cap.bpf = o->bpf_owned;
 	}
 	if (o->list_interfaces)

@@ -27,6 +27,10 @@ struct options {
 	double replay_speed;       /* --replay[=SPEED]: 0 = off, 1 = capture pace */
 	bool ascii;                /* --ascii: plain ASCII screen drawing */
 	const char *geoip;         /* --geoip FILE[,FILE] */
+	const char *filter_arg;    /* -f EXPR */
+	const char *filter_file;   /* -F FILE */
+	const char *user;          /* -Z USER */
+	unsigned stats_interval;   /* --stats-interval SECS, 0 = only at the end */
 	size_t memcap;             /* bytes */
 	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
 	size_t ngateway;

@@ -9,7 +9,7 @@
 #include "json_out.h"
 #include "mem.h"
 
-static void emit_final_records(struct app *a, const struct cap_stats *cs)
+void app_emit_state(struct app *a, const struct cap_stats *cs)
 {
 	const struct host_entry **hosts;
 	size_t n = hm_hosts(a->hm, &hosts);
@@ -44,6 +44,39 @@ static void emit_final_records(struct app *a, const struct cap_stats *cs)
 	rep_print(a->report, a->out, &rc);
 }
 
+/* logrotate: the file was moved away; write to a fresh one at the same path */
+static void reopen_output(struct app *a)
+{
+	if (!a->opt.output)
+		return;
+	FILE *f = fopen(a->opt.output, "a");
+	if (!f) {
+		fprintf(stderr, "smtpscope: SIGHUP: %s: %s (still writing to the old file)\n",
+			a->opt.output, strerror(errno));
+		return;
+	}
+	fclose(a->out);
+	a->out = f;
+	a->jw.out = f;
+}
+
+void app_live_tick(struct app *a, int64_t now_us)
+{
+	if (app_take_hup())
+		reopen_output(a);
+	if (!a->opt.stats_interval)
+		return;
+	if (a->next_stats_us == 0)
+		a->next_stats_us = now_us + (int64_t)a->opt.stats_interval * 1000000;
+	if (now_us < a->next_stats_us)
+		return;
+	a->next_stats_us = now_us + (int64_t)a->opt.stats_interval * 1000000;
+	struct cap_stats cs;
+	cap_get_stats(a->cap, &cs);
+	app_emit_state(a, &cs);
+	fflush(a->out);
+}
+
 int app_run_batch(struct app *a)
 {
 	app_install_signals(a);
@@ -53,7 +86,7 @@ int app_run_batch(struct app *a)
 
 	struct cap_stats cs;
 	cap_get_stats(a->cap, &cs);
-	emit_final_records(a, &cs);
+	app_emit_state(a, &cs);
 	if (fflush(a->out) != 0 || ferror(a->out)) {
 		fprintf(stderr, "smtpscope: writing output: %s\n", strerror(errno));
 		return 2;

@@ -34,6 +34,17 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 	return false;
 }
 
+/* Live JSON: a host record on every status change, as it happens. */
+void app_host_status(void *ctx, const struct host_entry *e, enum host_status old)
+{
+	struct app *a = ctx;
+	(void)old;
+	if (!a->json || !a->live || hm_is_gateway(a->hm, &e->addr))
+		return;
+	json_host(&a->jw, e);
+	fflush(a->out);
+}
+
 void app_init_sink(struct app *a)
 {
 	memset(&a->sink, 0, sizeof a->sink);
