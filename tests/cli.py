@@ -129,6 +129,12 @@ check(rc == 0 and out.startswith("smtpscope "), "--version")
 rc, out, err = run(["-h"])
 check(rc == 0 and "--gateway" in out and "Exit status" in out, "-h lists options and exit codes")
 
+import re
+man = open(os.path.join(SRCDIR, "doc", "smtpscope.8")).read().replace("\\-", "-")
+opts = sorted(set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", out)) - {"-"})
+missing = [o for o in opts if o not in man]
+check(not missing, "every option in --help is in the man page (missing: %s)" % missing)
+
 rc, out, err = run(["-r", sample, "--format", "json", "host", "198.51.100.7"])
 servers = {r["server"] for r in records(out, "session")}
 check(rc == 0 and servers == {"198.51.100.7"}, "BPF filter on a file keeps only matching sessions")
