@@ -32,3 +32,5 @@ TESTS += tests/peer-compare.sh
 EXTRA_DIST += tests/peer-compare.sh tests/peer-compare.py tests/peer-exceptions.tsv
 TESTS += tests/geoip.py
 EXTRA_DIST += tests/geoip.py tests/geoip/make-mmdb.pl
+TESTS += tests/live-veth.sh
+EXTRA_DIST += tests/live-veth.sh

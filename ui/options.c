@@ -46,7 +46,7 @@ void opt_usage(FILE *out)
 	      "  -i IFACE             capture live on IFACE ('any' for all); JSON lines out\n"
 	      "  -D                   list capture interfaces and exit\n"
 	      "  -s SNAPLEN           live: bytes captured per packet (default 262144)\n"
-	      "  -B KiB               live: kernel capture buffer size in KiB\n"
+	      "  -B KiB               live: kernel capture buffer size in KiB (default 32768)\n"
 	      "  -c COUNT             stop after COUNT packets\n"
 	      "  -f EXPR, -F FILE     capture filter as an argument, or read from FILE\n"
 	      "  -Z USER              live: drop privileges to USER once the capture, output\n"
@@ -298,6 +298,10 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 	}
 	if (o->list_interfaces)
 		return OPT_RUN;
+	/* A span port delivers bursts; libpcap's 2 MB default ring overflows at
+	 * once (a few dozen full-size slots).  tcpdump -B habits still apply. */
+	if (o->cap.iface && o->cap.buffer_kib == 0)
+		o->cap.buffer_kib = 32 * 1024;
 	if (o->replay_speed > 0 && !o->cap.file) {
 		fprintf(stderr, "smtpscope: --replay needs -r FILE\n");
 		return OPT_EXIT_USAGE;

@@ -1,0 +1,109 @@
+#!/bin/sh
+# live-veth.sh — live capture on a real interface without any external
+# network: a veth pair with one end in a private network namespace;
+# tcpreplay sends the samples into that end while smtpscope captures on the
+# other, and the JSON session records must match the offline analysis of the
+# same files (all but the timestamps, which are the replay's own).
+# Skips (77) unless root with ip(8), network namespaces and tcpreplay.
+set -u
+srcdir=${srcdir:-$(dirname "$0")/..}
+bin=${SMTPSCOPE:-$(pwd)/smtpscope}
+skip() { echo "SKIP: $*"; exit 77; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
+command -v ip >/dev/null || skip "ip(8) missing"
+command -v tcpreplay >/dev/null || skip "tcpreplay missing (apt-get install tcpreplay)"
+command -v python3 >/dev/null || skip "python3 missing"
+
+ns=ssc-test-$$
+a=sscA$$
+b=sscB$$
+tmp=$(mktemp -d)
+cleanup() {
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+	ip link del "$a" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
+ip link add "$a" type veth peer name "$b" || skip "cannot create a veth pair here"
+ip link set "$b" netns "$ns"
+ip link set "$a" up
+ip netns exec "$ns" ip link set "$b" up
+# no IPv6 autoconfiguration chatter: only what we replay crosses the pair
+sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" 2>/dev/null
+ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$b.disable_ipv6=1" 2>/dev/null
+
+# Samples whose meaning does not depend on idle timeouts (replayed at top
+# speed, minutes shrink to milliseconds) and that carry no VLAN tags.
+samples="clean-delivery.pcap pipelining.pcap bdat.pcap starttls.pcap rejections-5xx.pcap
+auth-submission.pcap ooo-retrans.pcap capture-gap.pcap outage-rst-mid-data.pcap"
+
+# Compares the live records ($1) with the offline ones ($2).
+compare() {
+python3 - "$1" "$2" <<'PY'
+import json, sys
+TIMES = {"start", "end", "ts", "last_error_ts"}
+def strip(o):
+    if isinstance(o, dict):
+        return {k: strip(v) for k, v in o.items() if k not in TIMES and k != "id"}
+    if isinstance(o, list):
+        return [strip(v) for v in o]
+    return o
+def sessions(path):
+    recs = [json.loads(l) for l in open(path) if l.strip()]
+    out = {}
+    for r in recs:
+        if r["type"] == "session":
+            out[(r["client"], r["client_port"], r["server"], r["server_port"])] = strip(r)
+    return recs, out
+live_recs, live = sessions(sys.argv[1])
+off_recs, off = sessions(sys.argv[2])
+fail = 0
+for k, v in sorted(off.items()):
+    if k not in live:
+        print("FAIL session %s:%d -> %s:%d missing live" % k); fail = 1
+    elif live[k] != v:
+        print("FAIL session %s:%d -> %s:%d differs" % k)
+        for f in v:
+            if live[k].get(f) != v[f]:
+                print("   %s: live %s offline %s" % (f, json.dumps(live[k].get(f))[:200], json.dumps(v[f])[:200]))
+        fail = 1
+    else:
+        print("ok   session %s:%d -> %s:%d identical" % k)
+extra = set(live) - set(off)
+if extra:
+    print("FAIL live sessions not in the files: %s" % sorted(extra)); fail = 1
+stats = [r for r in live_recs if r["type"] == "stats"]
+if not stats or stats[-1]["dropped_kernel"] is None:
+    print("FAIL live stats record without kernel drop figures"); fail = 1
+else:
+    print("ok   live stats: %d packets, %d dropped by the kernel, %d by the interface"
+          % (stats[-1]["packets"], stats[-1]["dropped_kernel"], stats[-1]["dropped_interface"]))
+hosts = [r for r in live_recs if r["type"] == "host"]
+print(("ok   " if hosts else "FAIL ") + "%d host records live" % len(hosts))
+sys.exit(fail or not hosts)
+PY
+}
+
+fail=0
+for s in $samples; do
+	# one capture per sample: the samples reuse ports and sequence numbers
+	"$bin" -i "$a" --format json --immediate-mode -o "$tmp/live.json" 2> "$tmp/err" &
+	pid=$!
+	sleep 1
+	kill -0 "$pid" 2>/dev/null || { cat "$tmp/err"; echo "FAIL: smtpscope did not start"; exit 1; }
+	ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/$s" > /dev/null 2>&1 ||
+		{ echo "FAIL: tcpreplay $s"; exit 1; }
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	[ $rc -eq 0 ] || { cat "$tmp/err"; echo "FAIL: smtpscope exit $rc on SIGINT"; exit 1; }
+	"$bin" -r "$srcdir/samples/$s" --format json > "$tmp/offline.json" || exit 1
+	echo "== $s"
+	compare "$tmp/live.json" "$tmp/offline.json" || fail=1
+done
+exit $fail
