@@ -9,7 +9,8 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev
-libmaxminddb-dev libncurses-dev zlib1g-dev python3 tmux libmaxmind-db-writer-perl"
+libmaxminddb-dev libncurses-dev zlib1g-dev python3 tmux libmaxmind-db-writer-perl
+tcpreplay iproute2"
 
 missing=""
 for p in $PACKAGES; do

@@ -144,39 +144,52 @@ static bool reserved(const struct token *t)
 	return false;
 }
 
-static bool parse_operand(struct pstate *ps, struct operand *o, struct token *at)
+static void operand_free(struct operand *o);
+
+/* The operand at the current token; everything but the token consumed. */
+static bool read_operand(struct pstate *ps, struct operand *o)
 {
 	char buf[64];
-	*at = *ps->t;
-	memset(o, 0, sizeof *o);
 	switch (ps->t->kind) {
 	case T_NUM:
 		o->lit.type = RF_NUM;
 		o->lit.num = ps->t->num;
 		o->unit = ps->t->unit;
-		return next(ps);
+		return true;
 	case T_STR:
 		o->lit.type = RF_STR;
 		o->lit.str = tok_string(ps->t);
-		return next(ps);
+		return true;
 	case T_IDENT:
 		if (tok_is(ps->t, "true") || tok_is(ps->t, "false")) {
 			o->lit.type = RF_BOOL;
 			o->lit.b = tok_is(ps->t, "true");
-			return next(ps);
+			return true;
 		}
 		if (!reserved(ps->t)) {
 			o->field = rule_field_resolve(ps->lx->err, ps->t, ps->ev);
 			if (!o->field)
 				return false;
 			o->scratch = xmalloc(RF_SCRATCH);
-			return next(ps);
+			return true;
 		}
 		/* fall through */
 	default:
 		ERR(ps, ps->t, "expected a field or a value, found %s", tok_desc(ps->t, buf, sizeof buf));
 		return false;
 	}
+}
+
+/* On failure *o holds nothing to free. */
+static bool parse_operand(struct pstate *ps, struct operand *o, struct token *at)
+{
+	*at = *ps->t;
+	memset(o, 0, sizeof *o);
+	if (read_operand(ps, o) && next(ps))
+		return true;
+	operand_free(o);
+	memset(o, 0, sizeof *o);
+	return false;
 }
 
 static enum rf_type otype(const struct operand *o)
@@ -655,12 +668,14 @@ static void print_operand(const struct operand *o, FILE *out)
 		fputc('s', out);
 }
 
-/* Parentheses where needed, and around an 'and' inside an 'or' too: people
- * read "a or b and c" both ways. */
+/* Parentheses where needed, and where people might read it two ways: an
+ * 'and' inside an 'or', a comparison after 'not'. */
 static void print_sub(const struct node *n, const struct node *parent, FILE *out)
 {
 	bool paren = (n->kind == N_OR && parent->kind != N_OR) ||
-		     (n->kind == N_AND && parent->kind != N_AND);
+		     (n->kind == N_AND && parent->kind != N_AND) ||
+		     (parent->kind == N_NOT && n->kind != N_TRUTH && n->kind != N_NOT &&
+		      n->kind != N_CONST);
 	if (paren)
 		fputc('(', out);
 	expr_print(n, out);

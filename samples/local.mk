@@ -8,6 +8,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/pkt.c \
 	samples/gen/conn.c \
 	samples/gen/scenarios.c \
+	samples/gen/scenarios_rules.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -30,7 +31,14 @@ SAMPLE_CAPTURES = \
 	samples/linktype-sll2.pcap \
 	samples/linktype-raw.pcap \
 	samples/linktype-null.pcap \
-	samples/linktype-pcapng.pcapng
+	samples/linktype-pcapng.pcapng \
+	samples/connect-failures.pcap \
+	samples/drop-after-dot.pcap \
+	samples/deferral-storm.pcap \
+	samples/pmtu-blackhole.pcap \
+	samples/middlebox.pcap \
+	samples/slow-server.pcap \
+	samples/clean-many.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

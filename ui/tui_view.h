@@ -116,8 +116,10 @@ struct tbl {
 	char filter[128];
 	uint64_t sel_id;
 	bool have_sel;
+	short want[TBL_MAXCOL];        /* widest cell (or title) per column */
 	uint32_t shown_mask;           /* columns that fit at the last draw */
 	int page;                      /* rows per page at the last draw */
+	const char *empty;             /* what to say when there is no row */
 };
 
 void tbl_init(struct tbl *t, const struct tbl_col *cols, int ncol, int sort_col, bool desc);
@@ -182,7 +184,7 @@ struct sess_copy {
 	uint32_t nrcpt, ntxn;
 	uint64_t size;
 	enum smtp_outcome outcome; /* the worst of its transactions; OUT_OPEN if none */
-	enum end_reason end;
+	enum end_reason why;
 	enum side end_by;
 	enum smtp_state state;
 	bool open;
@@ -201,6 +203,8 @@ struct sessions_view {
 	struct tbl tbl;
 	struct sess_copy *v;
 	size_t n, cap;
+	uint64_t *marks;          /* sessions tagged with space, for 'w' */
+	size_t nmarks, capmarks;
 };
 
 /* The session on the detail screen, copied. */

@@ -354,6 +354,20 @@ static void test_operators(void)
 	CHECK_EQ_INT(fires(s, "last_text !~ \"^end data\""), 1);
 	CHECK_EQ_INT(fires(s, "last_text !~* \"^end data\""), 0);
 	CHECK_EQ_INT(fires(s, "last_text ~ \"<CR><LF>\\.<CR>\""), 1);
+	/* ~* folds the subject and the pattern, not what follows a backslash */
+	CHECK_EQ_INT(fires(s, "last_text ~* \"^END DATA WITH <cr>\""), 1);
+	CHECK_EQ_INT(fires(s, "last_text ~* \"^[A-Z]+ \\S+ WITH\""), 1);
+	CHECK_EQ_INT(fires(s, "last_text ~* \"^end\\Sdata\""), 0);
+	CHECK_EQ_INT(fires(s, "last_text !~* \"[[:digit:]]\""), 1);
+	/* a subject longer than the fold buffer still matches */
+	char longhelo[3000];
+	memset(longhelo, 'a', sizeof longhelo - 1);
+	longhelo[sizeof longhelo - 1] = '\0';
+	longhelo[2990] = 'X';
+	s->helo = arena_strndup(&s->arena, longhelo, strlen(longhelo));
+	CHECK_EQ_INT(fires(s, "helo ~* \"AX\""), 1);
+	CHECK_EQ_INT(fires(s, "helo ~* \"xx\""), 0);
+	CHECK_EQ_INT(fires(s, "helo ~ \"aX\""), 1);
 	CHECK_EQ_INT(fires(s, "since_eod is null"), 1);
 	CHECK_EQ_INT(fires(s, "since_eod is not null"), 0);
 	CHECK_EQ_INT(fires(s, "since_354 is not null"), 1);
@@ -721,7 +735,7 @@ static void test_sets(void)
 	rules_list(rs, f);
 	fclose(f);
 	CHECK_EQ_STR(buf, "x                        on reply       warning  when (verb == \"EOD\" and latency >= 60s) "
-			  "or not code in 200..299 count 3 within 90s by host, code collect text\n");
+			  "or not (code in 200..299) count 3 within 90s by host, code collect text\n");
 	free(buf);
 	rules_free(rs);
 	smtp_session_free(s);
@@ -802,6 +816,30 @@ static void test_default_rules(void)
 	smtp_session_free(s);
 }
 
+/* --- doc/rules.md lists every field ---------------------------------------------------- */
+
+static void test_doc_lists_fields(void)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/doc/rules.md", SRCDIR);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	static char doc[1 << 17];
+	size_t n = fread(doc, 1, sizeof doc - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (size_t i = 0; i < rf_count(); i++) {
+		char want[80];
+		snprintf(want, sizeof want, "| `%s` |", rf_at(i)->name);
+		if (!strstr(doc, want)) {
+			fprintf(stderr, "doc/rules.md does not list field %s\n", rf_at(i)->name);
+			CHECK(false);
+		}
+	}
+}
+
 /* --- no allocation while evaluating ----------------------------------------------------- */
 
 static void test_memory_accounting(void)
@@ -838,6 +876,7 @@ int main(void)
 	test_sets();
 	test_default_rules();
 	test_memory_accounting();
+	test_doc_lists_fields();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
