@@ -404,6 +404,10 @@ static void accept_payload(struct tcp_dir *d, int dir, int64_t ts, struct payloa
 			trim_front(&pl, (uint32_t)old);
 		}
 		if (pl.seq == d->next_seq) {
+			if (is_fullsize(d, pl.wire)) {
+				d->full_end = pl.seq + pl.wire;
+				d->full_pending = true;
+			}
 			deliver_captured(d, dir, ts, pl.p, pl.cap, pl.wire, out);
 			if (d->held)
 				release_contiguous(d, dir, ts, out);
@@ -490,6 +494,10 @@ void reasm_ack(struct tcp_dir *d, int dir, uint32_t ack, int64_t ts_us,
 	if (!d->peer_ack_valid || seq_diff(ack, d->peer_ack) > 0) {
 		d->peer_ack = ack;
 		d->peer_ack_valid = true;
+	}
+	if (d->full_pending && seq_diff(ack, d->full_end) >= 0) {
+		d->st.fullsize_acked++;
+		d->full_pending = false;
 	}
 
 	/* Rule (a): the ACK reaches into a held range, so the receiver had the

@@ -48,6 +48,8 @@ struct tcp_dir_stats {
 	uint32_t max_retx_run;     /* longest run of retransmissions of one segment */
 	uint32_t fullsize_retx;    /* retransmissions of full-size (>= MSS) segments */
 	uint32_t fullsize_retx_unacked; /* ...of which the peer never acknowledged */
+	uint32_t fullsize_acked;   /* full-size segments the peer did acknowledge: none
+				    * while small ones pass is the PMTU black-hole sign */
 	uint32_t max_seg_len;      /* largest payload seen */
 	uint32_t hold_overflows;   /* gaps forced by the hold-list cap (ANOM_OOO_OVERFLOW) */
 };
@@ -68,6 +70,8 @@ struct tcp_dir {
 	/* Retransmission run tracking (stall / PMTU black-hole evidence). */
 	uint32_t retx_seq;         /* sequence number of the segment being re-sent */
 	uint32_t retx_run;         /* consecutive retransmissions of retx_seq */
+	uint32_t full_end;         /* end of the last full-size segment sent... */
+	bool full_pending;         /* ...not yet acknowledged */
 
 	/* IP fingerprint of this side, to spot injected packets later. */
 	uint8_t ttl_first;

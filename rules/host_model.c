@@ -519,6 +519,13 @@ static void note_message(struct host_entry *e, const struct smtp_txn *t)
 	}
 }
 
+const struct host_entry *hm_find(const struct host_model *hm, const struct ip_addr *a,
+			       enum host_role role)
+{
+	struct hslot *slot = htab_lookup(&hm->hosts, a, (uint8_t)role);
+	return slot ? slot->e : NULL;
+}
+
 bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 			const struct smtp_txn *t, struct msg_history *out)
 {

@@ -95,6 +95,10 @@ uint64_t hm_hosts_dropped(const struct host_model *hm);
  * queue): name holds the domain, addr is meaningless.  Worst first. */
 size_t hm_domains(struct host_model *hm, const struct host_entry ***out);
 
+/* The entry of (a, role), or NULL; never creates one. */
+const struct host_entry *hm_find(const struct host_model *hm, const struct ip_addr *a,
+				 enum host_role role);
+
 /* What is known of this transaction's message at its server from earlier
  * sessions (not counting the session it belongs to).  False if nothing. */
 bool hm_message_history(struct host_model *hm, const struct smtp_session *s,

@@ -271,6 +271,7 @@ SIDE_GETTERS(retransmits)
 SIDE_GETTERS(max_retx_run)
 SIDE_GETTERS(fullsize_retx)
 SIDE_GETTERS(fullsize_retx_unacked)
+SIDE_GETTERS(fullsize_acked)
 SIDE_GETTERS(zero_windows)
 SIDE_GETTERS(payload_bytes)
 SIDE_GETTERS(max_seg_len)
@@ -332,10 +333,18 @@ static void add_sign(char *buf, size_t n, const char *sign)
 		snprintf(buf + len, n - len, "%s%s", len ? "; " : "", sign);
 }
 
+/* Cisco PIX/ASA "fixup smtp" replaces the banner with asterisks, leaving a
+ * few digits: "****************2*0**0**". */
 static bool masked(const char *t)
 {
-	size_t stars = strspn(t, "*");
-	return stars >= 4 && t[strspn(t, "* 0")] == '\0';
+	size_t stars = 0, len = 0;
+	for (; t[len]; len++) {
+		if (t[len] == '*')
+			stars++;
+		else if (!strchr("0123456789 ", t[len]))
+			return false;
+	}
+	return stars >= 4 && stars * 2 >= len;
 }
 
 static bool x_keywords(const char *kw)
@@ -673,6 +682,8 @@ static const struct rule_field fields[] = {
 	F("server.fullsize_retransmits", N, RU_NONE, SE, g_s_fullsize_retx, "server re-sends of full-size segments"),
 	F("client.fullsize_retransmits_unacked", N, RU_NONE, SE, g_c_fullsize_retx_unacked, "...of which the server never acknowledged"),
 	F("server.fullsize_retransmits_unacked", N, RU_NONE, SE, g_s_fullsize_retx_unacked, "...of which the client never acknowledged"),
+	F("client.fullsize_acked", N, RU_NONE, SE, g_c_fullsize_acked, "full-size client segments the server acknowledged"),
+	F("server.fullsize_acked", N, RU_NONE, SE, g_s_fullsize_acked, "full-size server segments the client acknowledged"),
 	F("client.zero_windows", N, RU_NONE, SE, g_c_zero_windows, "client packets advertising a zero window"),
 	F("server.zero_windows", N, RU_NONE, SE, g_s_zero_windows, "server packets advertising a zero window"),
 	F("client.payload_bytes", N, RU_BYTES, SE, g_c_payload_bytes, "payload the client delivered in order"),

@@ -76,7 +76,7 @@ bool tok_is(const struct token *t, const char *word);
 char *tok_string(const struct token *t);
 const char *cmp_op_name(enum cmp_op op);
 
-/* --- conditions (rule_expr.c) ---------------------------------------------------- */
+/* --- conditions (rule_expr.c parses, rule_eval.c runs) ---------------------------------------------------- */
 
 struct literal {
 	enum rf_type type;
@@ -115,6 +115,13 @@ struct node {
 	char *re_src;           /* as written */
 };
 
+static inline enum rf_type operand_type(const struct operand *o)
+{
+	return o->field ? o->field->type : o->lit.type;
+}
+
+void operand_free(struct operand *o);
+
 /* The field named by identifier `at` on event ev, or NULL with the error set
  * ("unknown field", "not available on ... events"). */
 const struct rule_field *rule_field_resolve(struct rule_err *e, const struct token *at,
@@ -138,8 +145,9 @@ struct agg_info {
 
 struct tmpl;
 
-/* Compiles the message template of rule `rule` from string tokens; checks
- * every {name} against event ev. */
+/* Compiles a message from its string tokens (adjacent strings join); checks
+ * every {name} against event ev and the aggregation variables against what
+ * the rule has (agg: a count clause; collect: a collect clause). */
 struct tmpl *tmpl_compile(const struct token *parts, size_t nparts, enum rule_event_type ev,
 			  bool agg, bool collect, struct rule_err *err);
 void tmpl_render(const struct tmpl *t, const struct rule_event *ev, const char *rule,

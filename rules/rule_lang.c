@@ -161,8 +161,9 @@ static struct rule_set *load(const char *const *names, char *const *texts, const
 	return build(v, n);
 }
 
-struct rule_set *rules_load(const char *const *files, size_t nfiles, const char *const *disabled,
-			    size_t ndisabled, char *errbuf, size_t errlen)
+struct rule_set *rules_load_base(const char *base_name, const char *base_text,
+				 const char *const *files, size_t nfiles, const char *const *disabled,
+				 size_t ndisabled, char *errbuf, size_t errlen)
 {
 	struct rule_err err = { errbuf, errlen, NULL, false };
 	char tmp[8];
@@ -171,20 +172,37 @@ struct rule_set *rules_load(const char *const *files, size_t nfiles, const char 
 		err.len = sizeof tmp;
 	}
 	err.buf[0] = '\0';
-	char **texts = xcalloc(nfiles ? nfiles : 1, sizeof *texts);
-	size_t *lens = xcalloc(nfiles ? nfiles : 1, sizeof *lens);
+	size_t nsrc = nfiles + (base_text != NULL);
+	const char **names = xcalloc(nsrc ? nsrc : 1, sizeof *names);
+	char **texts = xcalloc(nsrc ? nsrc : 1, sizeof *texts);
+	size_t *lens = xcalloc(nsrc ? nsrc : 1, sizeof *lens);
 	struct rule_set *rs = NULL;
-	size_t i;
-	for (i = 0; i < nfiles; i++)
-		if (!(texts[i] = read_file(files[i], &lens[i], &err)))
+	size_t k = 0, i;
+	if (base_text) {
+		names[k] = base_name;
+		texts[k] = xstrdup(base_text);
+		lens[k] = strlen(base_text);
+		k++;
+	}
+	for (i = 0; i < nfiles; i++, k++) {
+		names[k] = files[i];
+		if (!(texts[k] = read_file(files[i], &lens[k], &err)))
 			break;
+	}
 	if (i == nfiles)
-		rs = load(files, texts, lens, nfiles, disabled, ndisabled, &err);
-	for (i = 0; i < nfiles; i++)
+		rs = load(names, texts, lens, nsrc, disabled, ndisabled, &err);
+	for (i = 0; i < nsrc; i++)
 		free(texts[i]);
+	free(names);
 	free(texts);
 	free(lens);
 	return rs;
+}
+
+struct rule_set *rules_load(const char *const *files, size_t nfiles, const char *const *disabled,
+			    size_t ndisabled, char *errbuf, size_t errlen)
+{
+	return rules_load_base(NULL, NULL, files, nfiles, disabled, ndisabled, errbuf, errlen);
 }
 
 struct rule_set *rules_load_string(const char *name, const char *text, char *errbuf, size_t errlen)
@@ -282,7 +300,7 @@ void rules_eval(struct rule_set *rs, const struct rule_event *ev,
 
 void rules_list(const struct rule_set *rs, FILE *out)
 {
-	for (size_t i = 0; i < rs->n; i++) {
+	for (size_t i = 0; rs && i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
 		fprintf(out, "%-24s on %-11s %-8s", r->name, rule_event_name(r->event),
 			r->disabled ? "disabled" : severity_name(r->severity));

@@ -39,6 +39,12 @@ struct alert {
 struct rule_set *rules_load(const char *const *files, size_t nfiles, const char *const *disabled,
 			    size_t ndisabled, char *err, size_t errlen);
 
+/* The same with a first source from memory (the built-in default rules),
+ * which the files may `replace`.  base_text NULL: files only. */
+struct rule_set *rules_load_base(const char *base_name, const char *base_text,
+				 const char *const *files, size_t nfiles, const char *const *disabled,
+				 size_t ndisabled, char *err, size_t errlen);
+
 /* The same from text in memory (`name` stands for the file in messages). */
 struct rule_set *rules_load_string(const char *name, const char *text, char *err, size_t errlen);
 

@@ -95,25 +95,57 @@ static const struct unit_def units[] = {
 	{ "KB", RU_BYTES, 1024 },    { "MB", RU_BYTES, 1048576 },   { "GB", RU_BYTES, 1073741824 },
 };
 
+/* An optional unit right after the digits: scales t->num and sets t->unit. */
+static bool lex_unit(struct lexer *lx, struct token *t, size_t nlen)
+{
+	size_t ustart = lx->pos;
+	while (peek(lx, 0) != -1 && isalpha(peek(lx, 0)))
+		advance(lx, 1);
+	size_t ulen = lx->pos - ustart;
+	if (ulen == 0)
+		return true;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strlen(units[i].name) == ulen && memcmp(units[i].name, lx->src + ustart, ulen) == 0) {
+			t->num *= units[i].mult;
+			t->unit = units[i].unit;
+			return true;
+		}
+	}
+	rule_err_at(lx->err, t->line, t->col + (int)nlen,
+		    "unknown unit '%.*s' (durations: ms, s, m, h, d; sizes: B, KB, MB, GB)", (int)ulen,
+		    lx->src + ustart);
+	return false;
+}
+
+static void skip_digits(struct lexer *lx)
+{
+	while (peek(lx, 0) != -1 && isdigit(peek(lx, 0)))
+		advance(lx, 1);
+}
+
+static bool dot_digit(const struct lexer *lx)
+{
+	return peek(lx, 0) == '.' && peek(lx, 1) != -1 && isdigit(peek(lx, 1));
+}
+
+/* -?digits(.digits)?unit? ; "4.7.1" is refused with a hint. */
 static bool lex_number(struct lexer *lx, struct token *t)
 {
 	size_t start = lx->pos;
 	if (peek(lx, 0) == '-')
 		advance(lx, 1);
-	while (peek(lx, 0) != -1 && isdigit(peek(lx, 0)))
+	skip_digits(lx);
+	if (dot_digit(lx)) {
 		advance(lx, 1);
-	if (peek(lx, 0) == '.' && peek(lx, 1) != -1 && isdigit(peek(lx, 1))) {
-		advance(lx, 1);
-		while (peek(lx, 0) != -1 && isdigit(peek(lx, 0)))
-			advance(lx, 1);
+		skip_digits(lx);
 	}
-	if (peek(lx, 0) == '.' && peek(lx, 1) != -1 && isdigit(peek(lx, 1))) {
+	if (dot_digit(lx)) {
 		while (peek(lx, 0) == '.' || (peek(lx, 0) != -1 && isdigit(peek(lx, 0))))
 			advance(lx, 1);
+		int n = (int)(lx->pos - start);
 		rule_err_at(lx->err, t->line, t->col,
-			    "malformed number '%.*s' (write status codes as strings: \"%.*s\")",
-			    (int)(lx->pos - start), lx->src + start, (int)(lx->pos - start),
-			    lx->src + start);
+			    "malformed number '%.*s' (write status codes as strings: \"%.*s\")", n,
+			    lx->src + start, n, lx->src + start);
 		return false;
 	}
 	char tmp[64];
@@ -126,29 +158,11 @@ static bool lex_number(struct lexer *lx, struct token *t)
 	tmp[nlen] = '\0';
 	t->num = strtod(tmp, NULL);
 	t->unit = RU_NONE;
-	size_t ustart = lx->pos;
-	while (peek(lx, 0) != -1 && isalpha(peek(lx, 0)))
-		advance(lx, 1);
-	size_t ulen = lx->pos - ustart;
-	if (ulen > 0) {
-		const struct unit_def *u = NULL;
-		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (strlen(units[i].name) == ulen &&
-			    memcmp(units[i].name, lx->src + ustart, ulen) == 0)
-				u = &units[i];
-		if (!u) {
-			rule_err_at(lx->err, t->line, t->col + (int)nlen,
-				    "unknown unit '%.*s' (durations: ms, s, m, h, d; sizes: B, KB, MB, GB)",
-				    (int)ulen, lx->src + ustart);
-			return false;
-		}
-		t->num *= u->mult;
-		t->unit = u->unit;
-	}
+	if (!lex_unit(lx, t, nlen))
+		return false;
 	int c = peek(lx, 0);
 	if ((c != -1 && (isalnum(c) || c == '_')) || (c == '.' && peek(lx, 1) != '.')) {
-		rule_err_at(lx->err, lx->line, lx->col, "unexpected '%c' after a number",
-			    (char)peek(lx, 0));
+		rule_err_at(lx->err, lx->line, lx->col, "unexpected '%c' after a number", (char)c);
 		return false;
 	}
 	t->kind = T_NUM;

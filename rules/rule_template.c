@@ -3,7 +3,8 @@
  * A template is compiled into pieces once (every name checked against the
  * rule's event); rendering walks the pieces into a fixed buffer, cutting at
  * its end.  {name|text} shows `text` when the field is null (default "-");
- * {{ and }} are literal braces. */
+ * {{ and }} are literal braces.  Values are put on one line: newlines and
+ * tabs become blanks, other control bytes '?'. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -213,6 +214,21 @@ static void put(struct out *o, const char *s)
 	o->s[o->len] = '\0';
 }
 
+/* A value from the wire: one line, no control bytes (reply text joins its
+ * lines with '\n'; hostile peers send anything). */
+static void put_value(struct out *o, const char *s)
+{
+	size_t start = o->len;
+	put(o, s);
+	for (size_t i = start; i < o->len; i++) {
+		unsigned char c = (unsigned char)o->s[i];
+		if (c == '\n' || c == '\r' || c == '\t')
+			o->s[i] = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			o->s[i] = '?';
+	}
+}
+
 static void put_hms(struct out *o, int64_t ts_us)
 {
 	time_t secs = (time_t)(ts_us / 1000000);
@@ -252,7 +268,7 @@ void tmpl_render(const struct tmpl *t, const struct rule_event *ev, const char *
 		case P_TEXT: put(&o, p->text); break;
 		case P_FIELD:
 			if (rf_format(p->f, ev, val, sizeof val))
-				put(&o, val);
+				put_value(&o, val);
 			else
 				put_null(&o, p);
 			break;
@@ -266,7 +282,7 @@ void tmpl_render(const struct tmpl *t, const struct rule_event *ev, const char *
 			else
 				put_null(&o, p);
 			break;
-		case P_COLLECTED: put(&o, ai->collected ? ai->collected : ""); break;
+		case P_COLLECTED: put_value(&o, ai->collected ? ai->collected : ""); break;
 		case P_RULE: put(&o, rule); break;
 		case P_SEVERITY: put(&o, severity); break;
 		}

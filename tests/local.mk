@@ -34,3 +34,9 @@ TESTS += tests/geoip.py
 EXTRA_DIST += tests/geoip.py tests/geoip/make-mmdb.pl
 TESTS += tests/live-veth.sh
 EXTRA_DIST += tests/live-veth.sh
+UNIT_TESTS += tests/unit/test_rules
+check_PROGRAMS += tests/unit/test_rules
+TESTS += tests/unit/test_rules
+tests_unit_test_rules_SOURCES = tests/unit/test_rules.c tests/unit/check.h
+tests_unit_test_rules_LDADD = $(UNIT_LDADD)
+tests_unit_test_rules_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'

@@ -33,6 +33,7 @@ struct app {
 	bool tui;
 	bool locked;                /* decoding runs beside the TUI: take the model lock */
 	int linktype;
+	uint64_t alerts;            /* raised so far */
 	struct dec_sink sink;
 	int64_t next_stats_us;      /* --stats-interval: when the next records are due */
 	/* --replay pacing */

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "rule_lang.h"
+
 static void addr(struct jw *w, const char *key, const struct ip_addr *a)
 {
 	char buf[ADDR_STRLEN];
@@ -266,6 +268,26 @@ void json_domain(struct jw *w, const struct host_entry *d)
 	jw_record_end(w);
 }
 
+void json_alert(struct jw *w, const struct alert *a)
+{
+	jw_object_begin(w);
+	jw_kstr(w, "type", "alert");
+	jw_ktime(w, "ts", a->ts_us);
+	jw_kstr(w, "rule", a->rule);
+	jw_kstr(w, "severity", a->severity);
+	jw_kstr(w, "host", a->host);
+	jw_key(w, "session");
+	if (a->session_id)
+		jw_uint(w, a->session_id);
+	else
+		jw_null(w);
+	jw_kstr(w, "message", a->message);
+	jw_kuint(w, "count", a->count);
+	jw_ktime(w, "first_ts", a->first_ts_us);
+	jw_object_end(w);
+	jw_record_end(w);
+}
+
 void json_stats(struct jw *w, const struct stats_view *v)
 {
 	const struct dec_stats *d = v->dec;
@@ -303,6 +325,8 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kuint(w, "gap_bytes", d->gap_bytes);
 	jw_kuint(w, "acked_unseen", d->acked_unseen);
 	jw_kuint(w, "hosts_dropped", v->hosts_dropped);
+	jw_kuint(w, "alerts", v->alerts);
+	jw_kuint(w, "rule_groups_evicted", v->rule_groups_evicted);
 	jw_kuint(w, "memory_used", v->memory_used);
 	jw_kuint(w, "memory_peak", v->memory_peak);
 	jw_kuint(w, "memcap", v->memcap);

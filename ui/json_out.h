@@ -16,6 +16,9 @@ void json_host(struct jw *w, const struct host_entry *h);
 /* The per-recipient-domain view (hm_domains). */
 void json_domain(struct jw *w, const struct host_entry *d);
 
+struct alert;
+void json_alert(struct jw *w, const struct alert *a);
+
 struct stats_view {
 	const char *source;
 	const char *linktype;
@@ -23,6 +26,8 @@ struct stats_view {
 	const struct dec_stats *dec;
 	size_t memory_used, memory_peak, memcap;
 	uint64_t hosts_dropped;
+	uint64_t alerts;
+	uint64_t rule_groups_evicted;
 };
 
 void json_stats(struct jw *w, const struct stats_view *v);

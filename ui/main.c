@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "default_rules.h"
 #include "mem.h"
+#include "rule_lang.h"
 
 static struct cap_source *volatile stop_target;
 static volatile sig_atomic_t hup_pending;
@@ -254,6 +256,21 @@ static int run(struct app *a)
 	return rc;
 }
 
+/* Built-in rules, then --rules files; a bad file stops everything (exit 1). */
+static int load_rules(struct app *a)
+{
+	char err[512];
+	const struct options *o = &a->opt;
+	a->rules = rules_load_base("(built-in default.rules)",
+				   o->no_default_rules ? NULL : smtpscope_default_rules, o->rule_files,
+				   o->nrule_files, o->disabled_rules, o->ndisabled_rules, err, sizeof err);
+	if (!a->rules) {
+		fprintf(stderr, "smtpscope: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct app a;
@@ -276,7 +293,16 @@ int main(int argc, char **argv)
 	}
 	mem_acct.cap = a.opt.memcap;
 	char *filter = NULL;
-	int rc = open_input(&a, &filter);
+	int rc = load_rules(&a);
+	if (rc == 0 && a.opt.check_rules) {
+		rules_list(a.rules, stdout);
+		printf("%zu rules enabled\n", rules_count(a.rules));
+		rules_free(a.rules);
+		opt_free(&a.opt);
+		return 0;
+	}
+	if (rc == 0)
+		rc = open_input(&a, &filter);
 	if (rc == 0 && a.opt.geoip) {
 		char err[512];
 		a.geo = geo_open(a.opt.geoip, err, sizeof err);
@@ -296,6 +322,7 @@ int main(int argc, char **argv)
 	if (a.cap)
 		cap_close(a.cap);
 	geo_close(a.geo);
+	rules_free(a.rules);
 	free(filter);
 	opt_free(&a.opt);
 	return rc;

@@ -16,6 +16,7 @@
 enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
 	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII, OPT_GEOIP, OPT_STATS_INTERVAL,
+	OPT_RULES, OPT_DISABLE_RULE, OPT_NO_DEFAULT_RULES, OPT_CHECK_RULES,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,10 @@ static const struct option long_opts[] = {
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "geoip", required_argument, NULL, OPT_GEOIP },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "disable-rule", required_argument, NULL, OPT_DISABLE_RULE },
+	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
+	{ "check-rules", no_argument, NULL, OPT_CHECK_RULES },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -61,6 +66,10 @@ void opt_usage(FILE *out)
 	      "  --idle-timeout SECS  a session silent this long has timed out (default 300)\n"
 	      "  --memcap MB          memory for sessions and buffers (default 512)\n"
 	      "  --geoip FILE[,FILE]  MaxMind City/Country and ASN databases for remote hosts\n"
+	      "  --rules FILE         more rules, after the built-in ones (repeatable; doc/rules.md)\n"
+	      "  --disable-rule NAME  turn one rule off (repeatable)\n"
+	      "  --no-default-rules   only the rules given with --rules\n"
+	      "  --check-rules        validate the rules (built-in and --rules), list them, exit\n"
 	      "\n"
 	      "Output:\n"
 	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
@@ -155,6 +164,18 @@ static int one_option(struct options *o, int c, const char *arg)
 	case 'Z':
 		o->user = arg;
 		return 0;
+	case OPT_RULES:
+		if (o->nrule_files == OPT_MAX_RULE_FILES)
+			return bad("--rules (too many files)", arg);
+		o->rule_files[o->nrule_files++] = arg;
+		return 0;
+	case OPT_DISABLE_RULE:
+		if (o->ndisabled_rules == sizeof o->disabled_rules / sizeof o->disabled_rules[0])
+			return bad("--disable-rule (too many)", arg);
+		o->disabled_rules[o->ndisabled_rules++] = arg;
+		return 0;
+	case OPT_NO_DEFAULT_RULES: o->no_default_rules = true; return 0;
+	case OPT_CHECK_RULES: o->check_rules = true; return 0;
 	case OPT_STATS_INTERVAL:
 		if (!parse_uint(arg, 86400, &v) || v == 0)
 			return bad("--stats-interval (seconds)", arg);
@@ -296,7 +317,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 			return OPT_EXIT_USAGE;
 		o->cap.bpf = o->bpf_owned;
 	}
-	if (o->list_interfaces)
+	if (o->list_interfaces || o->check_rules)
 		return OPT_RUN;
 	/* A span port delivers bursts; libpcap's 2 MB default ring overflows at
 	 * once (a few dozen full-size slots).  tcpdump -B habits still apply. */

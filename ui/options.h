@@ -31,6 +31,13 @@ struct options {
 	const char *filter_file;   /* -F FILE */
 	const char *user;          /* -Z USER */
 	unsigned stats_interval;   /* --stats-interval SECS, 0 = only at the end */
+#define OPT_MAX_RULE_FILES 16
+	const char *rule_files[OPT_MAX_RULE_FILES]; /* --rules FILE, in order */
+	size_t nrule_files;
+	const char *disabled_rules[64];            /* --disable-rule NAME */
+	size_t ndisabled_rules;
+	bool no_default_rules;     /* --no-default-rules */
+	bool check_rules;          /* --check-rules: validate, list, exit */
 	size_t memcap;             /* bytes */
 	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
 	size_t ngateway;

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "json_out.h"
 #include "mem.h"
+#include "rule_lang.h"
 
 void app_emit_state(struct app *a, const struct cap_stats *cs)
 {
@@ -22,6 +23,8 @@ void app_emit_state(struct app *a, const struct cap_stats *cs)
 		.memory_peak = mem_acct.peak,
 		.memcap = mem_acct.cap,
 		.hosts_dropped = hm_hosts_dropped(a->hm),
+		.alerts = a->alerts,
+		.rule_groups_evicted = a->rules ? rules_groups_evicted(a->rules) : 0,
 	};
 	if (a->json) {
 		for (size_t i = 0; i < n; i++)

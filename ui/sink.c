@@ -6,7 +6,86 @@
 
 #include "app.h"
 #include "json_out.h"
+#include "rule_lang.h"
 #include "smtp_session.h"
+
+/* --- rules ------------------------------------------------------------------ */
+
+static void on_alert(void *ctx, const struct alert *al)
+{
+	struct app *a = ctx;
+	a->alerts++;
+	if (a->model)
+		model_add_alert(a->model, al->rule, al->severity, al->ts_us, al->host, al->session_id,
+				al->message, al->count);
+	else if (a->json) {
+		json_alert(&a->jw, al);
+		if (a->live)
+			fflush(a->out);
+	} else {
+		rep_alert(a->report, al->rule, al->severity, al->ts_us, al->host, al->message, al->count);
+	}
+}
+
+/* Outbound when the gateway is the client (the remote host is the server
+ * we deliver to); inbound when the gateway is the server. */
+static void event_for(struct app *a, struct rule_event *ev, enum rule_event_type type, int64_t ts,
+		      const struct smtp_session *s)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = type;
+	ev->ts_us = ts;
+	ev->session = s;
+	if (!s)
+		return;
+	ev->outbound = !hm_is_gateway(a->hm, &s->server);
+	ev->host = ev->outbound ? hm_find(a->hm, &s->server, ROLE_SERVER)
+				: hm_find(a->hm, &s->client, ROLE_CLIENT);
+}
+
+static void eval(struct app *a, const struct rule_event *ev)
+{
+	if (a->rules)
+		rules_eval(a->rules, ev, on_alert, a);
+}
+
+static void on_reply(void *ctx, const struct smtp_session *s, const struct smtp_reply *r,
+		     const char *verb, int64_t cmd_ts)
+{
+	struct app *a = ctx;
+	struct rule_event ev;
+	event_for(a, &ev, EV_REPLY, r->ts_us, s);
+	ev.reply = r;
+	ev.verb = verb;
+	ev.latency_us = cmd_ts ? r->ts_us - cmd_ts : 0;
+	eval(a, &ev);
+}
+
+static void on_txn_end(void *ctx, const struct smtp_session *s, const struct smtp_txn *t)
+{
+	struct app *a = ctx;
+	struct rule_event ev;
+	struct msg_history hist;
+	event_for(a, &ev, EV_TXN_END, t->end_ts, s);
+	hm_message_history(a->hm, s, t, &hist);
+	ev.txn = t;
+	ev.msg = &hist;
+	eval(a, &ev);
+}
+
+static void on_tcp(void *ctx, const struct smtp_session *s, const char *what, enum side side,
+		   uint64_t value)
+{
+	struct app *a = ctx;
+	struct rule_event ev;
+	event_for(a, &ev, EV_TCP, dec_get_stats(a->dec)->last_ts, s);
+	ev.tcp_what = what;
+	ev.tcp_side = side;
+	ev.tcp_value = value;
+	eval(a, &ev);
+}
+
+/* --- sessions ----------------------------------------------------------------- */
 
 static void on_session_start(void *ctx, const struct smtp_session *s)
 {
@@ -20,6 +99,9 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 {
 	struct app *a = ctx;
 	hm_session_end(a->hm, s);
+	struct rule_event ev;
+	event_for(a, &ev, EV_SESSION_END, s->end_ts, s);
+	eval(a, &ev);
 	if (a->model) {
 		model_session_end(a->model, s);
 		return true;
@@ -38,8 +120,16 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 void app_host_status(void *ctx, const struct host_entry *e, enum host_status old)
 {
 	struct app *a = ctx;
-	(void)old;
-	if (!a->json || !a->live || hm_is_gateway(a->hm, &e->addr))
+	if (hm_is_gateway(a->hm, &e->addr))
+		return;
+	struct rule_event ev;
+	event_for(a, &ev, EV_HOST_STATUS, e->last_attempt, NULL);
+	ev.host = e;
+	ev.outbound = e->role == ROLE_SERVER;
+	ev.old_status = old;
+	ev.new_status = e->status;
+	eval(a, &ev);
+	if (!a->json || !a->live)
 		return;
 	json_host(&a->jw, e);
 	fflush(a->out);
@@ -51,4 +141,7 @@ void app_init_sink(struct app *a)
 	a->sink.ctx = a;
 	a->sink.session_start = on_session_start;
 	a->sink.session_end = on_session_end;
+	a->sink.reply = on_reply;
+	a->sink.txn_end = on_txn_end;
+	a->sink.tcp = on_tcp;
 }

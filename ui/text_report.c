@@ -24,12 +24,28 @@ struct block {
 	size_t len;
 };
 
+/* Alerts grouped by (rule, host). */
+struct alert_group {
+	char rule[48];
+	char severity[12];
+	char host[ADDR_STRLEN];
+	uint64_t count;          /* alerts raised */
+	uint64_t events;         /* events they counted (aggregating rules) */
+	int64_t first_ts, last_ts;
+	char message[256];       /* the latest */
+};
+
+#define ALERT_GROUPS_MAX 200
+
 struct report {
 	uint64_t sessions, messages, bad;
 	uint64_t ends[END__COUNT];
 	uint64_t outcomes[OUT__COUNT];
 	struct block blocks[BLOCKS_MAX];
 	size_t nblocks;
+	struct alert_group *groups;
+	size_t ngroups;
+	uint64_t groups_dropped;
 };
 
 /* --- sanitising ------------------------------------------------------------ */
@@ -367,6 +383,71 @@ struct report *rep_new(void)
 	return r;
 }
 
+void rep_alert(struct report *r, const char *rule, const char *severity, int64_t ts_us,
+	       const char *host, const char *message, uint64_t count)
+{
+	host = host ? host : "";
+	struct alert_group *g = NULL;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (strcmp(r->groups[i].rule, rule) == 0 && strcmp(r->groups[i].host, host) == 0)
+			g = &r->groups[i];
+	if (!g) {
+		if (r->ngroups == ALERT_GROUPS_MAX) {
+			r->groups_dropped++;
+			return;
+		}
+		if (!r->groups)
+			r->groups = xcalloc(ALERT_GROUPS_MAX, sizeof *r->groups);
+		g = &r->groups[r->ngroups++];
+		snprintf(g->rule, sizeof g->rule, "%s", rule);
+		snprintf(g->severity, sizeof g->severity, "%s", severity);
+		snprintf(g->host, sizeof g->host, "%s", host);
+		g->first_ts = ts_us;
+	}
+	g->count++;
+	g->events += count;
+	g->last_ts = ts_us;
+	snprintf(g->message, sizeof g->message, "%s", message);
+}
+
+static int severity_rank(const char *s)
+{
+	return strcmp(s, "critical") == 0 ? 0 : strcmp(s, "warning") == 0 ? 1 : 2;
+}
+
+static int cmp_groups(const void *pa, const void *pb)
+{
+	const struct alert_group *a = pa, *b = pb;
+	int c = severity_rank(a->severity) - severity_rank(b->severity);
+	if (!c)
+		c = a->count < b->count ? 1 : a->count > b->count ? -1 : 0;
+	if (!c)
+		c = strcmp(a->rule, b->rule);
+	return c ? c : strcmp(a->host, b->host);
+}
+
+static void put_alerts(FILE *out, struct report *r, int64_t day)
+{
+	if (r->ngroups == 0)
+		return;
+	qsort(r->groups, r->ngroups, sizeof *r->groups, cmp_groups);
+	fprintf(out, "\nAlerts (one line per rule and host)\n");
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct alert_group *g = &r->groups[i];
+		char a[40], b[40], sane[SANE_MAX], lead[128];
+		fmt_clock(a, sizeof a, g->first_ts, day);
+		fmt_clock(b, sizeof b, g->last_ts, day);
+		fprintf(out, "%-8s %-22s %-15s x%-3" PRIu64 " %s%s%s\n", g->severity, g->rule,
+			g->host[0] ? g->host : "-", g->count, a, g->count > 1 ? " - " : "",
+			g->count > 1 ? b : "");
+		sanitize(sane, sizeof sane, g->message, strlen(g->message), sizeof sane / 4 - 1);
+		snprintf(lead, sizeof lead, "%9s", "");
+		put_wrapped(out, lead, 9, sane);
+	}
+	if (r->groups_dropped)
+		fprintf(out, "... and %" PRIu64 " more alerts in other groups\n", r->groups_dropped);
+}
+
 void rep_free(struct report *r)
 {
 	if (!r)
@@ -375,6 +456,7 @@ void rep_free(struct report *r)
 		mem_release(r->blocks[i].len + 1);
 		free(r->blocks[i].text);
 	}
+	free(r->groups);
 	mem_release(sizeof *r);
 	free(r);
 }
@@ -661,6 +743,7 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
 	put_hosts(out, v, n, day);
+	put_alerts(out, r, day);
 	put_domains(out, ctx->hm);
 	put_blocks(out, r);
 	put_footer(out, ctx);

@@ -28,6 +28,10 @@ void rep_free(struct report *r);
 /* Called for every finished session: keeps totals and, for sessions that did
  * not end well, a formatted block (at most a fixed number; the rest counted). */
 void rep_session_end(struct report *r, const struct smtp_session *s);
+/* An alert: kept grouped by rule and host (count, first/last time, the
+ * latest message). */
+void rep_alert(struct report *r, const char *rule, const char *severity, int64_t ts_us,
+	       const char *host, const char *message, uint64_t count);
 void rep_print(struct report *r, FILE *out, const struct report_context *ctx);
 
 #endif

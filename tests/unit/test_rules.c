@@ -443,7 +443,7 @@ static void test_session_fields(void)
 	CHECK_EQ_STR(render(&ev, "\"{middlebox_signs|none}\""), "none");
 	s->rst_sender_seen = false;
 	CHECK_EQ_STR(render(&ev, "\"{rst_ttl_delta} {rst_ip_id_delta}\""), "- -");
-	set_reply(&s->banner, T0, 220, "", "******************************");
+	set_reply(&s->banner, T0, 220, "", "*********************2*0**0****");
 	snprintf(s->ehlo_keywords, sizeof s->ehlo_keywords, "PIPELINING SIZE XXXXXXXA 8BITMIME");
 	CHECK_EQ_STR(render(&ev, "\"{middlebox_signs}\""),
 		     "banner masked with asterisks; EHLO keywords replaced by X's");
@@ -527,6 +527,9 @@ static void test_other_events(void)
 	struct rule_event ev = reply_ev(s, &r, "BANNER", SEC(25) + 250000);
 	CHECK_EQ_STR(render(&ev, "\"{code} {class} {enhanced} {verb} {latency} {time}\""),
 		     "421 4 4.3.2 BANNER 25.25 03:00:25");
+	CHECK_EQ_STR(render(&ev, "\"[{text}]\""), "[4.3.2 Service not available closing]");
+	r.text[3] = '\x01';
+	CHECK_EQ_STR(render(&ev, "\"[{text}]\\n\""), "[4.3?2 Service not available closing]\n");
 
 	memset(&ev, 0, sizeof ev);
 	ev.type = EV_TCP;
