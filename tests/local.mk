@@ -40,3 +40,15 @@ TESTS += tests/unit/test_rules
 tests_unit_test_rules_SOURCES = tests/unit/test_rules.c tests/unit/check.h
 tests_unit_test_rules_LDADD = $(UNIT_LDADD)
 tests_unit_test_rules_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+
+# --memcap bounds memory: a million concurrent half-open sessions (~15 s).
+TESTS += tests/memcap.py
+EXTRA_DIST += tests/memcap.py
+# Expected to fail until the host table is bounded by --memcap and the peak
+# no longer passes the cap (doc/performance.md, "Bounded resources"); the
+# test then passes (XPASS fails make check): delete this line.
+XFAIL_TESTS = tests/memcap.py
+TESTS += tests/rules-samples.py
+EXTRA_DIST += tests/rules-samples.py
+TESTS += tests/check-rules.sh
+EXTRA_DIST += tests/check-rules.sh

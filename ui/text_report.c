@@ -434,7 +434,7 @@ static void put_alerts(FILE *out, struct report *r, int64_t day)
 	fprintf(out, "\nAlerts (one line per rule and host)\n");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct alert_group *g = &r->groups[i];
-		char a[40], b[40], sane[SANE_MAX], lead[128];
+		char a[40], b[40], sane[4 * sizeof g->message], lead[128];
 		fmt_clock(a, sizeof a, g->first_ts, day);
 		fmt_clock(b, sizeof b, g->last_ts, day);
 		fprintf(out, "%-8s %-22s %-15s x%-3" PRIu64 " %s%s%s\n", g->severity, g->rule,

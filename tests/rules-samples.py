@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""rules-samples.py — every default rule fires on the sample made for it,
+exactly where it should (rule, remote host, number of alerts), and nowhere
+else: every other sample, the clean ones above all, raises no alert at all."""
+import collections
+import glob
+import json
+import os
+import subprocess
+import sys
+
+SRCDIR = os.environ.get("srcdir", os.path.join(os.path.dirname(__file__), ".."))
+BIN = os.environ.get("SMTPSCOPE", os.path.abspath("smtpscope"))
+
+# sample -> {(rule, host): alerts}; samples not listed must raise none.
+EXPECTED = {
+    "outage-rst-mid-data.pcap": {("rst-mid-data", "198.51.100.20"): 6,
+                                 ("retry-loop", "198.51.100.20"): 1},
+    "drop-mid-body.pcap": {("drop-mid-data", "203.0.113.30"): 1},
+    "drop-after-dot.pcap": {("drop-after-dot", "203.0.113.35"): 1},
+    "deferral-storm.pcap": {("deferral-pattern", "198.51.100.44"): 1,
+                            ("banner-421", "198.51.100.44"): 2},
+    "deferrals-4xx.pcap": {("banner-421", "198.51.100.40"): 1,
+                           ("greylisting", "198.51.100.41"): 1},
+    "connect-failures.pcap": {("connection-refused", "198.51.100.90"): 1,
+                              ("connect-timeout", "198.51.100.91"): 1},
+    # the client gave up with a RST after six re-sends: a reset mid-body too
+    "pmtu-blackhole.pcap": {("pmtu-blackhole", "203.0.113.60"): 1,
+                            ("rst-mid-data", "203.0.113.60"): 1},
+    # (a) masked banner + X'ed keywords, (b) STARTTLS refused, (c) forged RST
+    "middlebox.pcap": {("middlebox-interference", "198.51.100.61"): 1,
+                       ("middlebox-interference", "198.51.100.62"): 1,
+                       ("middlebox-interference", "198.51.100.63"): 1,
+                       ("rst-mid-data", "198.51.100.63"): 1},
+    "slow-server.pcap": {("slow-server", "198.51.100.66"): 2},
+}
+QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap"]
+
+failures = 0
+seen_rules = set()
+samples = sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRCDIR, "samples", "*.pcap*")))
+for name in QUIET_REQUIRED + list(EXPECTED):
+    if name not in samples:
+        print("FAIL %s: sample missing" % name)
+        failures += 1
+for name in samples:
+    p = subprocess.run([BIN, "-r", os.path.join(SRCDIR, "samples", name), "--format", "json"],
+                       capture_output=True, timeout=60)
+    got = collections.Counter()
+    for line in p.stdout.decode().splitlines():
+        r = json.loads(line)
+        if r["type"] == "alert":
+            got[(r["rule"], r["host"])] += 1
+            seen_rules.add(r["rule"])
+    want = collections.Counter(EXPECTED.get(name, {}))
+    if p.returncode != 0 or got != want:
+        failures += 1
+        print("FAIL %s: exit %d, alerts %s, expected %s" % (name, p.returncode, dict(got), dict(want)))
+    else:
+        print("ok   %s: %s" % (name, ", ".join("%s@%s x%d" % (k[0], k[1], v) for k, v in sorted(got.items())) or "quiet"))
+
+listed = subprocess.run([BIN, "--check-rules"], capture_output=True).stdout.decode()
+defaults = {l.split()[0] for l in listed.splitlines() if " on " in l}
+missing = defaults - seen_rules
+if missing:
+    failures += 1
+    print("FAIL default rules that no sample shows firing: %s" % sorted(missing))
+else:
+    print("ok   all %d default rules fire on their samples" % len(defaults))
+sys.exit(1 if failures else 0)
