@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -57,6 +58,8 @@ struct cap_source {
 	char error[256];
 	char warning[256];
 	char desc[64 + PATH_MAX];
+	int fd;                  /* live: the descriptor we poll, -1 if none */
+	int tick_ms;             /* live: timer period */
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -319,6 +322,12 @@ static bool open_live(struct cap_source *cs, const struct cap_options *opt,
 	}
 	if (rc > 0)
 		activate_message(cs->p, opt->iface, rc, cs->warning, sizeof cs->warning);
+	/* We poll the descriptor ourselves, so timers run on an idle link too
+	 * (libpcap's read timeout does not fire on every platform and mode). */
+	cs->fd = pcap_get_selectable_fd(cs->p);
+	if (cs->fd >= 0 && pcap_setnonblock(cs->p, 1, ebuf) != 0)
+		cs->fd = -1;
+	cs->tick_ms = opt->timeout_ms > 0 ? opt->timeout_ms : DEFAULT_TIMEOUT_MS;
 	return live_filter(cs, opt, err, errlen);
 }
 
@@ -407,6 +416,16 @@ enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_
 	for (;;) {
 		if (cs->stop)
 			return CAP_STOPPED;
+		if (live && cs->fd >= 0) {
+			struct pollfd pfd = { .fd = cs->fd, .events = POLLIN };
+			int r = poll(&pfd, 1, cs->tick_ms);
+			if (r <= 0) {
+				/* idle (or a signal): the timers still run */
+				if (tick && !cs->stop)
+					tick(ctx);
+				continue;
+			}
+		}
 		int n = pcap_dispatch(cs->p, batch, handler, (u_char *)cs);
 		if (n == PCAP_ERROR_BREAK)
 			return CAP_STOPPED;

@@ -106,4 +106,30 @@ for s in $samples; do
 	echo "== $s"
 	compare "$tmp/live.json" "$tmp/offline.json" || fail=1
 done
+
+# Headless service habits: --stats-interval records, SIGHUP reopens the
+# output (logrotate) and reloads the rules, keeping the old ones when the
+# new file is broken; SIGTERM ends with the final host and stats records.
+printf 'rule any-reset\n    on session_end\n    when end_reason == "rst"\n    message "reset"\n' > "$tmp/r.rules"
+"$bin" -i "$a" --format json --stats-interval 1 --rules "$tmp/r.rules" -o "$tmp/svc.json" 2> "$tmp/svc.err" &
+pid=$!
+sleep 1.5
+mv "$tmp/svc.json" "$tmp/svc.json.1"
+echo 'rule broken' >> "$tmp/r.rules"
+kill -HUP "$pid"
+sleep 1.2
+ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/outage-rst-mid-data.pcap" > /dev/null 2>&1
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+if [ $rc -eq 0 ] && grep -q '"type":"stats"' "$tmp/svc.json.1" && [ -s "$tmp/svc.json" ] &&
+   grep -q "keeping the rules in force" "$tmp/svc.err" &&
+   [ "$(grep -c '"rule":"any-reset"' "$tmp/svc.json")" -eq 6 ] &&
+   tail -1 "$tmp/svc.json" | grep -q '"type":"stats"'; then
+	echo "ok   service: periodic stats, SIGHUP reopened -o and kept the old rules on a bad file, SIGTERM final records"
+else
+	echo "FAIL service habits (exit $rc):"; cat "$tmp/svc.err"; grep -c "\"type\":\"stats\"" "$tmp/svc.json.1"; grep -c any-reset "$tmp/svc.json"; fail=1
+fi
 exit $fail

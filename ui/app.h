@@ -61,6 +61,8 @@ void app_clear_signals(void);
 /* run_batch.c: live JSON upkeep from the timer tick (SIGHUP reopens -o,
  * --stats-interval records). */
 void app_live_tick(struct app *a, int64_t now_us);
+/* main.c: rules again from the same files (SIGHUP); old ones kept on error. */
+void app_reload_rules(struct app *a);
 /* A SIGHUP arrived since the last call. */
 bool app_take_hup(void);
 /* host and stats records now (live: periodic; the end of a run). */

@@ -117,6 +117,8 @@ void app_on_tick(void *ctx)
 		dec_advance(a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
 		if (a->json)
 			app_live_tick(a, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+		else if (app_take_hup())
+			app_reload_rules(a);
 	}
 	if (a->model) {
 		struct cap_stats cs;
@@ -256,19 +258,37 @@ static int run(struct app *a)
 	return rc;
 }
 
+static struct rule_set *read_rules(const struct options *o, char *err, size_t errlen)
+{
+	return rules_load_base("(built-in default.rules)",
+			       o->no_default_rules ? NULL : smtpscope_default_rules, o->rule_files,
+			       o->nrule_files, o->disabled_rules, o->ndisabled_rules, err, errlen);
+}
+
 /* Built-in rules, then --rules files; a bad file stops everything (exit 1). */
 static int load_rules(struct app *a)
 {
 	char err[512];
-	const struct options *o = &a->opt;
-	a->rules = rules_load_base("(built-in default.rules)",
-				   o->no_default_rules ? NULL : smtpscope_default_rules, o->rule_files,
-				   o->nrule_files, o->disabled_rules, o->ndisabled_rules, err, sizeof err);
+	a->rules = read_rules(&a->opt, err, sizeof err);
 	if (!a->rules) {
 		fprintf(stderr, "smtpscope: %s\n", err);
 		return 1;
 	}
 	return 0;
+}
+
+/* SIGHUP: the rule files again; on an error the old rules stay in force. */
+void app_reload_rules(struct app *a)
+{
+	char err[512];
+	struct rule_set *rs = read_rules(&a->opt, err, sizeof err);
+	if (!rs) {
+		fprintf(stderr, "smtpscope: SIGHUP: %s (keeping the rules in force)\n", err);
+		return;
+	}
+	rules_free(a->rules);
+	a->rules = rs;
+	fprintf(stderr, "smtpscope: SIGHUP: %zu rules reloaded\n", rules_count(rs));
 }
 
 int main(int argc, char **argv)

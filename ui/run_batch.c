@@ -65,8 +65,10 @@ static void reopen_output(struct app *a)
 
 void app_live_tick(struct app *a, int64_t now_us)
 {
-	if (app_take_hup())
+	if (app_take_hup()) {
 		reopen_output(a);
+		app_reload_rules(a);
+	}
 	if (!a->opt.stats_interval)
 		return;
 	if (a->next_stats_us == 0)

@@ -258,8 +258,8 @@ void draw_spark(int y, int x, int w, const char *codes, int selflag)
 			style = STY_BAD;
 		}
 		g = tui_g.spark[level];
-		/* without colour, failures need their own shape */
-		if (style == STY_BAD && (!colour || !tui_g.utf8))
+		/* failures get their own shape, readable without colour too */
+		if (style == STY_BAD)
 			g = tui_g.lost;
 		draw_text(y, x + i, 1, g, style | selflag);
 	}

@@ -64,6 +64,8 @@ int text_width(const char *s);
  * tabs spaces; non-ASCII becomes '?' on ASCII terminals.  Stops at the first
  * '\n' when one_line.  Always terminates out. */
 void tui_clean(char *out, size_t outsz, const char *in, size_t inlen, bool one_line);
+/* Copies src into dst (size n), cut at a character boundary; always terminates. */
+void str_copy(char *dst, size_t n, const char *src);
 
 /* --- small words (tui_fmt.c) -------------------------------------------------- */
 
@@ -86,10 +88,14 @@ uint64_t host_row_id(const struct ip_addr *a, enum host_role role);
 
 #define TBL_MAXCOL 18
 
+/* Columns are laid out by priority: each group of equal prio gets its
+ * content's width up to fair_w (at least min_w) while it fits; the first
+ * group that does not fit and the ones after it are left out; what is left
+ * widens the shown columns towards their content, up to max_w. */
 struct tbl_col {
 	const char *title;
-	short min_w, max_w;   /* max_w > min_w: grows into spare room */
-	short prio;           /* 0 kept longest; larger numbers dropped first */
+	short min_w, fair_w, max_w; /* min_w 0: a column this table does not use */
+	short prio;                 /* 0 first; larger numbers dropped first */
 	bool right, numeric, spark;
 };
 
@@ -139,7 +145,7 @@ const char *tbl_text(const struct tbl *t, const struct tbl_row *r, int col);
 
 /* --- screens ------------------------------------------------------------------ */
 
-enum screen { SCR_HOSTS, SCR_SESSIONS, SCR_DETAIL, SCR_ALERTS, SCR_HELP, SCR__COUNT };
+enum tui_screen { SCR_HOSTS, SCR_SESSIONS, SCR_DETAIL, SCR_ALERTS, SCR_HELP, SCR__COUNT };
 
 struct tui;
 
@@ -157,6 +163,7 @@ struct screen_ops {
 
 extern const struct screen_ops hosts_screen, sessions_screen, detail_screen, alerts_screen,
 	help_screen;
+extern const struct screen_ops *const tui_screens[SCR__COUNT]; /* by enum tui_screen */
 
 /* Hosts and recipient domains. */
 struct host_spark {
@@ -184,6 +191,7 @@ struct sess_copy {
 	uint32_t nrcpt, ntxn;
 	uint64_t size;
 	enum smtp_outcome outcome; /* the worst of its transactions; OUT_OPEN if none */
+	uint8_t outcomes;          /* 1 << outcome, for each transaction */
 	enum end_reason why;
 	enum side end_by;
 	enum smtp_state state;
@@ -209,10 +217,13 @@ struct sessions_view {
 
 /* The session on the detail screen, copied. */
 struct det_txn {
-	int64_t data_ts, body_ts, eod_ts, end_ts;
+	int64_t start_ts, data_ts, body_ts, eod_ts, end_ts;
 	uint64_t bytes;
-	bool complete;
+	bool complete, has_reply;
 	enum smtp_outcome outcome;
+	uint32_t nrcpt;
+	uint16_t code;
+	char from[96], rcpt[96], msgid[96], reply[160];
 };
 
 struct det_alert {
@@ -225,7 +236,7 @@ struct detail_view {
 	uint64_t id;
 	bool have, gone, transcript, abs_time;
 	size_t top;
-	size_t nlines;            /* at the last draw, for scrolling */
+	size_t nlines;            /* scroll positions at the last draw */
 	struct smtp_session s;    /* scalars only: pointers cleared */
 	char helo[128], failure[240], server_name[HOST_NAME_MAX_LEN];
 	struct tr_entry *tr;
@@ -237,7 +248,26 @@ struct detail_view {
 	struct det_alert *al;
 	size_t nal, capal;
 	size_t alerts_total;      /* alerts of this session, may exceed nal */
+	struct drow *rows;
+	size_t caprows;
 };
+
+/* One line of the detail screen's scrolling part. */
+enum drow_kind {
+	DR_ENTRY, DR_OMITTED, DR_SYN, DR_SYNACK, DR_MIDSTREAM, DR_END, DR_BLANK, DR_ALERTHEAD,
+	DR_ALERT, DR_NOALERT, DR_NOTRANSCRIPT, DR_TXNHEAD, DR_TXN
+};
+
+struct drow {
+	uint8_t kind;
+	uint16_t sub;             /* raw transcript: the line within a multi-line reply */
+	uint32_t idx;             /* transcript entry or alert */
+};
+
+/* tui_ladder.c: the rows (ladder or raw transcript) and how each is drawn. */
+size_t ladder_rows(const struct detail_view *v, struct drow **rows, size_t *cap);
+void ladder_lanes(const struct detail_view *v, int y, int w);
+void ladder_draw_row(const struct detail_view *v, const struct drow *r, int y, int w);
 
 struct alert_copy {
 	uint64_t seq, session_id, count;
@@ -250,7 +280,9 @@ struct alerts_view {
 	struct tbl tbl;
 	struct alert_copy *v;
 	size_t n, cap;
-	size_t total;
+	uint64_t seen_total;      /* alerts_total at the last copy */
+	size_t *order;            /* grouping scratch */
+	size_t caporder;
 };
 
 /* --- the whole dashboard ------------------------------------------------------ */
@@ -268,7 +300,7 @@ struct tui {
 	struct model *m;
 	const struct tui_options *opt;
 	const struct tui_hooks *hooks;
-	enum screen stack[8];
+	enum tui_screen stack[8];
 	int depth;
 	struct hosts_view hv;
 	struct sessions_view sv;
@@ -293,8 +325,8 @@ struct tui {
 	int64_t msg_until;
 };
 
-enum screen tui_top(const struct tui *t);
-void tui_push(struct tui *t, enum screen s);
+enum tui_screen tui_top(const struct tui *t);
+void tui_push(struct tui *t, enum tui_screen s);
 void tui_pop(struct tui *t);
 void tui_message(struct tui *t, bool error, const char *text);
 int64_t tui_wall_us(void);
