@@ -345,6 +345,8 @@ void dec_packet(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *d
 	if (!f)
 		return;
 	st->smtp_packets++;
+	if (d->sink && d->sink->packet && f->session)
+		d->sink->packet(d->sink->ctx, f->session, ts_us, data, caplen, wirelen);
 	enum flow_dir dir = flow_dir_of(f, ep);
 	struct reasm_sink out = { deliver, gap, f };
 	struct tcp_marks marks;

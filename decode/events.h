@@ -27,6 +27,10 @@ struct dec_sink {
 		    uint64_t value);
 	/* A transaction got its outcome (accepted/deferred/rejected/aborted). */
 	void (*txn_end)(void *ctx, const struct smtp_session *s, const struct smtp_txn *t);
+	/* Every captured frame of a tracked session, as captured (for evidence
+	 * files); the bytes are valid only during the call. */
+	void (*packet)(void *ctx, const struct smtp_session *s, int64_t ts_us, const uint8_t *frame,
+		       uint32_t caplen, uint32_t wirelen);
 	/* The session ended; end_reason/end_by/state are final.  Returning true
 	 * takes ownership of s (free it with smtp_session_free); otherwise the
 	 * decoder frees it when the call returns. */

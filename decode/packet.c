@@ -223,6 +223,8 @@ static enum step ipv4(struct dec *d)
 	/* Read the fixed header through a copy: the lengths below count from
 	 * the start of the IP header, where d->c still stands. */
 	struct cursor h = d->c;
+	s->l3 = cur_ptr(&d->c);
+	s->l3_len = (uint32_t)cur_left(&d->c);
 	if (!cur_u8(&h, &vhl) || !cur_u8(&h, &tos) || !cur_be16(&h, &tot) ||
 	    !cur_be16(&h, &id) || !cur_be16(&h, &frag) || !cur_u8(&h, &ttl) ||
 	    !cur_u8(&h, &proto) || !cur_be16(&h, &sum) || !cur_copy(&h, src, 4) ||
@@ -240,6 +242,8 @@ static enum step ipv4(struct dec *d)
 		return STEP_BAD;
 	if (len < hlen)
 		return bad(d, ANOM_BAD_IP_LENGTH);
+	if (len < s->l3_len)
+		s->l3_len = len;
 	if (!cur_skip(&d->c, hlen)) /* options cut by the snaplen */
 		return bad(d, ANOM_SHORT_IP);
 	if (proto != IPPROTO_TCP_)
@@ -307,6 +311,8 @@ static enum step ipv6(struct dec *d)
 	uint16_t plen;
 	uint8_t nh, hlim;
 	uint8_t src[16], dst[16];
+	s->l3 = cur_ptr(&d->c);
+	s->l3_len = (uint32_t)cur_left(&d->c);
 	if (!cur_be32(&d->c, &vtcfl) || !cur_be16(&d->c, &plen) || !cur_u8(&d->c, &nh) ||
 	    !cur_u8(&d->c, &hlim) || !cur_copy(&d->c, src, 16) || !cur_copy(&d->c, dst, 16))
 		return bad(d, ANOM_SHORT_IP);
@@ -323,6 +329,8 @@ static enum step ipv6(struct dec *d)
 	 * cut frame can hold no more than len either.  Test anyway. */
 	if (ext_len > len)
 		return bad(d, ANOM_BAD_IP_EXTHDR);
+	if (40 + len < s->l3_len)
+		s->l3_len = 40 + len;
 	addr_from_v6(&s->src, src);
 	addr_from_v6(&s->dst, dst);
 	s->ttl = hlim;

@@ -39,6 +39,8 @@ struct tcp_seg {
 	uint8_t ttl;             /* IPv4 TTL or IPv6 hop limit */
 	uint16_t ip_id;          /* IPv4 identification; 0 for IPv6 */
 	bool ipv6;
+	const uint8_t *l3;       /* the IP header (for DPI), l3_len bytes captured */
+	uint32_t l3_len;
 	const uint8_t *payload;
 	uint32_t payload_len;    /* bytes actually present in the capture */
 	uint32_t payload_wire_len; /* TCP payload length according to the IP header */
