@@ -9,7 +9,7 @@ set -u
 srcdir=${srcdir:-$(dirname "$0")/..}
 bin=${SMTPSCOPE:-$(pwd)/smtpscope}
 regen=${1:-}
-golden="$srcdir/tests/golden"
+golden=$(cd "$srcdir/tests/golden" && pwd) || exit 99
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
