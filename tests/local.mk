@@ -52,3 +52,13 @@ TESTS += tests/rules-samples.py
 EXTRA_DIST += tests/rules-samples.py
 TESTS += tests/check-rules.sh
 EXTRA_DIST += tests/check-rules.sh
+TESTS += tests/tui.sh
+EXTRA_DIST += tests/tui.sh
+# -w evidence buffers, --write-all rotation, --bundle (doc/evidence.md).
+UNIT_TESTS += tests/unit/test_evidence
+check_PROGRAMS += tests/unit/test_evidence
+TESTS += tests/unit/test_evidence
+tests_unit_test_evidence_SOURCES = tests/unit/test_evidence.c tests/unit/check.h
+tests_unit_test_evidence_LDADD = $(UNIT_LDADD)
+TESTS += tests/evidence.py
+EXTRA_DIST += tests/evidence.py doc/evidence.md

@@ -20,7 +20,8 @@ sock=smtpscope-test-$$
 tmp=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
-T=tui
+runs=0
+T=
 
 fail() {
 	echo "FAIL: $*"
@@ -35,9 +36,11 @@ screen() {
 	tm capture-pane -p -t "$T" 2>/dev/null
 }
 
-# start W H COMMAND: a fresh pane running COMMAND (kept after it exits).
+# start W H COMMAND: a new session running COMMAND (its pane kept after it
+# exits, for the exit status); earlier ones are left to the final kill-server.
 start() {
-	tm kill-server 2>/dev/null
+	runs=$((runs + 1))
+	T=run$runs
 	tm -f /dev/null new-session -d -s "$T" -x "$1" -y "$2" "$3" \; \
 		set-option -t "$T" remain-on-exit on
 }
@@ -76,22 +79,34 @@ keys() {
 	tm send-keys -t "$T" "$@"
 }
 
-# pane_exit: "dead status" once the program ended, else "".
-pane_exit() {
-	i=0
-	while [ $i -lt 50 ]; do
-		st=$(tm list-panes -t "$T" -F '#{pane_dead} #{pane_dead_status} #{alternate_on}')
-		case $st in 1\ *) echo "$st"; return 0 ;; esac
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "still running"
+# wrapped NAME COMMAND: a script that runs COMMAND, then shows its exit
+# status and the tty modes the shell gets back, as a person would see them.
+# (The script survives the SIGINT sent to the foreground group: its trap is
+# reset to the default in the dashboard.)
+wrapped() {
+	cat >"$tmp/$1.sh" <<EOF
+trap : INT
+$2
+echo EXIT=\$?
+stty -a | tr ' ;' '\n\n' | grep -Ex -e '-?icanon' -e '-?echo' | tr '\n' ' '
+echo TTY-CHECKED
+sleep 30
+EOF
+	echo "sh $tmp/$1.sh"
+}
+
+# after_exit WHAT: the program ended with status 0 and left the tty sane.
+after_exit() {
+	wait_for 'TTY-CHECKED' "$1: the program ends and the shell is back" || return
+	screen | grep -q '^EXIT=0$' || fail "$1: exit status is not 0: $(screen | grep EXIT=)"
+	screen | grep -q '^icanon echo TTY-CHECKED' ||
+		fail "$1: tty modes not restored: $(screen | grep TTY-CHECKED)"
 }
 
 utf8="env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color"
 
 # --- hosts, filter, sessions, ladder, transcript, help ------------------------
-start 120 35 "$utf8 $bin -r $sample --tui"
+start 120 35 "$utf8 $(wrapped main "$bin -r $sample --tui")"
 if wait_for 'Remote hosts' 'the hosts screen'; then
 	# the first row under the column titles is the failing host
 	row=$(screen | grep -A1 '^HOST ' | sed -n 2p)
@@ -112,7 +127,8 @@ screen | grep -q '^198\.51\.100\.7 ' || fail "the filter lost 198.51.100.7"
 keys Escape
 wait_for '^198\.51\.100\.20 ' 'Esc clears the filter'
 
-keys Enter
+# the selection stayed on 198.51.100.7 (as htop keeps it): Home, then open
+keys Home Enter
 if wait_for 'Sessions to 198.51.100.20' 'Enter opens the sessions'; then
 	wait_for '6 sessions' 'six sessions to the failing host'
 	n=$(screen | grep -c 'rst by server')
@@ -202,26 +218,15 @@ wait_for 'RST from server' 'the ladder at 80x24'
 
 # --- quit: exit status 0, the terminal back to normal --------------------------
 keys q q q
-st=$(pane_exit)
-[ "$st" = "1 0 0" ] || fail "after q: expected 'dead, status 0, normal screen', got '$st'"
+after_exit 'q'
 
-# Ctrl-C, then look at the tty modes the shell gets back
-cat > "$tmp/ctrl-c.sh" <<EOF
-$bin -r $sample --tui
-echo EXIT=\$?
-stty -a | tr ' ;' '\n\n' | grep -Ex -e '-?icanon' -e '-?echo' | tr '\n' ' '
-echo
-sleep 20
-EOF
-start 100 30 "$utf8 sh $tmp/ctrl-c.sh"
+start 100 30 "$utf8 $(wrapped ctrl-c "$bin -r $sample --tui")"
 wait_for 'Remote hosts' 'the dashboard for Ctrl-C'
 keys C-c
-wait_for 'EXIT=' 'Ctrl-C ends the dashboard'
-screen | grep -q 'EXIT=0' || fail "Ctrl-C: exit status is not 0: $(screen | grep EXIT)"
-screen | grep -q '^icanon echo' || fail "Ctrl-C: tty not restored: $(screen | grep -i icanon)"
+after_exit 'Ctrl-C'
 
 # --- w: writes the host's sessions to a pcap ------------------------------------
-start 100 30 "cd $tmp && $utf8 $bin -r $sample --tui"
+start 100 30 "$utf8 $(wrapped w "cd $tmp && $bin -r $sample --tui")"
 wait_for 'Remote hosts' 'the dashboard for w'
 keys w
 wait_for 'Write pcap to: smtpscope-198.51.100.20.pcap' 'w asks for a file name'
@@ -229,9 +234,10 @@ keys Enter
 wait_for 'wrote 6 sessions to smtpscope-198.51.100.20.pcap' 'w writes the pcap'
 [ -s "$tmp/smtpscope-198.51.100.20.pcap" ] || fail "no pcap written"
 keys q
+after_exit 'w'
 
 # --- --replay=50: the sessions grow while we watch ------------------------------
-start 100 30 "$utf8 $bin -r $sample --replay=50"
+start 100 30 "$utf8 $(wrapped replay "$bin -r $sample --replay=50")"
 wait_for 'replay' 'replay in the header'
 keys S
 wait_for 'All sessions' 'all sessions during the replay'
@@ -244,9 +250,10 @@ wait_for 'PAUSED' 'p pauses'
 keys p
 wait_gone 'PAUSED' 'p again resumes'
 keys q q
+after_exit 'replay'
 
 # --- monochrome and ASCII --------------------------------------------------------
-start 100 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-mono NO_COLOR=1 $bin -r $sample --tui"
+start 100 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-mono NO_COLOR=1 $(wrapped mono "$bin -r $sample --tui")"
 if wait_for 'Remote hosts' 'the hosts screen in monochrome'; then
 	screen | grep -q '^198\.51\.100\.20 .*failing.*reset' || fail "mono: the failing host"
 	if tm capture-pane -e -p -t "$T" | grep -q "$(printf '\033')\[[0-9;]*3[1-7]m"; then
@@ -254,8 +261,9 @@ if wait_for 'Remote hosts' 'the hosts screen in monochrome'; then
 	fi
 fi
 keys q
+after_exit 'mono'
 
-start 100 30 "env LANG=C LC_ALL=C TERM=tmux-256color $bin -r $sample --tui --ascii"
+start 100 30 "env LANG=C LC_ALL=C TERM=tmux-256color $(wrapped ascii "$bin -r $sample --tui --ascii")"
 if wait_for 'Remote hosts' 'the hosts screen in ASCII'; then
 	screen | grep -q '^198\.51\.100\.20 .*failing.*reset' || fail "ascii: the failing host"
 	keys Enter Enter
@@ -265,6 +273,51 @@ if wait_for 'Remote hosts' 'the hosts screen in ASCII'; then
 	[ "$n" -eq 0 ] || fail "ascii: $n non-ASCII bytes on the screen"
 fi
 keys q q q
+after_exit 'ascii'
+
+# --- text from the wire never reaches the terminal as escapes ---------------------
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/hostile.pcap" <<'PY'
+import struct, sys
+# One SMTP session whose banner, EHLO, MAIL FROM and reply carry terminal
+# escapes (OSC title, clear screen, colours, 8-bit CSI, invalid UTF-8).
+C, S = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+pkts, clock, seq = [], [1795143600.0], {C: 1000, S: 5000}
+def seg(src, flags, data=b"", syn=False):
+    dst = S if src == C else C
+    sp, dp = (40000, 25) if src == C else (25, 40000)
+    s = seq[src] - 1 if syn else seq[src]
+    a = 0 if (syn and src == C) else seq[dst]
+    tcp = struct.pack(">HHIIBBHHH", sp, dp, s, a, 5 << 4, flags, 65535, 0, 0) + data
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
+    clock[0] += 0.01
+    pkts.append((clock[0], b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\0" + ip + tcp))
+    seq[src] += len(data) + (1 if flags & 1 else 0)
+seg(C, 0x02, syn=True); seg(S, 0x12, syn=True); seg(C, 0x10)
+for src, line in [
+    (S, b"220 mx.evil.test \x1b]0;PWNED\x07\x1b[2J\x1b[31mRED\x9b1m\xff\xfe ESMTP"),
+    (C, b"EHLO \x1b[5mblink\x07.example"), (S, b"250 ok"),
+    (C, b"MAIL FROM:<a\x1b[7m@x.test>"), (S, b"250 ok"), (C, b"RCPT TO:<b@evil.test>"),
+    (S, b"550 no \x1b[41mway"), (C, b"QUIT"), (S, b"221 bye")]:
+    seg(src, 0x18, line + b"\r\n")
+seg(C, 0x11); seg(S, 0x11); seg(C, 0x10)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for ts, p in pkts:
+        f.write(struct.pack("<IIII", int(ts), int(ts % 1 * 1e6), len(p), len(p)) + p)
+PY
+	start 110 30 "$utf8 $(wrapped hostile "$bin -r $tmp/hostile.pcap --tui")"
+	wait_for 'mx.evil.test' 'hostile: the host named from its banner'
+	keys Enter Enter
+	if wait_for '?\]0;PWNED' 'hostile: the OSC sequence shown as text'; then
+		screen | head -1 | grep -q 'smtpscope' || fail "hostile: the header was wiped"
+		screen | grep -q 'HELO ?\[5mblink?\.example' || fail "hostile: HELO not sanitized"
+		title=$(tm list-panes -t "$T" -F '#{pane_title}')
+		[ "$title" != PWNED ] || fail "hostile: an escape set the terminal title"
+	fi
+	keys q q q
+	after_exit 'hostile'
+fi
 
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"

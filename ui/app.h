@@ -16,6 +16,9 @@
 #include "text_report.h"
 
 struct rule_set;
+struct metrics;
+struct evidence;
+struct full_capture;
 
 struct app {
 	struct options opt;
@@ -35,7 +38,11 @@ struct app {
 	int linktype;
 	uint64_t alerts;            /* raised so far */
 	struct dec_sink sink;
+	struct evidence *evidence;  /* -w DIR, NULL without */
+	struct full_capture *fullcap; /* --write-all FILE, NULL without */
+	struct model *bundle_model; /* batch --bundle: finished sessions and alerts kept */
 	int64_t next_stats_us;      /* --stats-interval: when the next records are due */
+	struct metrics *metrics;    /* --metrics-file, NULL without (ui/metrics.h) */
 	/* --replay pacing */
 	int64_t replay_first_ts, replay_wall0;
 	volatile bool replay_paused;

@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+#include "dpi.h"
+#include "evidence.h"
+#include "full_capture.h"
 #include "rule_lang.h"
 
 static void addr(struct jw *w, const char *key, const struct ip_addr *a)
@@ -117,6 +120,24 @@ static void transcript(struct jw *w, const struct transcript *t)
 	jw_kuint(w, "transcript_omitted", omitted);
 }
 
+/* nDPI's verdict; null when it did not run (off, no payload, --memcap). */
+static void dpi_fields(struct jw *w, const struct smtp_session *s)
+{
+	jw_kstr(w, "protocol", s->dpi_done ? s->protocol : NULL);
+	if (s->not_smtp)
+		jw_kbool(w, "not_smtp", true);
+	jw_key(w, "dpi_risks");
+	if (!s->dpi_done) {
+		jw_null(w);
+		return;
+	}
+	jw_array_begin(w);
+	for (unsigned i = 0; i < 64; i++)
+		if (s->dpi_risks & (1ULL << i))
+			jw_str(w, dpi_risk_name(i));
+	jw_array_end(w);
+}
+
 static void anomalies(struct jw *w, const uint32_t *counts)
 {
 	jw_key(w, "anomalies");
@@ -148,6 +169,7 @@ void json_session(struct jw *w, const struct smtp_session *s, bool with_transcri
 		jw_kbool(w, "implicit_tls", true);
 	jw_kbool(w, "auth", s->auth);
 	jw_kstr(w, "auth_mechanism", s->auth_mech[0] ? s->auth_mech : NULL);
+	dpi_fields(w, s);
 	jw_key(w, "transactions");
 	jw_array_begin(w);
 	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
@@ -288,6 +310,31 @@ void json_alert(struct jw *w, const struct alert *a)
 	jw_record_end(w);
 }
 
+/* -w: only with the option, so runs without it keep their records as
+ * they were (doc/evidence.md). */
+static void evidence_fields(struct jw *w, const struct evidence_stats *e)
+{
+	jw_key(w, "evidence");
+	jw_object_begin(w);
+	jw_kuint(w, "sessions_flagged", e->sessions_flagged);
+	jw_kuint(w, "packets_written", e->packets_written);
+	jw_kuint(w, "files", e->files);
+	jw_kuint(w, "buffers_evicted", e->buffers_evicted);
+	jw_kuint(w, "packets_not_kept", e->packets_not_kept);
+	jw_kuint(w, "write_errors", e->write_errors);
+	jw_object_end(w);
+}
+
+static void full_capture_fields(struct jw *w, const struct full_capture_stats *f)
+{
+	jw_key(w, "full_capture");
+	jw_object_begin(w);
+	jw_kuint(w, "files", f->files);
+	jw_kuint(w, "packets", f->packets);
+	jw_kuint(w, "bytes", f->bytes);
+	jw_object_end(w);
+}
+
 void json_stats(struct jw *w, const struct stats_view *v)
 {
 	const struct dec_stats *d = v->dec;
@@ -324,6 +371,11 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kuint(w, "gaps", d->gaps);
 	jw_kuint(w, "gap_bytes", d->gap_bytes);
 	jw_kuint(w, "acked_unseen", d->acked_unseen);
+	jw_kuint(w, "dpi_flows", d->dpi.flows);
+	jw_kuint(w, "dpi_skipped_memcap", d->dpi.skipped_memcap);
+	jw_kuint(w, "any_port_sessions", d->dpi.promoted);
+	jw_kuint(w, "any_port_ignored", d->dpi.ignored);
+	jw_kuint(w, "not_smtp_sessions", d->dpi.not_smtp);
 	jw_kuint(w, "hosts_dropped", v->hosts_dropped);
 	jw_kuint(w, "alerts", v->alerts);
 	jw_kuint(w, "rule_groups_evicted", v->rule_groups_evicted);
@@ -349,6 +401,10 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	for (int a = 0; a < ANOM__COUNT; a++)
 		counts[a] = d->anomalies[a] > UINT32_MAX ? UINT32_MAX : (uint32_t)d->anomalies[a];
 	anomalies(w, counts);
+	if (v->evidence)
+		evidence_fields(w, v->evidence);
+	if (v->full_capture)
+		full_capture_fields(w, v->full_capture);
 	jw_object_end(w);
 	jw_record_end(w);
 }

@@ -17,6 +17,8 @@ void json_host(struct jw *w, const struct host_entry *h);
 void json_domain(struct jw *w, const struct host_entry *d);
 
 struct alert;
+struct evidence_stats;
+struct full_capture_stats;
 void json_alert(struct jw *w, const struct alert *a);
 
 struct stats_view {
@@ -28,6 +30,8 @@ struct stats_view {
 	uint64_t hosts_dropped;
 	uint64_t alerts;
 	uint64_t rule_groups_evicted;
+	const struct evidence_stats *evidence;         /* -w, NULL without */
+	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 };
 
 void json_stats(struct jw *w, const struct stats_view *v);

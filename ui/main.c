@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -15,8 +16,13 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "bundle.h"
 #include "default_rules.h"
+#include "evidence.h"
+#include "full_capture.h"
 #include "mem.h"
+#include "metrics.h"
+#include "out_dir.h"
 #include "rule_lang.h"
 
 static struct cap_source *volatile stop_target;
@@ -90,6 +96,8 @@ void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, 
 	struct app *a = ctx;
 	if (a->opt.replay_speed > 0)
 		replay_pace(a, ts);
+	if (a->fullcap) /* --write-all: the one extra call per packet */
+		full_capture_packet(a->fullcap, ts, data, caplen, wirelen);
 	if (!a->locked) {
 		dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
 		return;
@@ -119,6 +127,12 @@ void app_on_tick(void *ctx)
 			app_live_tick(a, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
 		else if (app_take_hup())
 			app_reload_rules(a);
+		/* live files readable while the capture runs */
+		if (a->evidence)
+			evidence_flush(a->evidence);
+		if (a->fullcap)
+			full_capture_flush(a->fullcap);
+		app_metrics_tick(a, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec); /* --metrics-file */
 	}
 	if (a->model) {
 		struct cap_stats cs;
@@ -157,6 +171,8 @@ int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats 
 static char *default_filter(const struct dec_config *dc)
 {
 	size_t n = 16 + dc->nports * 16;
+	if (dc->any_port) /* every TCP flow is classified */
+		return xstrdup("tcp");
 	char *f = xmalloc(n);
 	strcpy(f, "tcp and (");
 	for (size_t i = 0; i < dc->nports; i++)
@@ -204,6 +220,79 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* --write-all: the first file is opened before -Z drops privileges, as
+ * tcpdump opens its -w file (with -G the first packet names it: later). */
+static int open_full_capture(struct app *a)
+{
+	if (!a->opt.write_all)
+		return 0;
+	struct full_capture_config c = {
+		.file = a->opt.write_all,
+		.linktype = a->linktype,
+		.snaplen = cap_snaplen(a->cap),
+		.max_bytes = a->opt.rotate_bytes,
+		.secs = a->opt.rotate_secs,
+		.max_files = a->opt.rotate_files,
+	};
+	char err[4600];
+	a->fullcap = full_capture_open(&c, err, sizeof err);
+	if (!a->fullcap) {
+		fprintf(stderr, "smtpscope: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+/* -w DIR and --bundle DIR: checked (or created) once privileges are
+ * dropped, by the user that will write into them. */
+static int evidence_failed(const struct app *a, const char *err)
+{
+	if (a->opt.user)
+		fprintf(stderr, "smtpscope: %s (as -Z %s)\n", err, a->opt.user);
+	else
+		fprintf(stderr, "smtpscope: %s\n", err);
+	return 2;
+}
+
+static int open_evidence(struct app *a)
+{
+	char err[512];
+	if (a->opt.bundle_dir && !out_dir_ready("--bundle", a->opt.bundle_dir, err, sizeof err))
+		return evidence_failed(a, err);
+	if (!a->opt.evidence_dir)
+		return 0;
+	/* a quarter of --memcap: the sessions themselves need the rest */
+	struct evidence_config c = {
+		.dir = a->opt.evidence_dir,
+		.linktype = pcap_datalink(cap_pcap_handle(a->cap)),
+		.snaplen = cap_snaplen(a->cap),
+		.budget = a->opt.memcap / 4,
+	};
+	a->evidence = evidence_open(&c, err, sizeof err);
+	return a->evidence ? 0 : evidence_failed(a, err);
+}
+
+/* Closes -w and --write-all files; 2 if anything could not be written. */
+static int close_evidence(struct app *a)
+{
+	int rc = 0;
+	if (a->evidence) {
+		struct evidence_stats es;
+		evidence_get_stats(a->evidence, &es);
+		if (es.packets_not_kept)
+			fprintf(stderr, "smtpscope: -w %s: %llu packets of flagged sessions were not kept "
+				"(buffer limits or --memcap; doc/evidence.md)\n", a->opt.evidence_dir,
+				(unsigned long long)es.packets_not_kept);
+		if (!evidence_close(a->evidence))
+			rc = 2;
+		a->evidence = NULL;
+	}
+	if (a->fullcap && !full_capture_close(a->fullcap))
+		rc = 2;
+	a->fullcap = NULL;
+	return rc;
+}
+
 static int open_output(struct app *a)
 {
 	a->out = stdout;
@@ -247,12 +336,16 @@ static int run(struct app *a)
 	}
 	if (a->tui)
 		a->model = model_new(a->hm, 20000, 10000);
+	else if (a->opt.bundle_dir)
+		a->bundle_model = model_new(a->hm, BUNDLE_KEEP_SESSIONS, BUNDLE_KEEP_ALERTS);
 	a->report = rep_new();
 	app_init_sink(a);
 	a->dec = dec_new(&a->opt.dec, &a->sink);
 	int rc = a->tui ? app_run_tui(a) : app_run_batch(a);
+	app_metrics_final(a); /* --metrics-file: the figures at the end */
 	dec_free(a->dec);
 	model_free(a->model);
+	model_free(a->bundle_model);
 	rep_free(a->report);
 	hm_free(a->hm);
 	return rc;
@@ -333,15 +426,25 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = open_output(&a);
+	if (rc == 0)
+		rc = app_metrics_open(&a); /* --metrics-file: writable before -Z */
+	if (rc == 0)
+		rc = open_full_capture(&a);
 	if (rc == 0 && a.opt.user)
 		rc = drop_privileges(a.opt.user);
 	if (rc == 0)
+		rc = open_evidence(&a);
+	if (rc == 0)
 		rc = run(&a);
+	int erc = close_evidence(&a);
+	if (rc == 0)
+		rc = erc;
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	if (a.cap)
 		cap_close(a.cap);
 	geo_close(a.geo);
+	metrics_free(a.metrics); /* NULL unless the run did not start */
 	rules_free(a.rules);
 	free(filter);
 	opt_free(&a.opt);

@@ -17,6 +17,8 @@ enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
 	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII, OPT_GEOIP, OPT_STATS_INTERVAL,
 	OPT_RULES, OPT_DISABLE_RULE, OPT_NO_DEFAULT_RULES, OPT_CHECK_RULES,
+	OPT_ANY_PORT, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_METRICS_HOSTS,
+	OPT_WRITE_ALL, OPT_BUNDLE, OPT_BUNDLE_HOST,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +38,13 @@ static const struct option long_opts[] = {
 	{ "disable-rule", required_argument, NULL, OPT_DISABLE_RULE },
 	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
 	{ "check-rules", no_argument, NULL, OPT_CHECK_RULES },
+	{ "write-all", required_argument, NULL, OPT_WRITE_ALL },
+	{ "bundle", required_argument, NULL, OPT_BUNDLE },
+	{ "bundle-host", required_argument, NULL, OPT_BUNDLE_HOST },
+	{ "any-port", no_argument, NULL, OPT_ANY_PORT },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
+	{ "metrics-hosts", required_argument, NULL, OPT_METRICS_HOSTS },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -62,6 +71,8 @@ void opt_usage(FILE *out)
 	      "\n"
 	      "Analysis:\n"
 	      "  --ports LIST         SMTP server ports (default 25,465,587,2525; 465 is implicit TLS)\n"
+	      "  --any-port           classify every TCP flow with nDPI: SMTP on any port, and\n"
+	      "                       what an SMTP port carries when it is not SMTP\n"
 	      "  --gateway CIDR[,..]  our side; default: the address in the most sessions\n"
 	      "  --idle-timeout SECS  a session silent this long has timed out (default 300)\n"
 	      "  --memcap MB          memory for sessions and buffers (default 512)\n"
@@ -71,11 +82,29 @@ void opt_usage(FILE *out)
 	      "  --no-default-rules   only the rules given with --rules\n"
 	      "  --check-rules        validate the rules (built-in and --rules), list them, exit\n"
 	      "\n"
+	      "Evidence (doc/evidence.md):\n"
+	      "  -w DIR               write the packets of every session an alert flags, from\n"
+	      "                       its first packet on, to DIR/HOST-YYYYMMDD.pcap (UTC day)\n"
+	      "  --write-all FILE     also write every packet read to FILE (tcpdump's -w)\n"
+	      "  -C SIZE              --write-all: new file once larger than SIZE million bytes\n"
+	      "                       (or SIZEk/m/g: KiB, MiB, GiB): FILE, FILE1, FILE2 ...\n"
+	      "  -G SECS              --write-all: new file every SECS of capture time, FILE\n"
+	      "                       taken as a strftime pattern (local time)\n"
+	      "  -W N                 --write-all with -C or -G: keep at most N files\n"
+	      "  --bundle DIR         with -r FILE: after the report, DIR/HOST/ with evidence.pcap,\n"
+	      "                       report.txt, records.json for each host in retry or failing\n"
+	      "  --bundle-host ADDR   bundle this host instead (repeatable)\n"
+	      "\n"
 	      "Output:\n"
 	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
 	      "  -o FILE              write the report or records to FILE instead of stdout\n"
 	      "  --transcript         JSON: include each session's dialogue\n"
 	      "  --stats-interval S   live JSON: host and stats records every S seconds\n"
+	      "  --metrics-file PATH  Prometheus metrics for node_exporter's textfile collector,\n"
+	      "                       written atomically (doc/metrics.md)\n"
+	      "  --metrics-interval S live: rewrite the metrics file every S seconds (default 15)\n"
+	      "  --metrics-hosts N    per-host metrics for the N worst hosts, the rest as\n"
+	      "                       host=\"other\" (default 20)\n"
 	      "  --tui                browse in the terminal dashboard (default for -i on a terminal)\n"
 	      "  --replay[=SPEED]     with -r and --tui: feed the file at capture pace (or SPEED times faster)\n"
 	      "  --ascii              draw the dashboard with plain ASCII\n"
@@ -95,6 +124,30 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 	if (errno || *end || x > max)
 		return false;
 	*v = x;
+	return true;
+}
+
+/* tcpdump's -C: millions of bytes, or with a k/K, m/M or g/G suffix KiB,
+ * MiB or GiB (tcpdump 4.99). */
+static bool parse_size(const char *s, uint64_t *bytes)
+{
+	size_t n = strlen(s);
+	uint64_t unit = 1000000;
+	char num[32];
+	if (n == 0 || n >= sizeof num)
+		return false;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k': case 'K': unit = 1024; break;
+	case 'm': case 'M': unit = 1024 * 1024; break;
+	case 'g': case 'G': unit = 1024 * 1024 * 1024; break;
+	default: unit = 1000000; n++; break;
+	}
+	num[n - 1] = '\0';
+	unsigned long long v;
+	if (!parse_uint(num, UINT64_MAX / unit, &v) || v == 0)
+		return false;
+	*bytes = v * unit;
 	return true;
 }
 
@@ -175,6 +228,22 @@ static int one_option(struct options *o, int c, const char *arg)
 		o->disabled_rules[o->ndisabled_rules++] = arg;
 		return 0;
 	case OPT_NO_DEFAULT_RULES: o->no_default_rules = true; return 0;
+	case OPT_ANY_PORT: o->dec.any_port = true; return 0;
+	case OPT_METRICS_FILE:
+		if (!arg[0])
+			return bad("--metrics-file (a path)", arg);
+		o->metrics_file = arg;
+		return 0;
+	case OPT_METRICS_INTERVAL:
+		if (!parse_uint(arg, 86400, &v) || v == 0)
+			return bad("--metrics-interval (seconds)", arg);
+		o->metrics_interval = (unsigned)v;
+		return 0;
+	case OPT_METRICS_HOSTS:
+		if (!parse_uint(arg, 10000, &v))
+			return bad("--metrics-hosts (0 to 10000)", arg);
+		o->metrics_hosts = (unsigned)v;
+		return 0;
 	case OPT_CHECK_RULES: o->check_rules = true; return 0;
 	case OPT_STATS_INTERVAL:
 		if (!parse_uint(arg, 86400, &v) || v == 0)
@@ -223,8 +292,50 @@ static int one_option(struct options *o, int c, const char *arg)
 		return 0;
 	}
 	case OPT_IMMEDIATE: o->cap.immediate = true; return 0;
+	case 'w': o->evidence_dir = arg; return 0;
+	case OPT_WRITE_ALL: o->write_all = arg; return 0;
+	case 'C':
+		if (!parse_size(arg, &o->rotate_bytes))
+			return bad("file size (-C, millions of bytes, or with k/m/g)", arg);
+		return 0;
+	case 'G':
+		if (!parse_uint(arg, INT_MAX, &v) || v == 0)
+			return bad("rotation interval (-G, seconds)", arg);
+		o->rotate_secs = (unsigned)v;
+		return 0;
+	case 'W':
+		if (!parse_uint(arg, 100000, &v) || v == 0)
+			return bad("file count (-W)", arg);
+		o->rotate_files = (unsigned)v;
+		return 0;
+	case OPT_BUNDLE: o->bundle_dir = arg; return 0;
+	case OPT_BUNDLE_HOST:
+		if (o->nbundle_hosts == OPT_MAX_BUNDLE_HOSTS)
+			return bad("--bundle-host (too many)", arg);
+		if (!addr_parse(arg, &o->bundle_hosts[o->nbundle_hosts]))
+			return bad("--bundle-host (an IPv4 or IPv6 address)", arg);
+		o->nbundle_hosts++;
+		return 0;
 	default: return -1;
 	}
+}
+
+/* -C/-G/-W shape --write-all's files (as they shape tcpdump's -w), and a
+ * bundle re-reads its capture file after a batch run. */
+static bool check_evidence_options(const struct options *o)
+{
+	const char *e = NULL;
+	if ((o->rotate_bytes || o->rotate_secs || o->rotate_files) && !o->write_all)
+		e = "-C, -G and -W need --write-all FILE";
+	else if (o->rotate_files && !o->rotate_bytes && !o->rotate_secs)
+		e = "-W needs -C or -G";
+	else if (o->nbundle_hosts && !o->bundle_dir)
+		e = "--bundle-host needs --bundle DIR";
+	else if (o->bundle_dir && (!o->cap.file || strcmp(o->cap.file, "-") == 0 || o->tui))
+		e = "--bundle needs -r FILE (not stdin) without --tui (the dashboard has its own key)";
+	if (e)
+		fprintf(stderr, "smtpscope: %s (see smtpscope --help)\n", e);
+	return e == NULL;
 }
 
 static char *join_args(int argc, char **argv)
@@ -278,9 +389,11 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 	dec_config_default(&o->dec);
 	o->memcap = (size_t)512 << 20;
 	o->cap.promisc = true;
+	o->metrics_interval = 15;
+	o->metrics_hosts = 20;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:f:F:Z:Dnh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:f:F:Z:w:C:G:W:Dnh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			opt_usage(stdout);
 			return OPT_EXIT_OK;
@@ -327,6 +440,8 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 		fprintf(stderr, "smtpscope: --replay needs -r FILE\n");
 		return OPT_EXIT_USAGE;
 	}
+	if (!check_evidence_options(o))
+		return OPT_EXIT_USAGE;
 	if (!o->cap.file == !o->cap.iface) {
 		fprintf(stderr, "smtpscope: give exactly one of -r FILE or -i IFACE (see smtpscope --help)\n");
 		return OPT_EXIT_USAGE;

@@ -31,6 +31,9 @@ struct options {
 	const char *filter_file;   /* -F FILE */
 	const char *user;          /* -Z USER */
 	unsigned stats_interval;   /* --stats-interval SECS, 0 = only at the end */
+	const char *metrics_file;  /* --metrics-file PATH (Prometheus textfile), NULL = none */
+	unsigned metrics_interval; /* --metrics-interval SECS (live), default 15 */
+	unsigned metrics_hosts;    /* --metrics-hosts N: per-host series for the N worst, default 20 */
 #define OPT_MAX_RULE_FILES 16
 	const char *rule_files[OPT_MAX_RULE_FILES]; /* --rules FILE, in order */
 	size_t nrule_files;
@@ -43,6 +46,16 @@ struct options {
 	size_t ngateway;
 	const char *gateway_arg;   /* --gateway as given */
 	char *bpf_owned;           /* joined trailing arguments */
+	/* evidence and full capture (doc/evidence.md) */
+	const char *evidence_dir;  /* -w DIR: pcaps of the sessions alerts flag */
+	const char *write_all;     /* --write-all FILE: every packet read */
+	uint64_t rotate_bytes;     /* -C: new --write-all file past this size (0 = never) */
+	unsigned rotate_secs;      /* -G: new --write-all file every SECS of capture time */
+	unsigned rotate_files;     /* -W: at most this many --write-all files */
+	const char *bundle_dir;    /* --bundle DIR: incident bundles after a batch run */
+#define OPT_MAX_BUNDLE_HOSTS 64
+	struct ip_addr bundle_hosts[OPT_MAX_BUNDLE_HOSTS]; /* --bundle-host ADDR */
+	size_t nbundle_hosts;
 };
 
 enum opt_result { OPT_RUN, OPT_EXIT_OK, OPT_EXIT_USAGE };

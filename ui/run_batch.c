@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "app.h"
+#include "bundle.h"
+#include "evidence.h"
+#include "full_capture.h"
 #include "json_out.h"
 #include "mem.h"
 #include "rule_lang.h"
@@ -14,6 +17,12 @@ void app_emit_state(struct app *a, const struct cap_stats *cs)
 {
 	const struct host_entry **hosts;
 	size_t n = hm_hosts(a->hm, &hosts);
+	struct evidence_stats es;
+	struct full_capture_stats fs;
+	if (a->evidence)
+		evidence_get_stats(a->evidence, &es);
+	if (a->fullcap)
+		full_capture_get_stats(a->fullcap, &fs);
 	struct stats_view v = {
 		.source = cap_describe(a->cap),
 		.linktype = cap_linktype_name(a->cap),
@@ -25,6 +34,8 @@ void app_emit_state(struct app *a, const struct cap_stats *cs)
 		.hosts_dropped = hm_hosts_dropped(a->hm),
 		.alerts = a->alerts,
 		.rule_groups_evicted = a->rules ? rules_groups_evicted(a->rules) : 0,
+		.evidence = a->evidence ? &es : NULL,
+		.full_capture = a->fullcap ? &fs : NULL,
 	};
 	if (a->json) {
 		for (size_t i = 0; i < n; i++)
@@ -96,5 +107,8 @@ int app_run_batch(struct app *a)
 		fprintf(stderr, "smtpscope: writing output: %s\n", strerror(errno));
 		return 2;
 	}
-	return app_report_broken(a, st, &cs);
+	/* a truncated capture still gets its bundles: analysed up to the cut */
+	int brc = a->opt.bundle_dir ? bundle_write_all(a) : 0;
+	int rc = app_report_broken(a, st, &cs);
+	return rc ? rc : brc;
 }

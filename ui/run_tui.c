@@ -20,8 +20,13 @@ struct feeder {
 
 static void finish_capture(struct app *a)
 {
+	struct cap_stats cs;
+	cap_get_stats(a->cap, &cs);
 	model_lock(a->model);
 	dec_finish(a->dec);
+	a->model->stats.packets = cs.packets;
+	a->model->stats.bytes = cs.wire_bytes;
+	a->model->stats.capture_ts = dec_get_stats(a->dec)->last_ts;
 	a->model->stats.finished = true;
 	a->model->stats.memory_used = mem_acct.used;
 	a->model->version++;
@@ -81,7 +86,8 @@ static void set_replay_paused(void *ctx, bool paused)
 
 int app_run_tui(struct app *a)
 {
-	struct tui_options to = { .ascii = a->opt.ascii, .refresh_ms = 250 };
+	struct tui_options to = { .ascii = a->opt.ascii, .refresh_ms = 250,
+				  .replay_speed = a->opt.replay_speed };
 	struct tui_hooks hooks = { .ctx = a, .write_pcap = write_pcap,
 				   .set_replay_paused = set_replay_paused };
 	snprintf(a->model->stats.source, sizeof a->model->stats.source, "%s", cap_describe(a->cap));

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "app.h"
+#include "bundle.h"
+#include "evidence.h"
 #include "json_out.h"
+#include "metrics.h"
 #include "rule_lang.h"
 #include "smtp_session.h"
 
@@ -15,9 +18,16 @@ static void on_alert(void *ctx, const struct alert *al)
 {
 	struct app *a = ctx;
 	a->alerts++;
+	if (a->metrics)
+		metrics_alert(a->metrics, al->rule, al->severity);
+	if (a->evidence)
+		evidence_alert(a->evidence, al->session_id, al->host, al->ts_us, a->hm);
+	if (a->bundle_model && bundle_keeps_alert(a, al->host))
+		model_add_alert(a->bundle_model, al->rule, al->severity, al->ts_us, al->host,
+				al->session_id, al->message, al->count, al->first_ts_us);
 	if (a->model)
 		model_add_alert(a->model, al->rule, al->severity, al->ts_us, al->host, al->session_id,
-				al->message, al->count);
+				al->message, al->count, al->first_ts_us);
 	else if (a->json) {
 		json_alert(&a->jw, al);
 		if (a->live)
@@ -54,6 +64,8 @@ static void on_reply(void *ctx, const struct smtp_session *s, const struct smtp_
 {
 	struct app *a = ctx;
 	struct rule_event ev;
+	if (a->metrics)
+		metrics_reply(a->metrics, r);
 	event_for(a, &ev, EV_REPLY, r->ts_us, s);
 	ev.reply = r;
 	ev.verb = verb;
@@ -66,6 +78,8 @@ static void on_txn_end(void *ctx, const struct smtp_session *s, const struct smt
 	struct app *a = ctx;
 	struct rule_event ev;
 	struct msg_history hist;
+	if (a->metrics)
+		metrics_txn_end(a->metrics, t);
 	event_for(a, &ev, EV_TXN_END, t->end_ts, s);
 	hm_message_history(a->hm, s, t, &hist);
 	ev.txn = t;
@@ -99,9 +113,13 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 {
 	struct app *a = ctx;
 	hm_session_end(a->hm, s);
+	if (a->metrics)
+		metrics_session_end(a->metrics, s);
 	struct rule_event ev;
 	event_for(a, &ev, EV_SESSION_END, s->end_ts, s);
 	eval(a, &ev);
+	if (a->evidence) /* after the rules: an alert at the end still flags it */
+		evidence_session_end(a->evidence, s->id);
 	if (a->model) {
 		model_session_end(a->model, s);
 		return true;
@@ -112,6 +130,10 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 			fflush(a->out);
 	} else {
 		rep_session_end(a->report, s);
+	}
+	if (a->bundle_model && bundle_keeps_session(a, s)) {
+		model_session_end(a->bundle_model, s); /* kept for --bundle: ours now */
+		return true;
 	}
 	return false;
 }
@@ -135,6 +157,15 @@ void app_host_status(void *ctx, const struct host_entry *e, enum host_status old
 	fflush(a->out);
 }
 
+/* Every frame of a tracked session: -w buffers it until an alert flags
+ * the session. */
+static void on_packet(void *ctx, const struct smtp_session *s, int64_t ts_us, const uint8_t *frame,
+		      uint32_t caplen, uint32_t wirelen)
+{
+	struct app *a = ctx;
+	evidence_packet(a->evidence, s, ts_us, frame, caplen, wirelen);
+}
+
 void app_init_sink(struct app *a)
 {
 	memset(&a->sink, 0, sizeof a->sink);
@@ -144,4 +175,6 @@ void app_init_sink(struct app *a)
 	a->sink.reply = on_reply;
 	a->sink.txn_end = on_txn_end;
 	a->sink.tcp = on_tcp;
+	if (a->evidence)
+		a->sink.packet = on_packet;
 }

@@ -736,15 +736,30 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 {
 	const struct host_entry **v = NULL;
 	size_t n = ctx->hm ? hm_hosts(ctx->hm, &v) : 0;
+	const struct host_entry *mine[2]; /* the host in both roles at most */
+	if (ctx->only_host) {
+		size_t k = 0;
+		for (size_t i = 0; i < n && k < 2; i++)
+			if (addr_eq(&v[i]->addr, ctx->only_host))
+				mine[k++] = v[i];
+		v = mine;
+		n = k;
+	}
 	int64_t day = ctx->dec ? ctx->dec->first_ts : 0;
 	put_title(out, ctx);
+	if (ctx->only_host) {
+		char a[ADDR_STRLEN];
+		addr_format(ctx->only_host, a);
+		fprintf(out, "Host      %s (this report covers only this remote host)\n", a);
+	}
 	put_capture_line(out, ctx);
 	put_gateway_line(out, ctx, r->sessions);
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
 	put_hosts(out, v, n, day);
 	put_alerts(out, r, day);
-	put_domains(out, ctx->hm);
+	if (!ctx->only_host)
+		put_domains(out, ctx->hm);
 	put_blocks(out, r);
 	put_footer(out, ctx);
 }

@@ -266,7 +266,7 @@ static int global_key(struct tui *t, int ch)
 			return ACT_QUIT;
 		tui_pop(t);
 		return ACT_RESNAP;
-	case 27: case KEY_BACKSPACE: case 127:
+	case 27: case KEY_BACKSPACE: case 127: case KEY_LEFT:
 		tui_pop(t);
 		return ACT_RESNAP;
 	case 'Q': case KEY_F(10):
@@ -404,6 +404,7 @@ int tui_run(struct model *m, const struct tui_options *opt, const struct tui_hoo
 	alerts_init(&t->av);
 	model_lock(m);
 	t->replay = !m->stats.live && !m->stats.finished;
+	t->replay_speed = opt ? opt->replay_speed : 0;
 	model_unlock(m);
 
 	loop(t);

@@ -25,6 +25,7 @@ struct tui_options {
 	bool ascii;          /* force plain ASCII drawing (also when the locale is not UTF-8) */
 	bool mono;           /* force monochrome */
 	int refresh_ms;      /* redraw period, default 250 */
+	double replay_speed; /* --replay speed for the header, 0 when not replaying */
 };
 
 /* Runs until the user quits (q on the home screen, or Ctrl-C).  Restores the

@@ -229,5 +229,5 @@ const struct screen_ops alerts_screen = {
 	.key = alerts_key,
 	.table = alerts_table,
 	.pcap_ids = alerts_pcap_ids,
-	.footer = "Enter:session g:group/flat /:filter s<>:sort w:pcap Esc:back ?:help q:back",
+	.footer = "Enter:session g:group/flat /:filter s<>:sort w:pcap Esc:back ?:help",
 };

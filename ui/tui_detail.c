@@ -195,6 +195,29 @@ static int ended_style(const struct smtp_session *s)
 	}
 }
 
+/* "retransmits client 6" style words for a per-side counter, "" if zero. */
+static void per_side(char *out, size_t n, const char *what, uint64_t c, uint64_t s)
+{
+	out[0] = '\0';
+	if (c && s)
+		snprintf(out, n, "  %s client %" PRIu64 " server %" PRIu64, what, c, s);
+	else if (c || s)
+		snprintf(out, n, "  %s %s %" PRIu64, what, c ? "client" : "server", c ? c : s);
+}
+
+static void tcp_line(const struct smtp_session *s, char *out, size_t n)
+{
+	const struct tcp_dir_stats *tc = &s->tcp[SIDE_CLIENT], *ts = &s->tcp[SIDE_SERVER];
+	char rtx[80], gaps[80], zw[80];
+	per_side(rtx, sizeof rtx, "retransmits", tc->retransmits, ts->retransmits);
+	per_side(gaps, sizeof gaps, "gaps", tc->gaps, ts->gaps);
+	per_side(zw, sizeof zw, "zero windows", tc->zero_windows, ts->zero_windows);
+	snprintf(out, n, "TCP  packets %" PRIu64 " (client %" PRIu64 ", server %" PRIu64 ")%s%s%s%s"
+		 "  TLS %s%s", tc->packets + ts->packets, tc->packets, ts->packets, rtx, gaps, zw,
+		 rtx[0] || gaps[0] || zw[0] ? "" : "  no retransmission, gap or zero window",
+		 s->tls ? "yes" : "no", s->partial_start ? "  (picked up mid-stream)" : "");
+}
+
 /* Draws the summary from y; returns the lines used. */
 static int summary(struct tui *t, int y, int w)
 {
@@ -222,14 +245,7 @@ static int summary(struct tui *t, int y, int w)
 		snprintf(b, sizeof b, "! %s", v->failure);
 		line(y + n++, w, b, STY_BAD);
 	}
-	const struct tcp_dir_stats *tc = &s->tcp[SIDE_CLIENT], *ts = &s->tcp[SIDE_SERVER];
-	snprintf(b, sizeof b,
-		 "TCP  packets %" PRIu64 " (client %" PRIu64 ", server %" PRIu64 ")  retransmits %"
-		 PRIu64 "/%" PRIu64 "  gaps %" PRIu64 "  zero windows %" PRIu64 "/%" PRIu64
-		 "  TLS %s%s",
-		 tc->packets + ts->packets, tc->packets, ts->packets, tc->retransmits,
-		 ts->retransmits, tc->gaps + ts->gaps, tc->zero_windows, ts->zero_windows,
-		 s->tls ? "yes" : "no", s->partial_start ? "  (picked up mid-stream)" : "");
+	tcp_line(s, b, sizeof b);
 	line(y + n++, w, b, STY_DIM);
 	return n;
 }

@@ -61,6 +61,15 @@ void fmt_datetime(char *out, size_t n, int64_t ts_us)
 			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+void fmt_rel(char *out, size_t n, int64_t us)
+{
+	double s = (double)us / 1e6;
+	if (s < 1000)
+		snprintf(out, n, "+%.3f", s);
+	else
+		snprintf(out, n, "+%.0f", s);
+}
+
 void fmt_bytes(char *out, size_t n, uint64_t b)
 {
 	if (b < 1024)
@@ -115,6 +124,17 @@ int status_style(enum host_status s)
 	case HS_ACTIVE: return STY_ACTIVE;
 	case HS_RETRY: return STY_WARN;
 	case HS_FAILING: return STY_BAD;
+	default: return STY_NORMAL;
+	}
+}
+
+int reply_style(unsigned code)
+{
+	switch (code / 100) {
+	case 2: return STY_GOOD;
+	case 3: return STY_ACTIVE;
+	case 4: return STY_WARN;
+	case 5: return STY_BAD;
 	default: return STY_NORMAL;
 	}
 }

@@ -112,7 +112,8 @@ static void traffic_segs(struct tui *t, struct seg *v, int *n)
 		if (st->packets)
 			snprintf(s, sizeof s, "%s pkts %s", a, b);
 		else
-			snprintf(s, sizeof s, "%" PRIu64 " sessions", st->sessions);
+			snprintf(s, sizeof s, "%" PRIu64 " session%s", st->sessions,
+				 st->sessions == 1 ? "" : "s");
 	} else {
 		fmt_count(a, sizeof a, t->pps);
 		snprintf(s, sizeof s, "%s pkt/s %.1f Mbit/s", a, t->mbps);
@@ -150,13 +151,21 @@ void frame_header(struct tui *t, int w)
 	traffic_segs(t, v, &n);
 	snprintf(s, sizeof s, "alerts %zu", t->hdr.alerts);
 	seg_add(v, &n, 3, t->hdr.alerts ? STY_ERROR : STY_TITLE, s);
-	fmt_hms(hms, sizeof hms, t->hdr.now);
-	snprintf(s, sizeof s, "%s UTC", hms);
-	seg_add(v, &n, 1, STY_TITLE, s);
+	if (t->hdr.now) {
+		fmt_hms(hms, sizeof hms, t->hdr.now);
+		snprintf(s, sizeof s, "%s UTC", hms);
+		seg_add(v, &n, 1, STY_TITLE, s);
+	}
 	if (t->paused)
 		seg_add(v, &n, 0, STY_ERROR, "PAUSED");
-	if (t->replay)
-		seg_add(v, &n, 0, STY_ERROR, t->hdr.st.finished ? "replay done" : "replay");
+	if (t->replay) {
+		char label[48];
+		if (t->hdr.st.finished)
+			snprintf(label, sizeof label, "replay done");
+		else
+			snprintf(label, sizeof label, "replay x%g", t->replay_speed > 0 ? t->replay_speed : 1.0);
+		seg_add(v, &n, 0, STY_ERROR, label);
+	}
 	else if (t->hdr.st.live)
 		seg_add(v, &n, 0, STY_TITLE, "live");
 

@@ -24,7 +24,7 @@ enum {
 /* The domain table uses the same columns; HOST holds the domain, NAME and
  * ROLE are left out. */
 static const struct tbl_col host_cols[HC__N] = {
-	[HC_HOST] = { "HOST", 15, 39, 39, 0, false, false, false },
+	[HC_HOST] = { "HOST", 13, 39, 39, 0, false, false, false },
 	[HC_NAME] = { "NAME", 12, 20, 28, 4, false, false, false },
 	[HC_ROLE] = { "DIR", 3, 3, 3, 10, false, false, false },
 	[HC_STATUS] = { "STATUS", 7, 7, 7, 0, false, true, false },
@@ -219,12 +219,18 @@ static void hosts_snap(struct tui *t)
 
 /* --- rows ---------------------------------------------------------------------- */
 
+static int cmp_spark(const void *a, const void *b)
+{
+	uint64_t x = ((const struct host_spark *)a)->id, y = ((const struct host_spark *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* v->sp is sorted by id (it was filled from the sorted accumulators). */
 static const char *spark_of(const struct hosts_view *v, uint64_t id)
 {
-	for (size_t i = 0; i < v->nsp; i++)
-		if (v->sp[i].id == id)
-			return v->sp[i].codes;
-	return "";
+	struct host_spark key = { .id = id };
+	const struct host_spark *s = bsearch(&key, v->sp, v->nsp, sizeof *v->sp, cmp_spark);
+	return s ? s->codes : "";
 }
 
 static void num(struct tbl *tb, int col, uint64_t x, int style)

@@ -1,7 +1,8 @@
 /* tui_ladder.c — a session drawn as a ladder diagram (client lane on the left,
  * server lane on the right, one arrow per command, reply, message content or
- * TCP event, as sngrep draws SIP call flows), or as its raw transcript; then
- * its messages and alerts.  RFC 5321 replies are coloured by class. */
+ * TCP event, as sngrep draws SIP call flows; 't' swaps in the raw transcript,
+ * tui_transcript.c), then its messages and alerts.  RFC 5321 replies are
+ * coloured by class. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -97,12 +98,10 @@ static void draw_time(const struct detail_view *v, int y, int64_t ts, const stru
 	char b[32];
 	if (!ts)
 		return;
-	if (v->abs_time) {
+	if (v->abs_time)
 		fmt_hms_ms(b, sizeof b, ts);
-	} else {
-		double rel = (double)(ts - v->s.start_ts) / 1e6;
-		snprintf(b, sizeof b, rel < 1000 ? "+%.3f" : "+%.0f", rel);
-	}
+	else
+		fmt_rel(b, sizeof b, ts - v->s.start_ts);
 	draw_text_right(y, 0, L->tw, b, STY_DIM);
 }
 
@@ -140,17 +139,6 @@ static void arrow(int y, const struct lanes *L, bool to_server, const char *labe
 	if (tw > room)
 		tw = room;
 	draw_text(y, to_server ? x0 + 2 : L->xr - 2 - tw, room, text, style);
-}
-
-static int reply_style(unsigned code)
-{
-	switch (code / 100) {
-	case 2: return STY_GOOD;
-	case 3: return STY_ACTIVE;
-	case 4: return STY_WARN;
-	case 5: return STY_BAD;
-	default: return STY_NORMAL;
-	}
 }
 
 /* The transaction whose content an entry at ts belongs to, or NULL. */
@@ -277,69 +265,6 @@ static void end_row(const struct detail_view *v, int y, const struct lanes *L)
 	centred(y, L, what, v->s.end_reason == END_TIMEOUT ? STY_BAD : STY_DIM);
 }
 
-/* --- raw transcript --------------------------------------------------------------- */
-
-static void raw_entry(const struct detail_view *v, const struct drow *r, int y, int w)
-{
-	const struct tr_entry *e = &v->tr[r->idx];
-	struct lanes L = { .tw = v->abs_time ? 15 : 9 };
-	char b[TR_TEXT_MAX * 2 + 64], clean[TR_TEXT_MAX * 2], size[32];
-	if (r->sub == 0) {
-		if (v->abs_time) {
-			char hms[24];
-			fmt_hms_ms(hms, sizeof hms, e->ts_us);
-			snprintf(b, sizeof b, "%s%03d", hms, (int)(e->ts_us % 1000));
-			draw_text(y, 0, L.tw, b, STY_DIM);
-		} else {
-			draw_time(v, y, e->ts_us, &L);
-		}
-	}
-	bool srv = e->dir == 'S';
-	int x = L.tw + 2;
-	draw_text(y, x, 3, srv ? "S:" : "C:", srv ? STY_SERVER : STY_CLIENT);
-	x += 3;
-	int style = STY_NORMAL;
-	switch (e->kind) {
-	case TR_REPLY: {
-		/* line r->sub of a multi-line reply, as it was on the wire */
-		const char *p = e->text, *end = e->text + (e->len < TR_TEXT_MAX ? e->len : TR_TEXT_MAX);
-		for (int k = 0; k < r->sub && p < end; k++) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			p = nl ? nl + 1 : end;
-		}
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		tui_clean(clean, sizeof clean, p, (size_t)((nl ? nl : end) - p), true);
-		snprintf(b, sizeof b, "%u%c%s", e->code, nl ? '-' : ' ', clean);
-		style = reply_style(e->code);
-		break;
-	}
-	case TR_DATA:
-		fmt_bytes(size, sizeof size, e->bytes);
-		snprintf(b, sizeof b, "[message content: %s, %s]", size,
-			 e->complete ? "complete" : "incomplete");
-		style = STY_DIM;
-		break;
-	case TR_GAP:
-		snprintf(b, sizeof b, "[%" PRIu64 " bytes missing from the capture]", e->bytes);
-		style = STY_WARN;
-		break;
-	case TR_TCP:
-		tui_clean(clean, sizeof clean, e->text, e->len, true);
-		if (e->bytes)
-			snprintf(b, sizeof b, "[TCP %s %" PRIu64 "]", clean, e->bytes);
-		else
-			snprintf(b, sizeof b, "[TCP %s]", clean);
-		style = strcmp(clean, "rst") == 0 ? STY_RST : STY_WARN;
-		break;
-	default:
-		tui_clean(b, sizeof b, e->text, e->len, true);
-		break;
-	}
-	if (e->cut)
-		strncat(b, " [cut]", sizeof b - strlen(b) - 1);
-	draw_text(y, x, w - x, b, style);
-}
-
 /* --- messages and alerts ---------------------------------------------------------- */
 
 static void txn_row(const struct detail_view *v, uint32_t i, int y, int w)
@@ -356,8 +281,9 @@ static void txn_row(const struct detail_view *v, uint32_t i, int y, int w)
 		snprintf(reply, sizeof reply, "%u %.190s", x->code, clean);
 	}
 	char raw[600], clean[600];
-	snprintf(raw, sizeof raw, "  <%s> -> %s%s  %s  %s%s%s", x->from, x->rcpt, more,
-		 x->data_ts ? size : "no content", reply, x->msgid[0] ? "  " : "", x->msgid);
+	snprintf(raw, sizeof raw, "  <%s> -> %s%s  %s  %s%s%s", x->from, x->nrcpt ? x->rcpt : "?",
+		 more, x->data_ts || x->bytes ? size : "no content", reply, x->msgid[0] ? "  " : "",
+		 x->msgid);
 	tui_clean(clean, sizeof clean, raw, strlen(raw), true);
 	str_copy(b, sizeof b, clean);
 	draw_text(y, used < 11 ? 11 : used, w - 11, b, STY_NORMAL);
@@ -407,8 +333,8 @@ void ladder_lanes(const struct detail_view *v, int y, int w)
 	/* the client over its lane, the server ending over its own (or after
 	 * the client's label when the lanes are too close) */
 	int span = L.xr - L.xl + 1, cw = text_width(clean), sw = text_width(sclean);
-	if (cw + 2 + sw > span)
-		cw = span / 2 - 1;
+	if (cw + 2 + sw > span && cw + 2 + sw > w - L.xl)
+		cw = (w - L.xl) / 2 - 1;
 	int used = draw_text(y, L.xl, cw, clean, STY_COLHEAD);
 	int sx = L.xr + 1 - sw;
 	if (sx < L.xl + used + 2)
@@ -424,7 +350,7 @@ void ladder_draw_row(const struct detail_view *v, const struct drow *r, int y, i
 	switch (r->kind) {
 	case DR_ENTRY:
 		if (v->transcript)
-			raw_entry(v, r, y, w);
+			transcript_draw_entry(v, r, y, w);
 		else
 			ladder_entry(v, r->idx, y, w, &L);
 		break;

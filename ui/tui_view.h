@@ -72,12 +72,14 @@ void str_copy(char *dst, size_t n, const char *src);
 void fmt_hms(char *out, size_t n, int64_t ts_us);       /* "03:04:05" UTC, "-" if 0 */
 void fmt_hms_ms(char *out, size_t n, int64_t ts_us);    /* "03:04:05.123" */
 void fmt_datetime(char *out, size_t n, int64_t ts_us);  /* "2026-11-20 03:04:05" */
+void fmt_rel(char *out, size_t n, int64_t us);          /* "+0.032" seconds */
 void fmt_bytes(char *out, size_t n, uint64_t bytes);    /* "18.4 KB" */
 void fmt_dur(char *out, size_t n, int64_t us);          /* "148 ms", "3.2 s", "5m00s" */
 void fmt_count(char *out, size_t n, double v);          /* "1.2k" */
 const char *role_word(enum host_role r);                /* "out" / "in" */
 int status_style(enum host_status s);
 int outcome_style(enum smtp_outcome o);
+int reply_style(unsigned code);                         /* by RFC 5321 reply class */
 /* The remote host of a session for a host entry: which side it matches. */
 bool session_matches_host(const struct smtp_session *s, const struct ip_addr *a,
 			  enum host_role role);
@@ -268,6 +270,8 @@ struct drow {
 size_t ladder_rows(const struct detail_view *v, struct drow **rows, size_t *cap);
 void ladder_lanes(const struct detail_view *v, int y, int w);
 void ladder_draw_row(const struct detail_view *v, const struct drow *r, int y, int w);
+/* tui_transcript.c: one line of the raw transcript. */
+void transcript_draw_entry(const struct detail_view *v, const struct drow *r, int y, int w);
 
 struct alert_copy {
 	uint64_t seq, session_id, count;
@@ -312,6 +316,7 @@ struct tui {
 	uint64_t rate_packets, rate_bytes;
 	int64_t rate_wall;
 	bool replay;              /* a --replay feed (not live, not finished at start) */
+	double replay_speed;
 	bool paused;
 	uint64_t version;
 	bool snapped;

@@ -1,0 +1,58 @@
+#!/bin/sh
+# make-screens.sh — regenerates the text captures of the dashboard's screens
+# in this folder (100x30, UTF-8, samples/outage-rst-mid-data.pcap): hosts,
+# domains, sessions, ladder, transcript, alerts, help.
+#   doc/screens/make-screens.sh            (from the top of the tree, after make)
+#   SMTPSCOPE=/path/to/smtpscope doc/screens/make-screens.sh
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=${SMTPSCOPE:-$top/smtpscope}
+sample=$top/samples/outage-rst-mid-data.pcap
+command -v tmux >/dev/null 2>&1 || { echo "make-screens: tmux is needed" >&2; exit 1; }
+[ -x "$bin" ] || { echo "make-screens: build smtpscope first ($bin)" >&2; exit 1; }
+
+sock=smtpscope-screens-$$
+trap 'tmux -L "$sock" kill-server 2>/dev/null' EXIT
+
+tmux -L "$sock" -f /dev/null new-session -d -s s -x 100 -y 30 \
+	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $bin -r $sample --tui"
+
+# wait_for PATTERN: until the pane shows it (5 s at most).
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		tmux -L "$sock" capture-pane -p -t s | grep -q -e "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "make-screens: '$1' did not appear" >&2
+	exit 1
+}
+
+# shot NAME PATTERN: once PATTERN is on the screen, save it as NAME.txt.
+shot() {
+	wait_for "$2"
+	sleep 0.3 # let a pending redraw land
+	tmux -L "$sock" capture-pane -p -t s >"$here/$1.txt"
+	echo "wrote doc/screens/$1.txt"
+}
+
+keys() {
+	tmux -L "$sock" send-keys -t s "$@"
+}
+
+shot hosts 'Remote hosts'
+keys d
+shot domains 'Recipient domains'
+keys d Enter
+shot sessions 'Sessions to'
+keys Enter
+shot ladder 'RST from server'
+keys t
+shot transcript 'RAW TRANSCRIPT'
+keys a
+shot alerts 'Alerts: '
+keys '?'
+shot help '^Keys'
+keys Q

@@ -1,0 +1,328 @@
+/* evidence.c — per-session packet buffers for -w DIR, flagged by alerts and
+ * written out through evidence_file.c. */
+#include "config.h"
+
+#include "evidence.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence_file.h"
+#include "mem.h"
+#include "out_dir.h"
+
+struct ev_frame {
+	struct ev_frame *next;
+	int64_t ts_us;
+	uint32_t caplen, wirelen;
+	uint8_t data[];
+};
+
+struct ev_list {
+	struct ev_frame *first, *last;
+	uint32_t n;
+	size_t bytes;
+};
+
+struct ev_sess {
+	struct ev_sess *hnext;         /* hash chain */
+	struct ev_sess *older, *newer; /* unflagged sessions by start: eviction order */
+	uint64_t id;
+	struct ip_addr client, server;
+	struct ev_list head;           /* the first frames */
+	struct ev_list tail;           /* the latest frames after the head */
+	bool head_closed;              /* later frames go to the tail only */
+	bool flagged;
+	uint64_t not_kept;             /* frames dropped from the buffer so far */
+	char file[EVF_NAME_MAX];       /* flagged: where its frames go */
+};
+
+struct evidence {
+	struct ev_files *files;
+	size_t budget, held;           /* frame bytes buffered, against the budget */
+	struct ev_sess **buckets;
+	size_t nbuckets, nsess;
+	struct ev_sess *oldest, *newest;
+	struct ev_sess *last;          /* consecutive frames tend to share a session */
+	struct evidence_stats st;
+};
+
+static size_t frame_cost(uint32_t caplen)
+{
+	return sizeof(struct ev_frame) + caplen;
+}
+
+struct evidence *evidence_open(const struct evidence_config *c, char *err, size_t errlen)
+{
+	if (!out_dir_ready("-w", c->dir, err, errlen))
+		return NULL;
+	struct evidence *ev = xcalloc(1, sizeof *ev);
+	ev->files = evf_new(c->dir, c->linktype, c->snaplen);
+	/* at least one session's full buffer, however small --memcap is */
+	ev->budget = c->budget > 2 * EV_SESSION_BYTES ? c->budget : 2 * EV_SESSION_BYTES;
+	ev->nbuckets = 1024;
+	ev->buckets = xcalloc(ev->nbuckets, sizeof *ev->buckets);
+	mem_charge(sizeof *ev + ev->nbuckets * sizeof *ev->buckets);
+	return ev;
+}
+
+/* --- the session table --------------------------------------------------------- */
+
+static size_t bucket_of(const struct evidence *ev, uint64_t id)
+{
+	return (size_t)(id * 0x9e3779b97f4a7c15ULL >> 17) & (ev->nbuckets - 1);
+}
+
+static struct ev_sess *find(struct evidence *ev, uint64_t id)
+{
+	if (ev->last && ev->last->id == id)
+		return ev->last;
+	for (struct ev_sess *e = ev->buckets[bucket_of(ev, id)]; e; e = e->hnext)
+		if (e->id == id)
+			return ev->last = e;
+	return NULL;
+}
+
+static void grow(struct evidence *ev)
+{
+	size_t old_n = ev->nbuckets;
+	struct ev_sess **old = ev->buckets;
+	ev->nbuckets *= 2;
+	ev->buckets = xcalloc(ev->nbuckets, sizeof *ev->buckets);
+	for (size_t i = 0; i < old_n; i++) {
+		for (struct ev_sess *e = old[i], *next; e; e = next) {
+			next = e->hnext;
+			size_t b = bucket_of(ev, e->id);
+			e->hnext = ev->buckets[b];
+			ev->buckets[b] = e;
+		}
+	}
+	free(old);
+	mem_charge(old_n * sizeof *ev->buckets);
+}
+
+static void lru_unlink(struct evidence *ev, struct ev_sess *e)
+{
+	if (e->older)
+		e->older->newer = e->newer;
+	else if (ev->oldest == e)
+		ev->oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else if (ev->newest == e)
+		ev->newest = e->older;
+	e->older = e->newer = NULL;
+}
+
+static struct ev_sess *add(struct evidence *ev, const struct smtp_session *s)
+{
+	if (ev->nsess >= ev->nbuckets)
+		grow(ev);
+	struct ev_sess *e = xcalloc(1, sizeof *e);
+	mem_charge(sizeof *e);
+	e->id = s->id;
+	e->client = s->client;
+	e->server = s->server;
+	size_t b = bucket_of(ev, e->id);
+	e->hnext = ev->buckets[b];
+	ev->buckets[b] = e;
+	ev->nsess++;
+	e->older = ev->newest;
+	if (ev->newest)
+		ev->newest->newer = e;
+	else
+		ev->oldest = e;
+	ev->newest = e;
+	return ev->last = e;
+}
+
+/* --- buffers --------------------------------------------------------------------- */
+
+static void list_push(struct ev_list *l, struct ev_frame *f)
+{
+	f->next = NULL;
+	if (l->last)
+		l->last->next = f;
+	else
+		l->first = f;
+	l->last = f;
+	l->n++;
+	l->bytes += frame_cost(f->caplen);
+}
+
+static void drop_first(struct evidence *ev, struct ev_sess *e, struct ev_list *l)
+{
+	struct ev_frame *f = l->first;
+	l->first = f->next;
+	if (!l->first)
+		l->last = NULL;
+	l->n--;
+	l->bytes -= frame_cost(f->caplen);
+	ev->held -= frame_cost(f->caplen);
+	mem_release(frame_cost(f->caplen));
+	free(f);
+	e->not_kept++;
+}
+
+static void drop_all(struct evidence *ev, struct ev_sess *e)
+{
+	while (e->head.first)
+		drop_first(ev, e, &e->head);
+	while (e->tail.first)
+		drop_first(ev, e, &e->tail);
+}
+
+/* Frees the buffers of the oldest unflagged sessions (other than `keep`)
+ * until `need` more bytes fit the budget; a session that loses its buffer
+ * keeps collecting its latest frames, but its first ones are gone. */
+static void make_room(struct evidence *ev, const struct ev_sess *keep, size_t need)
+{
+	struct ev_sess *e = ev->oldest;
+	while (ev->held + need > ev->budget && e) {
+		struct ev_sess *next = e->newer;
+		if (e != keep && (e->head.n || e->tail.n)) {
+			drop_all(ev, e);
+			e->head_closed = true;
+			ev->st.buffers_evicted++;
+		}
+		e = next;
+	}
+}
+
+static void buffer_frame(struct evidence *ev, struct ev_sess *e, int64_t ts_us, const uint8_t *frame,
+			 uint32_t caplen, uint32_t wirelen)
+{
+	size_t cost = frame_cost(caplen);
+	if (cost > EV_SESSION_BYTES - EV_HEAD_BYTES) {
+		e->not_kept++; /* larger than any buffer: cannot be kept */
+		return;
+	}
+	if (ev->held + cost > ev->budget)
+		make_room(ev, e, cost);
+	struct ev_list *l = &e->tail;
+	if (!e->head_closed && e->head.n < EV_HEAD_FRAMES && e->head.bytes + cost <= EV_HEAD_BYTES)
+		l = &e->head;
+	else
+		e->head_closed = true; /* the head stays the session's very first frames */
+	if (l == &e->tail) {
+		while (e->tail.first && (e->tail.n >= EV_TAIL_FRAMES ||
+					 e->head.bytes + e->tail.bytes + cost > EV_SESSION_BYTES))
+			drop_first(ev, e, &e->tail);
+	}
+	struct ev_frame *f = xmalloc(cost);
+	f->ts_us = ts_us;
+	f->caplen = caplen;
+	f->wirelen = wirelen;
+	memcpy(f->data, frame, caplen);
+	list_push(l, f);
+	ev->held += cost;
+	mem_charge(cost);
+}
+
+void evidence_packet(struct evidence *ev, const struct smtp_session *s, int64_t ts_us,
+		     const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+{
+	struct ev_sess *e = find(ev, s->id);
+	if (!e)
+		e = add(ev, s);
+	if (e->flagged) {
+		if (evf_write(ev->files, e->file, ts_us, frame, caplen, wirelen))
+			ev->st.packets_written++;
+		return;
+	}
+	buffer_frame(ev, e, ts_us, frame, caplen, wirelen);
+}
+
+/* --- flagging ---------------------------------------------------------------------- */
+
+static void write_list(struct evidence *ev, struct ev_sess *e, struct ev_list *l)
+{
+	while (l->first) {
+		struct ev_frame *f = l->first;
+		if (evf_write(ev->files, e->file, f->ts_us, f->data, f->caplen, f->wirelen))
+			ev->st.packets_written++;
+		drop_first(ev, e, l);
+		e->not_kept--; /* written, not lost */
+	}
+}
+
+static const char *remote_of(const struct ev_sess *e, const struct host_model *hm, char *buf)
+{
+	const struct ip_addr *r = hm && hm_is_gateway(hm, &e->server) ? &e->client : &e->server;
+	addr_format(r, buf);
+	return buf;
+}
+
+void evidence_alert(struct evidence *ev, uint64_t session_id, const char *host, int64_t ts_us,
+		    const struct host_model *hm)
+{
+	if (session_id == 0)
+		return; /* a host-wide alert: the sessions behind it have their own */
+	struct ev_sess *e = find(ev, session_id);
+	if (!e || e->flagged)
+		return;
+	char buf[ADDR_STRLEN];
+	if (!host || !host[0])
+		host = remote_of(e, hm, buf);
+	evf_name(e->file, host, ts_us);
+	e->flagged = true;
+	lru_unlink(ev, e);
+	ev->st.sessions_flagged++;
+	ev->st.packets_not_kept += e->not_kept;
+	write_list(ev, e, &e->head);
+	write_list(ev, e, &e->tail);
+	/* on disk while the alert is news (a live operator may open it now) */
+	evf_flush(ev->files, e->file);
+}
+
+void evidence_session_end(struct evidence *ev, uint64_t session_id)
+{
+	struct ev_sess *e = find(ev, session_id);
+	if (!e)
+		return;
+	if (e->flagged)
+		evf_flush(ev->files, e->file);
+	drop_all(ev, e);
+	lru_unlink(ev, e);
+	struct ev_sess **pp = &ev->buckets[bucket_of(ev, session_id)];
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	ev->nsess--;
+	if (ev->last == e)
+		ev->last = NULL;
+	mem_release(sizeof *e);
+	free(e);
+}
+
+void evidence_flush(struct evidence *ev)
+{
+	evf_flush(ev->files, NULL);
+}
+
+void evidence_get_stats(const struct evidence *ev, struct evidence_stats *st)
+{
+	*st = ev->st;
+	st->files = evf_files_written(ev->files);
+	st->write_errors = evf_errors(ev->files);
+}
+
+bool evidence_close(struct evidence *ev)
+{
+	if (!ev)
+		return true;
+	for (size_t i = 0; i < ev->nbuckets; i++) {
+		for (struct ev_sess *e = ev->buckets[i], *next; e; e = next) {
+			next = e->hnext;
+			drop_all(ev, e);
+			mem_release(sizeof *e);
+			free(e);
+		}
+	}
+	bool ok = evf_free(ev->files);
+	mem_release(sizeof *ev + ev->nbuckets * sizeof *ev->buckets);
+	free(ev->buckets);
+	free(ev);
+	return ok;
+}
