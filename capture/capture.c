@@ -77,12 +77,28 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- the per-packet path ---- */
 
+/* Seconds are 32 bits in classic pcap but 64 in pcapng, where a corrupt
+ * block or a coarse if_tsresol can yield any time_t.  Clamped so that
+ * microseconds, and the differences and timeouts computed from them
+ * downstream, stay far from int64's limits (found by fuzz_capture). */
+#define TS_SEC_MAX 100000000000LL /* about the year 5138 */
+
+static inline int64_t ts_us_of(const struct timeval *tv)
+{
+	int64_t sec = tv->tv_sec;
+	if (sec < 0)
+		sec = 0;
+	else if (sec > TS_SEC_MAX)
+		sec = TS_SEC_MAX;
+	return sec * 1000000 + tv->tv_usec;
+}
+
 static inline void deliver(struct cap_source *cs, const struct pcap_pkthdr *h, const u_char *d)
 {
 	cs->packets++;
 	cs->bytes += h->caplen;
 	cs->wire_bytes += h->len;
-	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	int64_t ts = ts_us_of(&h->ts);
 	cs->fn(cs->ctx, ts, d, h->caplen, h->len);
 	if (cs->packets == cs->limit)
 		pcap_breakloop(cs->p);

@@ -39,7 +39,9 @@
 	X(ANOM_UNKNOWN_COMMAND,   "unknown_command") \
 	X(ANOM_NESTED_MAIL,       "mail_inside_transaction") \
 	X(ANOM_DATA_GAP,          "gap_in_stream") \
-	X(ANOM_EOD_INFERRED,      "end_of_data_inferred_from_reply")
+	X(ANOM_EOD_INFERRED,      "end_of_data_inferred_from_reply") \
+	/* classification (nDPI) */ \
+	X(ANOM_NOT_SMTP,          "not_smtp_on_smtp_port")
 
 enum anomaly {
 #define X(e, n) e,

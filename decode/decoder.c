@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dpi.h"
 #include "flow.h"
+#include "flow_class.h"
 #include "mem.h"
 #include "packet.h"
 #include "smtp_session.h"
@@ -22,6 +24,8 @@ struct decoder {
 	uint64_t next_id;
 	uint8_t smtp_port[65536 / 8];
 	uint8_t tls_port[65536 / 8];
+	struct dpi *dpi;         /* nDPI (--any-port); NULL when off */
+	struct flow_class *fc;   /* flow classification; NULL when off */
 };
 
 static inline bool bit(const uint8_t *set, uint16_t port)
@@ -58,6 +62,11 @@ struct decoder *dec_new(const struct dec_config *cfg, const struct dec_sink *sin
 		set_bit(d->smtp_port, cfg->ports[i]);
 	for (size_t i = 0; i < cfg->ntls_ports; i++)
 		set_bit(d->tls_port, cfg->implicit_tls_ports[i]);
+	if (cfg->any_port) {
+		char err[128];
+		d->dpi = dpi_new(err, sizeof err); /* NULL: --any-port falls back on the greeting */
+		d->fc = fc_new(d->dpi, d->smtp_port, d->tls_port, &d->st.dpi);
+	}
 	return d;
 }
 
@@ -84,14 +93,9 @@ static void gap(void *ctx, int dir, int64_t ts, uint64_t n)
 
 /* --- session start and end ----------------------------------------------- */
 
-static void start_session(struct decoder *d, struct flow *f, const struct tcp_seg *seg, int ep)
+/* A session on f, whose client_ep is set; `syn`: its handshake was seen. */
+static void open_session(struct decoder *d, struct flow *f, int64_t ts, bool syn)
 {
-	bool syn = seg->flags & TCPF_SYN;
-	bool ack = seg->flags & TCPF_ACK;
-	if (syn)
-		f->client_ep = (uint8_t)(ack ? 1 - ep : ep);
-	else
-		f->client_ep = (uint8_t)(bit(d->smtp_port, seg->dport) ? ep : 1 - ep);
 	int c = f->client_ep, sv = 1 - c;
 	struct smtp_session *s = smtp_session_new(++d->next_id, &d->cfg.smtp, d->sink);
 	s->client = f->key.addr[c];
@@ -99,7 +103,7 @@ static void start_session(struct decoder *d, struct flow *f, const struct tcp_se
 	s->client_port = f->key.port[c];
 	s->server_port = f->key.port[sv];
 	s->vlan = f->key.vlan;
-	s->start_ts = seg->ts_us;
+	s->start_ts = ts;
 	s->partial_start = !syn;
 	f->session = s;
 	d->st.sessions++;
@@ -108,6 +112,17 @@ static void start_session(struct decoder *d, struct flow *f, const struct tcp_se
 		smtp_set_implicit_tls(s);
 	if (d->sink && d->sink->session_start)
 		d->sink->session_start(d->sink->ctx, s);
+}
+
+static void start_session(struct decoder *d, struct flow *f, const struct tcp_seg *seg, int ep)
+{
+	bool syn = seg->flags & TCPF_SYN;
+	bool ack = seg->flags & TCPF_ACK;
+	if (syn)
+		f->client_ep = (uint8_t)(ack ? 1 - ep : ep);
+	else
+		f->client_ep = (uint8_t)(bit(d->smtp_port, seg->dport) ? ep : 1 - ep);
+	open_session(d, f, seg->ts_us, syn);
 }
 
 static void decide_end(struct smtp_session *s, enum end_reason fallback)
@@ -158,6 +173,8 @@ static void end_session(struct decoder *d, struct flow *f, enum end_reason fallb
 	}
 	s->syn_seen = f->dir[DIR_C2S].syn;
 	s->synack_seen = f->dir[DIR_S2C].syn;
+	if (d->fc)
+		fc_session_end(d->fc, f); /* nDPI's verdict, before the record is final */
 	smtp_end(s, f->last_ts);
 	add_stats(&d->st, s);
 	if (fallback == END_EVICTED && s->end_reason == END_EVICTED) {
@@ -174,9 +191,14 @@ static void end_session(struct decoder *d, struct flow *f, enum end_reason fallb
 	d->st.sessions_open--;
 }
 
+static void settle_pending(struct decoder *d, struct flow *f);
+
 static void drop_flow(struct decoder *d, struct flow *f, enum end_reason fallback)
 {
+	if (f->pending)
+		settle_pending(d, f);
 	end_session(d, f, fallback);
+	fc_release(f);
 	reasm_release(&f->dir[0]);
 	reasm_release(&f->dir[1]);
 	ft_remove(d->ft, f);
@@ -282,6 +304,12 @@ static bool is_new_syn(const struct flow *f, const struct tcp_seg *seg)
 	       !(f->dir[DIR_C2S].syn && seg->seq == f->dir[DIR_C2S].isn);
 }
 
+static bool ignored_packet(struct decoder *d, struct flow *f, const struct tcp_seg *seg);
+static bool classify(struct decoder *d, struct flow *f, int ep, const struct tcp_seg *seg,
+		     int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+static void track(struct decoder *d, struct flow *f, int ep, const struct tcp_seg *seg,
+		  const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+
 static struct flow *find_or_start(struct decoder *d, const struct tcp_seg *seg, int *ep)
 {
 	struct flow *f = ft_lookup(d->ft, seg, ep);
@@ -295,19 +323,29 @@ static struct flow *find_or_start(struct decoder *d, const struct tcp_seg *seg, 
 		drop_flow(d, f, END_CAPTURE_END);
 		f = NULL;
 	}
+	if (f && f->ignored) {
+		if (!ignored_packet(d, f, seg))
+			return NULL;
+		f = NULL; /* a new connection on the tuple: classify it afresh */
+	}
 	if (f)
 		return f;
-	if (!bit(d->smtp_port, seg->dport) && !bit(d->smtp_port, seg->sport)) {
+	bool smtp_port = bit(d->smtp_port, seg->dport) || bit(d->smtp_port, seg->sport);
+	bool start = (seg->flags & (TCPF_SYN | TCPF_FIN)) || seg->payload_wire_len > 0;
+	if (!smtp_port && (!d->cfg.any_port || !start)) {
 		d->st.other_tcp++;
 		return NULL;
 	}
-	if (!(seg->flags & (TCPF_SYN | TCPF_FIN)) && seg->payload_wire_len == 0) {
+	if (!start) {
 		d->st.stray++;
 		return NULL;
 	}
 	make_room(d);
 	f = ft_insert(d->ft, seg, ep);
-	start_session(d, f, seg, *ep);
+	if (smtp_port)
+		start_session(d, f, seg, *ep);
+	else
+		f->pending = true; /* --any-port: a session once it proves to be SMTP */
 	return f;
 }
 
@@ -344,23 +382,121 @@ void dec_packet(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *d
 	struct flow *f = find_or_start(d, &seg, &ep);
 	if (!f)
 		return;
-	st->smtp_packets++;
+	if (d->fc && !f->classified && !classify(d, f, ep, &seg, linktype, data, caplen, wirelen))
+		return;
+	track(d, f, ep, &seg, data, caplen, wirelen);
+}
+
+/* One packet of a flow with a session, through reassembly into the parser. */
+static void track(struct decoder *d, struct flow *f, int ep, const struct tcp_seg *seg,
+		  const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	int64_t ts_us = seg->ts_us;
+	d->st.smtp_packets++;
 	if (d->sink && d->sink->packet && f->session)
 		d->sink->packet(d->sink->ctx, f->session, ts_us, data, caplen, wirelen);
 	enum flow_dir dir = flow_dir_of(f, ep);
 	struct reasm_sink out = { deliver, gap, f };
 	struct tcp_marks marks;
 	take_marks(f, &marks);
-	note_flags(f, &seg, dir);
+	note_flags(f, seg, dir);
 	/* the ACK first: data it proves the peer received comes before this
 	 * segment's own payload in the dialogue */
-	if (seg.flags & TCPF_ACK)
-		reasm_ack(&f->dir[1 - dir], 1 - dir, seg.ack, ts_us, &out);
-	reasm_segment(&f->dir[dir], dir, &seg, &d->lim, &out);
+	if (seg->flags & TCPF_ACK)
+		reasm_ack(&f->dir[1 - dir], 1 - dir, seg->ack, ts_us, &out);
+	reasm_segment(&f->dir[dir], dir, seg, &d->lim, &out);
 	ft_touch(d->ft, f, ts_us);
 	tcp_events(d, f, &marks);
-	if (finished(f, &seg))
+	if (finished(f, seg))
 		end_session(d, f, END_CAPTURE_END);
+}
+
+/* --- protocol classification (nDPI, --any-port): flow_class.c ------------ */
+
+/* A held frame of a promoted flow, again through the normal path. */
+static void replay_frame(void *ctx, int linktype, int64_t ts_us, const uint8_t *data,
+			 uint32_t caplen, uint32_t wirelen)
+{
+	struct decoder *d = ctx;
+	struct tcp_seg seg;
+	enum anomaly an;
+	int ep;
+	if (pkt_decode(linktype, ts_us, data, caplen, wirelen, &seg, &an) != PKT_TCP)
+		return;
+	struct flow *f = ft_lookup(d->ft, &seg, &ep);
+	if (!f || !f->session) {
+		d->st.late_packets++; /* the session ended earlier in the replay */
+		return;
+	}
+	track(d, f, ep, &seg, data, caplen, wirelen);
+}
+
+/* SMTP on another port: a session from the first held frame, then the replay. */
+static void promote(struct decoder *d, struct flow *f)
+{
+	f->pending = false;
+	f->client_ep = (uint8_t)fc_client_ep(f);
+	open_session(d, f, f->first_ts, fc_saw_syn(f));
+	fc_session_opened(d->fc, f);
+	fc_replay(f, replay_frame, d);
+}
+
+static void ignore(struct decoder *d, struct flow *f)
+{
+	f->pending = false;
+	f->ignored = true;
+	f->classified = true;
+	d->st.other_tcp += fc_held(f);
+	fc_release(f);
+}
+
+static void settle_pending(struct decoder *d, struct flow *f)
+{
+	if (fc_settle(d->fc, f) == FC_PROMOTE)
+		promote(d, f);
+	else
+		ignore(d, f);
+}
+
+/* A packet of a flow classified as not SMTP: counted; false to drop it.
+ * True when it opens a new connection on the same tuple (the flow is gone). */
+static bool ignored_packet(struct decoder *d, struct flow *f, const struct tcp_seg *seg)
+{
+	if (is_new_syn(f, seg)) {
+		drop_flow(d, f, END_CAPTURE_END);
+		return true;
+	}
+	d->st.other_tcp++;
+	ft_touch(d->ft, f, seg->ts_us);
+	if (seg->flags & TCPF_RST)
+		drop_flow(d, f, END_CAPTURE_END); /* no need to remember it any longer */
+	return false;
+}
+
+/* nDPI's look at a packet; false when the packet was taken here (a pending
+ * flow's frame held back, replayed, or ignored). */
+static bool classify(struct decoder *d, struct flow *f, int ep, const struct tcp_seg *seg,
+		     int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	if (!f->pending) {
+		fc_session_packet(d->fc, f, seg, flow_dir_of(f, ep) == DIR_C2S);
+		return true;
+	}
+	bool held;
+	switch (fc_pending_packet(d->fc, f, ep, seg, linktype, data, caplen, wirelen, &held)) {
+	case FC_WAIT:
+		ft_touch(d->ft, f, seg->ts_us);
+		return false;
+	case FC_IGNORE:
+		d->st.other_tcp += !held;
+		ignore(d, f);
+		ft_touch(d->ft, f, seg->ts_us);
+		return false;
+	case FC_PROMOTE:
+		promote(d, f);
+		return !held && f->session; /* a frame not held goes after the replay */
+	}
+	return false;
 }
 
 void dec_advance(struct decoder *d, int64_t now_us)
@@ -383,5 +519,7 @@ void dec_free(struct decoder *d)
 		return;
 	dec_finish(d);
 	ft_free(d->ft);
+	fc_free(d->fc);
+	dpi_free(d->dpi);
 	free(d);
 }

@@ -22,6 +22,8 @@ struct dec_config {
 	size_t nports;
 	uint16_t implicit_tls_ports[8];  /* TLS from the first byte (465) */
 	size_t ntls_ports;
+	bool any_port;                   /* nDPI on every TCP flow: SMTP on any port, and what
+					  * the SMTP ports carry (protocol, flow risks) */
 	int64_t idle_timeout_us;
 	uint32_t held_bytes_max;         /* out-of-order bytes held per direction */
 	struct smtp_config smtp;
@@ -45,6 +47,13 @@ struct dec_stats {
 	uint64_t retransmits, gaps, gap_bytes, acked_unseen;
 	uint64_t anomalies[ANOM__COUNT];
 	int64_t first_ts, last_ts;
+	struct dec_dpi_stats {           /* protocol classification (flow_class.c) */
+		uint64_t flows;          /* flows nDPI looked at */
+		uint64_t skipped_memcap; /* left unclassified to respect --memcap */
+		uint64_t promoted;       /* --any-port: SMTP found on another port */
+		uint64_t ignored;        /* --any-port: flows on other ports, not SMTP */
+		uint64_t not_smtp;       /* sessions on SMTP ports carrying another protocol */
+	} dpi;
 };
 
 struct decoder;

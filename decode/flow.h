@@ -19,6 +19,7 @@
 #include "tcp_reasm.h"
 
 struct smtp_session;
+struct fc_flow;
 
 struct flow_key {
 	struct ip_addr addr[2]; /* canonical order: (addr[0],port[0]) < (addr[1],port[1]) */
@@ -40,6 +41,13 @@ struct flow {
 
 	struct tcp_dir dir[2];           /* [DIR_C2S], [DIR_S2C] */
 	struct smtp_session *session;    /* owned; NULL once reported */
+
+	/* Protocol classification (flow_class.c); all zero when nDPI is off. */
+	struct fc_flow *cls;             /* under way: nDPI state, held frames; owned */
+	bool classified;                 /* the verdict is in: nDPI sees no more packets */
+	uint8_t dpi_class;               /* nDPI's verdict (enum dpi_class), once classified */
+	bool pending;                    /* --any-port: no session yet, frames held */
+	bool ignored;                    /* --any-port: not SMTP; packets only counted */
 };
 
 struct flow_table;

@@ -146,6 +146,13 @@ struct smtp_session {
 	uint16_t rst_sender_ip_id;  /* IP ID of the sender's previous packet */
 	bool rst_sender_seen;       /* the sender had sent packets before the RST */
 
+	/* Protocol classification by nDPI (decode/flow_class.c); dpi_done is
+	 * false when it did not run (off, no payload, --memcap). */
+	bool dpi_done;
+	bool not_smtp;              /* an SMTP port carrying another protocol */
+	char protocol[24];          /* nDPI's name: "SMTP", "SMTPS", "TLS", "HTTP", "Unknown" */
+	uint64_t dpi_risks;         /* nDPI flow risks: bit n = risk n (dpi_risk_name) */
+
 	uint32_t anomalies[ANOM__COUNT];
 	struct transcript *transcript; /* NULL if disabled */
 	struct arena arena;

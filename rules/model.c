@@ -93,7 +93,8 @@ static char *dup_or_empty(const char *s)
 }
 
 void model_add_alert(struct model *m, const char *rule, const char *severity, int64_t ts_us,
-		     const char *host, uint64_t session_id, const char *message, uint64_t count)
+		     const char *host, uint64_t session_id, const char *message, uint64_t count,
+		     int64_t first_ts_us)
 {
 	if (m->alerts_n == m->alerts_cap) {
 		alert_clear(&m->alerts[m->alerts_first]);
@@ -109,6 +110,7 @@ void model_add_alert(struct model *m, const char *rule, const char *severity, in
 	a->session_id = session_id;
 	a->message = dup_or_empty(message);
 	a->count = count;
+	a->first_ts_us = first_ts_us;
 	m->alerts_n++;
 	m->version++;
 }

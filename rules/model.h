@@ -30,6 +30,7 @@ struct alert_rec {
 	uint64_t session_id;   /* 0 if none */
 	char *message;
 	uint64_t count;        /* events counted by an aggregating rule (1 otherwise) */
+	int64_t first_ts_us;   /* the oldest of them (ts_us without aggregation) */
 };
 
 /* Capture figures for the header line. */
@@ -79,7 +80,8 @@ void model_session_start(struct model *m, const struct smtp_session *s);
 /* Takes ownership of s (a finished session); frees the oldest when full. */
 void model_session_end(struct model *m, struct smtp_session *s);
 void model_add_alert(struct model *m, const char *rule, const char *severity, int64_t ts_us,
-		     const char *host, uint64_t session_id, const char *message, uint64_t count);
+		     const char *host, uint64_t session_id, const char *message, uint64_t count,
+		     int64_t first_ts_us);
 
 /* Readers (under the lock).  Index 0 is the oldest. */
 size_t model_done_count(const struct model *m);
