@@ -800,15 +800,22 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-static int cmp_worst_first(const void *pa, const void *pb)
+/* Worst first: status, then pending messages, then failed attempts. */
+static int cmp_trouble(const struct host_entry *a, const struct host_entry *b)
 {
-	const struct host_entry *a = *(const struct host_entry *const *)pa;
-	const struct host_entry *b = *(const struct host_entry *const *)pb;
 	int c = status_rank(a->status) - status_rank(b->status);
 	if (!c)
 		c = cmp_u64_desc(a->pending, b->pending);
 	if (!c)
 		c = cmp_u64_desc(a->failed_attempts, b->failed_attempts);
+	return c;
+}
+
+static int cmp_worst_first(const void *pa, const void *pb)
+{
+	const struct host_entry *a = *(const struct host_entry *const *)pa;
+	const struct host_entry *b = *(const struct host_entry *const *)pb;
+	int c = cmp_trouble(a, b);
 	if (!c)
 		c = addr_cmp(&a->addr, &b->addr);
 	if (!c)
@@ -820,52 +827,42 @@ static int cmp_worst_first_by_name(const void *pa, const void *pb)
 {
 	const struct host_entry *a = *(const struct host_entry *const *)pa;
 	const struct host_entry *b = *(const struct host_entry *const *)pb;
-	int c = status_rank(a->status) - status_rank(b->status);
-	if (!c)
-		c = cmp_u64_desc(a->pending, b->pending);
-	if (!c)
-		c = cmp_u64_desc(a->failed_attempts, b->failed_attempts);
-	if (!c)
-		c = strcmp(a->name, b->name);
-	return c;
+	int c = cmp_trouble(a, b);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+/* The entries of one table, worst first, into a model-owned array. */
+static size_t sorted_entries(const struct host_model *hm, const struct htab *t,
+			     const struct host_entry ***arr, size_t *cap, bool skip_gateway,
+			     int (*cmp)(const void *, const void *))
+{
+	if (t->n > *cap) {
+		*arr = xrealloc(*arr, t->n * sizeof **arr);
+		mem_charge((t->n - *cap) * sizeof **arr);
+		*cap = t->n;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct hslot *sl = &t->slot[i];
+		if (sl->used && sl->e && !(skip_gateway && hm_is_gateway(hm, &sl->addr)))
+			(*arr)[n++] = sl->e;
+	}
+	if (n > 1)
+		qsort(*arr, n, sizeof **arr, cmp);
+	return n;
 }
 
 size_t hm_domains(struct host_model *hm, const struct host_entry ***out)
 {
-	if (hm->domains.n > hm->dsorted_cap) {
-		size_t cap = hm->domains.n;
-		hm->dsorted = xrealloc(hm->dsorted, cap * sizeof *hm->dsorted);
-		mem_charge((cap - hm->dsorted_cap) * sizeof *hm->dsorted);
-		hm->dsorted_cap = cap;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < hm->domains.cap; i++) {
-		const struct hslot *sl = &hm->domains.slot[i];
-		if (sl->used && sl->e)
-			hm->dsorted[n++] = sl->e;
-	}
-	if (n > 1)
-		qsort(hm->dsorted, n, sizeof *hm->dsorted, cmp_worst_first_by_name);
+	size_t n = sorted_entries(hm, &hm->domains, &hm->dsorted, &hm->dsorted_cap, false,
+				  cmp_worst_first_by_name);
 	*out = hm->dsorted;
 	return n;
 }
 
 size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)
 {
-	if (hm->hosts.n > hm->sorted_cap) {
-		size_t cap = hm->hosts.n;
-		hm->sorted = xrealloc(hm->sorted, cap * sizeof *hm->sorted);
-		mem_charge((cap - hm->sorted_cap) * sizeof *hm->sorted);
-		hm->sorted_cap = cap;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < hm->hosts.cap; i++) {
-		const struct hslot *sl = &hm->hosts.slot[i];
-		if (sl->used && sl->e && !hm_is_gateway(hm, &sl->addr))
-			hm->sorted[n++] = sl->e;
-	}
-	if (n > 1)
-		qsort(hm->sorted, n, sizeof *hm->sorted, cmp_worst_first);
+	size_t n = sorted_entries(hm, &hm->hosts, &hm->sorted, &hm->sorted_cap, true, cmp_worst_first);
 	*out = hm->sorted;
 	return n;
 }

@@ -212,13 +212,9 @@ void json_session(struct jw *w, const struct smtp_session *s, bool with_transcri
 	jw_record_end(w);
 }
 
-void json_host(struct jw *w, const struct host_entry *h)
+/* The queue figures host and domain records share. */
+static void queue_figures(struct jw *w, const struct host_entry *h)
 {
-	jw_object_begin(w);
-	jw_kstr(w, "type", "host");
-	addr(w, "host", &h->addr);
-	jw_kstr(w, "name", h->name[0] ? h->name : NULL);
-	jw_kstr(w, "role", host_role_name(h->role));
 	jw_kuint(w, "sessions", h->sessions);
 	jw_kuint(w, "messages", h->messages);
 	jw_kuint(w, "accepted", h->accepted);
@@ -232,8 +228,10 @@ void json_host(struct jw *w, const struct host_entry *h)
 	jw_kstr(w, "status", host_status_name(h->status));
 	jw_kstr(w, "last_error", h->last_error[0] ? h->last_error : NULL);
 	jw_ktime(w, "last_error_ts", h->last_error_ts);
-	jw_ktime(w, "first_seen", h->first_seen);
-	jw_ktime(w, "last_attempt", h->last_attempt);
+}
+
+static void retry_figures(struct jw *w, const struct host_entry *h)
+{
 	jw_ktime(w, "failing_since", h->failing_since);
 	jw_key(w, "retry_interval");
 	if (h->retry_interval_us)
@@ -241,6 +239,19 @@ void json_host(struct jw *w, const struct host_entry *h)
 	else
 		jw_null(w);
 	jw_ktime(w, "next_retry_estimate", h->next_retry_estimate);
+}
+
+void json_host(struct jw *w, const struct host_entry *h)
+{
+	jw_object_begin(w);
+	jw_kstr(w, "type", "host");
+	addr(w, "host", &h->addr);
+	jw_kstr(w, "name", h->name[0] ? h->name : NULL);
+	jw_kstr(w, "role", host_role_name(h->role));
+	queue_figures(w, h);
+	jw_ktime(w, "first_seen", h->first_seen);
+	jw_ktime(w, "last_attempt", h->last_attempt);
+	retry_figures(w, h);
 	jw_key(w, "geo");
 	if (h->geo.found) {
 		jw_object_begin(w);
@@ -265,27 +276,9 @@ void json_domain(struct jw *w, const struct host_entry *d)
 	jw_object_begin(w);
 	jw_kstr(w, "type", "domain");
 	jw_kstr(w, "domain", d->name);
-	jw_kuint(w, "sessions", d->sessions);
-	jw_kuint(w, "messages", d->messages);
-	jw_kuint(w, "accepted", d->accepted);
-	jw_kuint(w, "deferred", d->deferred);
-	jw_kuint(w, "rejected", d->rejected);
-	jw_kuint(w, "aborted", d->aborted);
-	jw_kuint(w, "resets", d->resets);
-	jw_kuint(w, "timeouts", d->timeouts);
-	jw_kuint(w, "retries", d->retries);
-	jw_kuint(w, "pending", d->pending);
-	jw_kstr(w, "status", host_status_name(d->status));
-	jw_kstr(w, "last_error", d->last_error[0] ? d->last_error : NULL);
-	jw_ktime(w, "last_error_ts", d->last_error_ts);
+	queue_figures(w, d);
 	jw_ktime(w, "last_attempt", d->last_attempt);
-	jw_ktime(w, "failing_since", d->failing_since);
-	jw_key(w, "retry_interval");
-	if (d->retry_interval_us)
-		jw_double(w, (double)d->retry_interval_us / 1e6, 3);
-	else
-		jw_null(w);
-	jw_ktime(w, "next_retry_estimate", d->next_retry_estimate);
+	retry_figures(w, d);
 	jw_object_end(w);
 	jw_record_end(w);
 }
