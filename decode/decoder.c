@@ -332,7 +332,8 @@ static struct flow *find_or_start(struct decoder *d, const struct tcp_seg *seg, 
 		return f;
 	bool smtp_port = bit(d->smtp_port, seg->dport) || bit(d->smtp_port, seg->sport);
 	bool start = (seg->flags & (TCPF_SYN | TCPF_FIN)) || seg->payload_wire_len > 0;
-	if (!smtp_port && (!d->cfg.any_port || !start)) {
+	/* a lone FIN on another port has nothing to classify */
+	if (!smtp_port && (!d->cfg.any_port || !(seg->flags & TCPF_SYN || seg->payload_wire_len > 0))) {
 		d->st.other_tcp++;
 		return NULL;
 	}
@@ -468,8 +469,10 @@ static bool ignored_packet(struct decoder *d, struct flow *f, const struct tcp_s
 	}
 	d->st.other_tcp++;
 	ft_touch(d->ft, f, seg->ts_us);
-	if (seg->flags & TCPF_RST)
-		drop_flow(d, f, END_CAPTURE_END); /* no need to remember it any longer */
+	/* closing: no need to remember it any longer (the ACKs and the other
+	 * FIN that follow start no flow: they carry no SYN and no payload) */
+	if (seg->flags & (TCPF_RST | TCPF_FIN))
+		drop_flow(d, f, END_CAPTURE_END);
 	return false;
 }
 

@@ -62,3 +62,15 @@ tests_unit_test_evidence_SOURCES = tests/unit/test_evidence.c tests/unit/check.h
 tests_unit_test_evidence_LDADD = $(UNIT_LDADD)
 TESTS += tests/evidence.py
 EXTRA_DIST += tests/evidence.py doc/evidence.md
+UNIT_TESTS += tests/unit/test_bundle
+check_PROGRAMS += tests/unit/test_bundle
+TESTS += tests/unit/test_bundle
+tests_unit_test_bundle_SOURCES = tests/unit/test_bundle.c tests/unit/check.h
+tests_unit_test_bundle_LDADD = $(UNIT_LDADD)
+tests_unit_test_bundle_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+# --any-port (nDPI): SMTP on any port, what SMTP ports carry when not SMTP.
+TESTS += tests/any-port.py
+EXTRA_DIST += tests/any-port.py
+# --metrics-file: strict text-format parse, values against the JSON records.
+TESTS += tests/metrics.py
+EXTRA_DIST += tests/metrics.py doc/metrics.md

@@ -245,6 +245,7 @@ void full_capture_packet(struct full_capture *fc, int64_t ts_us, const uint8_t *
 
 void full_capture_flush(struct full_capture *fc)
 {
+	errno = 0;
 	if (fc->d && pcap_dump_flush(fc->d) != 0)
 		fail(fc, fc->name, errno ? strerror(errno) : "write error");
 }

@@ -213,16 +213,16 @@ static void write_memory(struct prom *p, const struct metrics_view *v)
 
 /* Per-host families: one value per host entry. */
 #define HOST_FIGURES(X) \
-	X(sessions, "Sessions with the host.") \
-	X(messages, "Message attempts (transactions) with the host.") \
-	X(accepted, "Messages accepted (2xx final reply).") \
-	X(deferred, "Messages deferred (4xx).") \
-	X(rejected, "Messages rejected (5xx).") \
-	X(aborted, "Messages cut off before a final reply.") \
-	X(resets, "Sessions ended by a TCP reset.") \
-	X(timeouts, "Sessions that went silent (idle timeout).") \
+	X(sessions, "Sessions with the host since it was first seen.") \
+	X(messages, "Message attempts (transactions) since the host was first seen.") \
+	X(accepted, "Messages accepted (2xx final reply) since the host was first seen.") \
+	X(deferred, "Messages deferred (4xx) since the host was first seen.") \
+	X(rejected, "Messages rejected (5xx) since the host was first seen.") \
+	X(aborted, "Messages cut off before a final reply since the host was first seen.") \
+	X(resets, "Sessions ended by a TCP reset since the host was first seen.") \
+	X(timeouts, "Sessions that went silent (idle timeout) since the host was first seen.") \
 	X(retries, "Attempts of a message already attempted before.") \
-	X(pending, "Messages attempted and not yet accepted.")
+	X(pending, "Messages attempted and not yet accepted, now.")
 
 struct host_sum {
 #define X(f, h) uint64_t f;
@@ -260,8 +260,8 @@ static void write_hosts(struct prom *p, const struct metrics *m, const struct me
 	static const char *const roles[2] = { "server", "client" };
 
 #define X(f, h)                                                                                  \
-	prom_family(p, "smtpscope_host_" #f, "gauge", h " Per remote host since it was first seen; " \
-		    "host=\"other\": the hosts beyond the worst --metrics-hosts, summed.");            \
+	prom_family(p, "smtpscope_host_" #f, "gauge", h " Per remote host; host=\"other\": the " \
+		    "hosts beyond the worst --metrics-hosts, summed.");                                \
 	for (size_t i = 0; i < top; i++)                                                         \
 		prom_u64(p, "smtpscope_host_" #f, L("host", addr[i], "role", host_role_name(hosts[i]->role)), \
 			 hosts[i]->f);                                                           \
