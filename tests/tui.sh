@@ -233,6 +233,14 @@ wait_for 'Write pcap to: smtpscope-198.51.100.20.pcap' 'w asks for a file name'
 keys Enter
 wait_for 'wrote 6 sessions to smtpscope-198.51.100.20.pcap' 'w writes the pcap'
 [ -s "$tmp/smtpscope-198.51.100.20.pcap" ] || fail "no pcap written"
+# b: the incident bundle of the failing host
+keys b
+wait_for 'Bundle folder: smtpscope-bundles' 'b asks for a folder'
+keys Enter
+wait_for 'wrote the bundle of 198.51.100.20' 'b writes the bundle'
+for f in evidence.pcap report.txt records.json; do
+	[ -s "$tmp/smtpscope-bundles/198.51.100.20/$f" ] || fail "bundle: no $f"
+done
 keys q
 after_exit 'w'
 

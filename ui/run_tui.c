@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bundle.h"
 #include "mem.h"
 #include "pcap_export.h"
 #include "tui.h"
@@ -78,6 +79,12 @@ static int write_pcap(void *ctx, const uint64_t *ids, size_t n, const char *path
 	return rc < 0 ? -1 : 0;
 }
 
+static int write_bundle(void *ctx, const struct ip_addr *host, const char *dir, char *err,
+			size_t errlen)
+{
+	return bundle_write_host(ctx, host, dir, err, errlen);
+}
+
 static void set_replay_paused(void *ctx, bool paused)
 {
 	struct app *a = ctx;
@@ -88,7 +95,7 @@ int app_run_tui(struct app *a)
 {
 	struct tui_options to = { .ascii = a->opt.ascii, .refresh_ms = 250,
 				  .replay_speed = a->opt.replay_speed };
-	struct tui_hooks hooks = { .ctx = a, .write_pcap = write_pcap,
+	struct tui_hooks hooks = { .ctx = a, .write_pcap = write_pcap, .write_bundle = write_bundle,
 				   .set_replay_paused = set_replay_paused };
 	snprintf(a->model->stats.source, sizeof a->model->stats.source, "%s", cap_describe(a->cap));
 	a->model->stats.live = a->live;

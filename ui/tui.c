@@ -170,6 +170,21 @@ static void write_pcap(struct tui *t)
 	t->nwids = 0;
 }
 
+static void write_bundle(struct tui *t)
+{
+	char err[256] = "", msg[400], a[ADDR_STRLEN];
+	addr_format(&t->bundle_addr, a);
+	if (!t->hooks || !t->hooks->write_bundle) {
+		tui_message(t, true, "incident bundles are not available here");
+	} else if (t->hooks->write_bundle(t->hooks->ctx, &t->bundle_addr, t->pbuf, err, sizeof err) == 0) {
+		snprintf(msg, sizeof msg, "wrote the bundle of %s to %s/%s/", a, t->pbuf, a);
+		tui_message(t, false, msg);
+	} else {
+		snprintf(msg, sizeof msg, "bundle of %s: %s", a, err[0] ? err : "cannot write");
+		tui_message(t, true, msg);
+	}
+}
+
 static int prompt_key(struct tui *t, int ch)
 {
 	size_t n = strlen(t->pbuf);
@@ -186,9 +201,9 @@ static int prompt_key(struct tui *t, int ch)
 		t->wids = NULL;
 		return ACT_REDRAW;
 	case '\n': case '\r': case KEY_ENTER:
-		t->prompt = PROMPT_NONE;
 		if (!filter && t->pbuf[0])
-			write_pcap(t);
+			(t->prompt == PROMPT_BUNDLE ? write_bundle : write_pcap)(t);
+		t->prompt = PROMPT_NONE;
 		return ACT_REDRAW;
 	case KEY_BACKSPACE: case 127: case 8:
 		while (n > 0 && ((unsigned char)t->pbuf[n - 1] & 0xc0) == 0x80)
@@ -248,6 +263,22 @@ static int start_write(struct tui *t)
 	return ACT_REDRAW;
 }
 
+static int start_bundle(struct tui *t)
+{
+	if (!ops(t)->bundle_host)
+		return ACT_NONE;
+	model_lock(t->m);
+	bool ok = ops(t)->bundle_host(t, &t->bundle_addr);
+	model_unlock(t->m);
+	if (!ok) {
+		tui_message(t, true, "select a remote host for its incident bundle");
+		return ACT_REDRAW;
+	}
+	str_copy(t->pbuf, sizeof t->pbuf, "smtpscope-bundles");
+	t->prompt = PROMPT_BUNDLE;
+	return ACT_REDRAW;
+}
+
 /* --- keys ------------------------------------------------------------------------ */
 
 static int toggle_pause(struct tui *t)
@@ -282,6 +313,8 @@ static int global_key(struct tui *t, int ch)
 		return toggle_pause(t);
 	case 'w':
 		return start_write(t);
+	case 'b':
+		return start_bundle(t);
 	case '/':
 		return start_filter(t);
 	case 'l' & 0x1f:

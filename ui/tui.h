@@ -16,6 +16,10 @@ struct tui_hooks {
 	 * `path`.  Returns 0, or -1 with a one-line reason in err. */
 	int (*write_pcap)(void *ctx, const uint64_t *session_ids, size_t n, const char *path,
 			  char *err, size_t errlen);
+	/* 'b': writes the incident bundle of one remote host into DIR/<host>/
+	 * (evidence pcap, text report, JSON records).  0, or -1 with a reason. */
+	int (*write_bundle)(void *ctx, const struct ip_addr *host, const char *dir, char *err,
+			    size_t errlen);
 	/* Pause/resume of a --replay feed ('p' pauses the display only; this is
 	 * for the replay clock, may be NULL). */
 	void (*set_replay_paused)(void *ctx, bool paused);

@@ -226,7 +226,8 @@ static void key_bar(int y, int w, const char *spec)
 void frame_footer(struct tui *t, int y, int w)
 {
 	if (t->prompt != PROMPT_NONE) {
-		const char *label = t->prompt == PROMPT_FILTER ? "Filter: " : "Write pcap to: ";
+		const char *label = t->prompt == PROMPT_FILTER ? "Filter: "
+				    : t->prompt == PROMPT_BUNDLE ? "Bundle folder: " : "Write pcap to: ";
 		char clean[300];
 		tui_clean(clean, sizeof clean, t->pbuf, strlen(t->pbuf), true);
 		draw_fill(y, 0, w, STY_NORMAL);

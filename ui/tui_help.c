@@ -16,6 +16,7 @@ static const struct {
 	{ "a", "alerts (newest first, grouped by rule and host)" },
 	{ "p", "pause the display (the capture keeps running; --replay waits)" },
 	{ "w", "write the packets of the selection to a pcap file (asks for a name)" },
+	{ "b", "hosts: write the incident bundle of the selected host (evidence pcap, report, JSON records)" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ NULL, "Lists (hosts, domains, sessions, alerts)" },
 	{ "Up Down j k", "move the selection" },

@@ -416,7 +416,17 @@ static size_t hosts_pcap_ids(struct tui *t, uint64_t **ids, char *name, size_t n
 	return n;
 }
 
+static bool hosts_bundle_host(struct tui *t, struct ip_addr *host)
+{
+	const struct host_entry *e = selected_entry(t);
+	if (!e || t->hv.domains)
+		return false;
+	*host = e->addr;
+	return true;
+}
+
 const struct screen_ops hosts_screen = {
+	.bundle_host = hosts_bundle_host,
 	.name = "hosts",
 	.snap = hosts_snap,
 	.build = hosts_build,
@@ -424,6 +434,6 @@ const struct screen_ops hosts_screen = {
 	.key = hosts_key,
 	.table = hosts_table,
 	.pcap_ids = hosts_pcap_ids,
-	.footer = "Enter:sessions /:filter u:unhealthy d:domains s<>:sort a:alerts w:pcap p:pause "
+	.footer = "Enter:sessions /:filter u:unhealthy d:domains s<>:sort a:alerts w:pcap b:bundle p:pause "
 		  "?:help q:quit",
 };

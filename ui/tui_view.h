@@ -160,6 +160,9 @@ struct screen_ops {
 	struct tbl *(*table)(struct tui *t);         /* for '/', NULL if none */
 	/* 'w': the sessions to write and a default file name (under the lock). */
 	size_t (*pcap_ids)(struct tui *t, uint64_t **ids, char *name, size_t namesz);
+	/* 'b': the remote host of the selected row for an incident bundle
+	 * (under the lock); false when the row is not a host. */
+	bool (*bundle_host)(struct tui *t, struct ip_addr *host);
 	const char *footer;
 };
 
@@ -291,7 +294,7 @@ struct alerts_view {
 
 /* --- the whole dashboard ------------------------------------------------------ */
 
-enum prompt_kind { PROMPT_NONE, PROMPT_FILTER, PROMPT_WRITE };
+enum prompt_kind { PROMPT_NONE, PROMPT_FILTER, PROMPT_WRITE, PROMPT_BUNDLE };
 
 struct hdr_copy {
 	struct model_stats st;
@@ -321,6 +324,7 @@ struct tui {
 	uint64_t version;
 	bool snapped;
 	enum prompt_kind prompt;
+	struct ip_addr bundle_addr;  /* 'b': the host whose bundle is being named */
 	char pbuf[256];
 	char pfilter_saved[128];
 	uint64_t *wids;           /* the sessions 'w' will write */
