@@ -21,11 +21,11 @@
 
 #if HAVE_NDPI_INIT_PREFS
 #define NDPI_INIT() ndpi_init_detection_module(ndpi_no_prefs)
-#else /* 4.10+: a global context, NULL for none */
+#else /* later releases: a global context, NULL for none */
 #define NDPI_INIT() ndpi_init_detection_module(NULL)
 #endif
 
-#if HAVE_NDPI_PROTOCOL_PROTO /* 4.10+: ndpi_protocol.proto.{master,app}_protocol */
+#if HAVE_NDPI_PROTOCOL_PROTO /* later releases: ndpi_protocol.proto.{master,app}_protocol */
 #define NDPI_MASTER(p) ((p).proto.master_protocol)
 #define NDPI_APP(p) ((p).proto.app_protocol)
 #else
@@ -33,7 +33,7 @@
 #define NDPI_APP(p) ((p).app_protocol)
 #endif
 
-#if HAVE_NDPI_GIVEUP_ENABLE_GUESS /* up to 4.4: guessing is a parameter */
+#if HAVE_NDPI_GIVEUP_ENABLE_GUESS /* 4.2: guessing is a parameter; later releases dropped it */
 #define NDPI_GIVEUP(m, f, g) ndpi_detection_giveup((m), (f), 1, (g))
 #else
 #define NDPI_GIVEUP(m, f, g) ndpi_detection_giveup((m), (f), (g))
@@ -105,7 +105,7 @@ struct dpi *dpi_new(char *err, size_t errlen)
 		snprintf(err, errlen, "nDPI: cannot initialise the detection module");
 		return NULL;
 	}
-#if HAVE_DECL_NDPI_SET_PROTOCOL_DETECTION_BITMASK2 /* gone in 4.12: all on by default */
+#if HAVE_DECL_NDPI_SET_PROTOCOL_DETECTION_BITMASK2 /* gone later: all on by default */
 	NDPI_PROTOCOL_BITMASK all;
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(mod, &all);
@@ -176,7 +176,7 @@ bool dpi_feed(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t l3_
 	/* nDPI takes an unsigned short length: a GRO super-frame is skipped */
 	if (l3_len > 0 && l3_len <= 0xffff) {
 		uint64_t ms = ts_us > 0 ? (uint64_t)ts_us / 1000 : 0;
-#if HAVE_NDPI_FLOW_INPUT_INFO /* 4.4+: the caller knows the direction */
+#if HAVE_NDPI_FLOW_INPUT_INFO /* later releases: the caller may say the direction */
 		struct ndpi_flow_input_info in = {
 			.in_pkt_dir = from_client ? NDPI_IN_PKT_DIR_C_TO_S : NDPI_IN_PKT_DIR_S_TO_C,
 			.seen_flow_beginning = NDPI_FLOW_BEGINNING_UNKNOWN,
@@ -263,7 +263,7 @@ static uint64_t mail_risks(void)
 	static const int ids[] = {
 		NDPI_CLEAR_TEXT_CREDENTIALS,
 		NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT,
-#if HAVE_DECL_NDPI_TCP_ISSUES /* 4.4+ */
+#if HAVE_DECL_NDPI_TCP_ISSUES /* later releases */
 		NDPI_TCP_ISSUES,
 #endif
 		NDPI_UNSAFE_PROTOCOL,
