@@ -216,7 +216,10 @@ static void expire(struct decoder *d, int64_t now)
 static void make_room(struct decoder *d)
 {
 	struct flow *f;
-	size_t need = sizeof(struct flow) + sizeof(struct smtp_session) + 4096;
+	/* A new connection, plus headroom for what grows between two calls
+	 * without asking (table doublings, host entries, transcripts): a
+	 * sixteenth of the cap keeps the peak under --memcap. */
+	size_t need = sizeof(struct flow) + sizeof(struct smtp_session) + 4096 + mem_acct.cap / 16;
 	while (mem_would_exceed(need) && (f = ft_oldest(d->ft)))
 		drop_flow(d, f, END_EVICTED);
 }

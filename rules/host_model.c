@@ -526,6 +526,14 @@ const struct host_entry *hm_find(const struct host_model *hm, const struct ip_ad
 	return slot ? slot->e : NULL;
 }
 
+size_t hm_entry_cost(void)
+{
+	/* the entry, its private part, a first block of message keys, and the
+	 * slots of the three tables (hosts, address counts, domains) at half load */
+	return sizeof(struct host_entry) + sizeof(struct host_priv) + 8 * sizeof(struct msg_key) +
+	       3 * 2 * sizeof(struct hslot);
+}
+
 bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 			const struct smtp_txn *t, struct msg_history *out)
 {

@@ -95,6 +95,10 @@ uint64_t hm_hosts_dropped(const struct host_model *hm);
  * queue): name holds the domain, addr is meaningless.  Worst first. */
 size_t hm_domains(struct host_model *hm, const struct host_entry ***out);
 
+/* Bytes one host entry costs at most when first created (for sizing
+ * max_hosts from --memcap). */
+size_t hm_entry_cost(void);
+
 /* The entry of (a, role), or NULL; never creates one. */
 const struct host_entry *hm_find(const struct host_model *hm, const struct ip_addr *a,
 				 enum host_role role);

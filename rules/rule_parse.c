@@ -163,8 +163,10 @@ static bool clause_count(struct rparse *rp)
 	if (!next(rp))
 		return false;
 	struct token nt = rp->t;
-	if (nt.kind != T_NUM || nt.unit != RU_NONE || nt.num != (double)(int64_t)nt.num ||
-	    nt.num < 1 || nt.num > RULE_COUNT_MAX) {
+	/* Range first: converting 1e21 (or inf, NaN) to an integer is undefined
+	 * (found by fuzz_rules). */
+	if (nt.kind != T_NUM || nt.unit != RU_NONE || !(nt.num >= 1 && nt.num <= RULE_COUNT_MAX) ||
+	    nt.num != (double)(int64_t)nt.num) {
 		ERR(rp, &nt, "'count' needs a whole number from 1 to %d, found %s", RULE_COUNT_MAX,
 		    desc(&nt, buf, sizeof buf));
 		return false;

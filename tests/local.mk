@@ -44,10 +44,6 @@ tests_unit_test_rules_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 # --memcap bounds memory: a million concurrent half-open sessions (~15 s).
 TESTS += tests/memcap.py
 EXTRA_DIST += tests/memcap.py
-# Expected to fail until the host table is bounded by --memcap and the peak
-# no longer passes the cap (doc/performance.md, "Bounded resources"); the
-# test then passes (XPASS fails make check): delete this line.
-XFAIL_TESTS = tests/memcap.py
 TESTS += tests/rules-samples.py
 EXTRA_DIST += tests/rules-samples.py
 TESTS += tests/check-rules.sh

@@ -314,6 +314,14 @@ static bool wants_tui(const struct app *a)
 	return a->live && a->opt.format == FMT_DEFAULT && !a->opt.output && isatty(STDOUT_FILENO);
 }
 
+/* The host tables get at most a quarter of --memcap, the rest is for the
+ * connections: past that, hosts are counted as dropped (stats record). */
+static uint32_t host_cap(size_t memcap)
+{
+	size_t n = memcap / 4 / hm_entry_cost();
+	return n < 1000 ? 1000 : n > 1000000 ? 1000000 : (uint32_t)n;
+}
+
 static int run(struct app *a)
 {
 	a->tui = wants_tui(a);
@@ -326,7 +334,7 @@ static int run(struct app *a)
 		.gateway = a->opt.gateway,
 		.ngateway = a->opt.ngateway,
 		.window_us = 3600LL * 1000000,
-		.max_hosts = 100000,
+		.max_hosts = host_cap(a->opt.memcap),
 	};
 	a->hm = hm_new(&hc);
 	if (a->tui) {
