@@ -31,6 +31,24 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
+static size_t to_utf8(const char *charset, const char *raw, size_t n, char *out, size_t outsz);
+
+static bool valid_utf8(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		if (len == 0 || i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
 static void emit(struct hdr_parser *h, hdr_field_fn fn, void *ctx)
 {
 	if (h->field == HDR_NONE)
@@ -39,7 +57,13 @@ static void emit(struct hdr_parser *h, hdr_field_fn fn, void *ctx)
 	size_t n = h->len;
 	trim(&v, &n);
 	if (h->field == HDR_SUBJECT) {
-		char out[HDR_FIELD_MAX * 2 + 1];
+		char out[HDR_FIELD_MAX * 3 + 1], raw[HDR_FIELD_MAX * 3 + 1];
+		/* Raw 8-bit text that is not UTF-8 (RFC 6532 allows only UTF-8) is
+		 * nearly always Windows-1252 from a careless client: read it so. */
+		if (!valid_utf8(v, n)) {
+			n = to_utf8("WINDOWS-1252", v, n, raw, sizeof raw - 1);
+			v = raw;
+		}
 		size_t m = hdr_decode_words(v, n, out, sizeof out);
 		fn(ctx, HDR_SUBJECT, out, m);
 	} else {

@@ -496,6 +496,32 @@ static void test_peer_findings(void)
 	smtp_session_free(s);
 }
 
+static void test_subjects(void)
+{
+	static const struct { const char *hdr, *want; } cases[] = {
+		/* 8-bit Windows-1252 (a curly apostrophe), not UTF-8 */
+		{ "Subject: What\x92s next\r\n", "What\xe2\x80\x99s next" },
+		/* RFC 2047 6.2: whitespace between adjacent encoded-words goes */
+		{ "Subject: =?UTF-8?Q?a=20b?=\r\n  =?UTF-8?Q?c?= d\r\n", "a bc d" },
+		/* GB2312 in base64 */
+		{ "Subject: test =?gb2312?B?suLK1A==?=\r\n", "test \xe6\xb5\x8b\xe8\xaf\x95" },
+		/* raw UTF-8 stays as is */
+		{ "Subject: caf\xc3\xa9\r\n", "caf\xc3\xa9" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct smtp_session *s = new_session();
+		S(s, "220 mx\r\n");
+		C(s, "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+		S(s, "250 ok\r\n250 ok\r\n354 go\r\n");
+		C(s, cases[i].hdr);
+		C(s, "\r\nbody\r\n.\r\n");
+		S(s, "250 ok\r\n");
+		smtp_end(s, now);
+		CHECK_EQ_STR(s->txn_head->subject, cases[i].want);
+		smtp_session_free(s);
+	}
+}
+
 int main(void)
 {
 	smtp_config_default(&cfg);
@@ -510,5 +536,6 @@ int main(void)
 	test_multiline_mismatch_and_bare_lf();
 	test_mid_stream_body();
 	test_peer_findings();
+	test_subjects();
 	CHECK_DONE();
 }
