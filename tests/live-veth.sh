@@ -132,4 +132,38 @@ if [ $rc -eq 0 ] && grep -q '"type":"stats"' "$tmp/svc.json.1" && [ -s "$tmp/svc
 else
 	echo "FAIL service habits (exit $rc):"; cat "$tmp/svc.err"; grep -c "\"type\":\"stats\"" "$tmp/svc.json.1"; grep -c any-reset "$tmp/svc.json"; fail=1
 fi
+
+# The dashboard on the live interface: the hosts screen fills as packets
+# arrive, and 'w' writes the selected host's sessions from the packets kept
+# in memory (no file to re-read live).
+if command -v tmux >/dev/null; then
+	sock=smtpscope-live-$$
+	tmux -L "$sock" new-session -d -x 120 -y 35 "cd $tmp && TERM=xterm LANG=C.UTF-8 $bin -i $a; sleep 30"
+	sleep 1.5
+	ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/outage-rst-mid-data.pcap" > /dev/null 2>&1
+	ok_screen=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		tmux -L "$sock" capture-pane -p | grep -q '198.51.100.20 .*failing' && { ok_screen=1; break; }
+		sleep 0.5
+	done
+	tmux -L "$sock" send-keys w
+	sleep 0.5
+	tmux -L "$sock" send-keys C-u "live-w.pcap" Enter
+	sleep 1
+	screen=$(tmux -L "$sock" capture-pane -p)
+	tmux -L "$sock" send-keys q
+	sleep 0.5
+	tmux -L "$sock" kill-server 2>/dev/null
+	n=$(python3 -c "
+import struct,sys
+d=open(sys.argv[1],'rb').read(); o=24; n=0
+while o+16<=len(d): n+=1; o+=16+struct.unpack_from('<I',d,o+8)[0]
+print(n)" "$tmp/live-w.pcap" 2>/dev/null || echo 0)
+	# the six failing sessions to 198.51.100.20: 39+40+42+39+40+42 packets
+	if [ $ok_screen -eq 1 ] && echo "$screen" | grep -q 'wrote 6 sessions to live-w.pcap' && [ "$n" -eq 242 ]; then
+		echo "ok   live dashboard: the failing host on screen, 'w' wrote its 6 sessions ($n packets)"
+	else
+		echo "FAIL live dashboard: screen ok=$ok_screen, $n packets written"; echo "$screen" | tail -3; fail=1
+	fi
+fi
 exit $fail

@@ -2,6 +2,9 @@
  * written out through evidence_file.c. */
 #include "config.h"
 
+#include <pcap/pcap.h>
+#include <stdio.h>
+
 #include "evidence.h"
 
 #include <stdio.h>
@@ -34,12 +37,14 @@ struct ev_sess {
 	struct ev_list tail;           /* the latest frames after the head */
 	bool head_closed;              /* later frames go to the tail only */
 	bool flagged;
+	bool ended;                    /* keep mode: the session is over, kept for 'w' */
 	uint64_t not_kept;             /* frames dropped from the buffer so far */
 	char file[EVF_NAME_MAX];       /* flagged: where its frames go */
 };
 
 struct evidence {
-	struct ev_files *files;
+	struct ev_files *files;        /* NULL in keep-only mode (no -w DIR) */
+	bool keep_ended;
 	size_t budget, held;           /* frame bytes buffered, against the budget */
 	struct ev_sess **buckets;
 	size_t nbuckets, nsess;
@@ -55,10 +60,11 @@ static size_t frame_cost(uint32_t caplen)
 
 struct evidence *evidence_open(const struct evidence_config *c, char *err, size_t errlen)
 {
-	if (!out_dir_ready("-w", c->dir, err, errlen))
+	if (c->dir && !out_dir_ready("-w", c->dir, err, errlen))
 		return NULL;
 	struct evidence *ev = xcalloc(1, sizeof *ev);
-	ev->files = evf_new(c->dir, c->linktype, c->snaplen);
+	ev->files = c->dir ? evf_new(c->dir, c->linktype, c->snaplen) : NULL;
+	ev->keep_ended = c->keep_ended;
 	/* at least one session's full buffer, however small --memcap is */
 	ev->budget = c->budget > 2 * EV_SESSION_BYTES ? c->budget : 2 * EV_SESSION_BYTES;
 	ev->nbuckets = 1024;
@@ -173,6 +179,22 @@ static void drop_all(struct evidence *ev, struct ev_sess *e)
 		drop_first(ev, e, &e->tail);
 }
 
+/* Removes a session's entry and buffers altogether. */
+static void forget(struct evidence *ev, struct ev_sess *e)
+{
+	drop_all(ev, e);
+	lru_unlink(ev, e);
+	struct ev_sess **pp = &ev->buckets[bucket_of(ev, e->id)];
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	ev->nsess--;
+	if (ev->last == e)
+		ev->last = NULL;
+	mem_release(sizeof *e);
+	free(e);
+}
+
 /* Frees the buffers of the oldest unflagged sessions (other than `keep`)
  * until `need` more bytes fit the budget; a session that loses its buffer
  * keeps collecting its latest frames, but its first ones are gone. */
@@ -181,7 +203,9 @@ static void make_room(struct evidence *ev, const struct ev_sess *keep, size_t ne
 	struct ev_sess *e = ev->oldest;
 	while (ev->held + need > ev->budget && e) {
 		struct ev_sess *next = e->newer;
-		if (e != keep && (e->head.n || e->tail.n)) {
+		if (e != keep && e->ended) {
+			forget(ev, e); /* kept only for 'w': the oldest go first */
+		} else if (e != keep && (e->head.n || e->tail.n)) {
 			drop_all(ev, e);
 			e->head_closed = true;
 			ev->st.buffers_evicted++;
@@ -257,8 +281,8 @@ static const char *remote_of(const struct ev_sess *e, const struct host_model *h
 void evidence_alert(struct evidence *ev, uint64_t session_id, const char *host, int64_t ts_us,
 		    const struct host_model *hm)
 {
-	if (session_id == 0)
-		return; /* a host-wide alert: the sessions behind it have their own */
+	if (session_id == 0 || !ev->files)
+		return; /* a host-wide alert (the sessions behind it have their own), or no -w */
 	struct ev_sess *e = find(ev, session_id);
 	if (!e || e->flagged)
 		return;
@@ -281,31 +305,66 @@ void evidence_session_end(struct evidence *ev, uint64_t session_id)
 	struct ev_sess *e = find(ev, session_id);
 	if (!e)
 		return;
+	if (ev->keep_ended && !e->flagged) {
+		e->ended = true; /* the dashboard may still want it ('w') */
+		return;
+	}
 	if (e->flagged)
 		evf_flush(ev->files, e->file);
-	drop_all(ev, e);
-	lru_unlink(ev, e);
-	struct ev_sess **pp = &ev->buckets[bucket_of(ev, session_id)];
-	while (*pp != e)
-		pp = &(*pp)->hnext;
-	*pp = e->hnext;
-	ev->nsess--;
-	if (ev->last == e)
-		ev->last = NULL;
-	mem_release(sizeof *e);
-	free(e);
+	forget(ev, e);
+}
+
+long evidence_export(struct evidence *ev, const uint64_t *ids, size_t n, const char *path,
+		     int linktype, int snaplen, char *err, size_t errlen)
+{
+	pcap_t *dead = pcap_open_dead(linktype, snaplen > 0 ? snaplen : 262144);
+	pcap_dumper_t *d = dead ? pcap_dump_open(dead, path) : NULL;
+	if (!d) {
+		snprintf(err, errlen, "%s", dead ? pcap_geterr(dead) : "cannot create");
+		if (dead)
+			pcap_close(dead);
+		return -1;
+	}
+	long written = 0;
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct ev_sess *e = find(ev, ids[i]);
+		if (!e)
+			continue;
+		found++;
+		const struct ev_list *lists[2] = { &e->head, &e->tail };
+		for (int k = 0; k < 2; k++) {
+			for (const struct ev_frame *f = lists[k]->first; f; f = f->next) {
+				struct pcap_pkthdr h;
+				h.ts.tv_sec = f->ts_us / 1000000;
+				h.ts.tv_usec = f->ts_us % 1000000;
+				h.caplen = f->caplen;
+				h.len = f->wirelen;
+				pcap_dump((u_char *)d, &h, f->data);
+				written++;
+			}
+		}
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+	if (!found) {
+		snprintf(err, errlen, "the packets of these sessions are no longer kept");
+		return -1;
+	}
+	return written;
 }
 
 void evidence_flush(struct evidence *ev)
 {
-	evf_flush(ev->files, NULL);
+	if (ev->files)
+		evf_flush(ev->files, NULL);
 }
 
 void evidence_get_stats(const struct evidence *ev, struct evidence_stats *st)
 {
 	*st = ev->st;
-	st->files = evf_files_written(ev->files);
-	st->write_errors = evf_errors(ev->files);
+	st->files = ev->files ? evf_files_written(ev->files) : 0;
+	st->write_errors = ev->files ? evf_errors(ev->files) : 0;
 }
 
 bool evidence_close(struct evidence *ev)
@@ -320,7 +379,7 @@ bool evidence_close(struct evidence *ev)
 			free(e);
 		}
 	}
-	bool ok = evf_free(ev->files);
+	bool ok = ev->files ? evf_free(ev->files) : true;
 	mem_release(sizeof *ev + ev->nbuckets * sizeof *ev->buckets);
 	free(ev->buckets);
 	free(ev);

@@ -25,6 +25,8 @@ struct evidence_config {
 	int linktype;      /* the capture's, for the file headers */
 	int snaplen;
 	size_t budget;     /* bytes for all buffers together (a share of --memcap) */
+	bool keep_ended;   /* keep the buffers of ended sessions (oldest evicted first)
+			    * so the dashboard's 'w' can write them live; dir may be NULL */
 };
 
 struct evidence_stats {
@@ -57,6 +59,11 @@ void evidence_alert(struct evidence *ev, uint64_t session_id, const char *host, 
 
 /* The session is over: its buffer (if never flagged) is dropped. */
 void evidence_session_end(struct evidence *ev, uint64_t session_id);
+
+/* The dashboard's 'w' on a live capture: writes the buffered frames of the
+ * sessions to a new pcap at `path`.  Frames, or -1 with a reason. */
+long evidence_export(struct evidence *ev, const uint64_t *ids, size_t n, const char *path,
+		     int linktype, int snaplen, char *err, size_t errlen);
 
 /* Live: push what was written to disk (from the timer tick). */
 void evidence_flush(struct evidence *ev);

@@ -254,16 +254,27 @@ static int evidence_failed(const struct app *a, const char *err)
 	return 2;
 }
 
+/* The dashboard for --tui, and for -i on a terminal when no format was asked. */
+static bool wants_tui(const struct app *a)
+{
+	if (a->opt.tui)
+		return true;
+	return a->live && a->opt.format == FMT_DEFAULT && !a->opt.output && isatty(STDOUT_FILENO);
+}
+
 static int open_evidence(struct app *a)
 {
 	char err[512];
 	if (a->opt.bundle_dir && !out_dir_ready("--bundle", a->opt.bundle_dir, err, sizeof err))
 		return evidence_failed(a, err);
-	if (!a->opt.evidence_dir)
+	/* the live dashboard keeps packets for its 'w' key even without -w */
+	bool keep = a->live && wants_tui(a);
+	if (!a->opt.evidence_dir && !keep)
 		return 0;
 	/* a quarter of --memcap: the sessions themselves need the rest */
 	struct evidence_config c = {
 		.dir = a->opt.evidence_dir,
+		.keep_ended = keep,
 		.linktype = pcap_datalink(cap_pcap_handle(a->cap)),
 		.snaplen = cap_snaplen(a->cap),
 		.budget = a->opt.memcap / 4,
@@ -306,13 +317,6 @@ static int open_output(struct app *a)
 	return 0;
 }
 
-/* The dashboard for --tui, and for -i on a terminal when no format was asked. */
-static bool wants_tui(const struct app *a)
-{
-	if (a->opt.tui)
-		return true;
-	return a->live && a->opt.format == FMT_DEFAULT && !a->opt.output && isatty(STDOUT_FILENO);
-}
 
 /* The host tables get at most a quarter of --memcap, the rest is for the
  * connections: past that, hosts are counted as dropped (stats record). */

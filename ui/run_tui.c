@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "bundle.h"
+#include "evidence.h"
 #include "mem.h"
 #include "pcap_export.h"
 #include "tui.h"
@@ -47,8 +48,16 @@ static int write_pcap(void *ctx, const uint64_t *ids, size_t n, const char *path
 {
 	struct app *a = ctx;
 	if (!a->opt.cap.file) {
-		snprintf(err, errlen, "live capture: packets are not kept; capture with -w or tcpdump");
-		return -1;
+		/* live: from the packets kept in memory for this */
+		if (!a->evidence) {
+			snprintf(err, errlen, "live capture: no packets kept");
+			return -1;
+		}
+		model_lock(a->model);
+		long w = evidence_export(a->evidence, ids, n, path, a->linktype, cap_snaplen(a->cap), err,
+					 errlen);
+		model_unlock(a->model);
+		return w < 0 ? -1 : 0;
 	}
 	const struct smtp_session **v = xcalloc(n ? n : 1, sizeof *v);
 	size_t k = 0;
