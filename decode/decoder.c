@@ -317,7 +317,9 @@ static struct flow *find_or_start(struct decoder *d, const struct tcp_seg *seg, 
 {
 	struct flow *f = ft_lookup(d->ft, seg, ep);
 	if (f && f->closed) {
-		if (!is_new_syn(f, seg)) {
+		/* a finished connection cannot take a retransmitted SYN: any SYN
+		 * opens a new one, even with the same ISN (a replayed capture) */
+		if ((seg->flags & (TCPF_SYN | TCPF_ACK)) != TCPF_SYN) {
 			d->st.late_packets++;
 			ft_touch(d->ft, f, seg->ts_us);
 			return NULL;

@@ -124,6 +124,27 @@ for args, what in ((["--bogus"], "unknown option"), (["-r", sample, "--format", 
     rc, out, err = run(args)
     check(rc == 1 and len(err.strip().splitlines()) == 1, "usage error (%s): exit 1, one line: %s" % (what, err.strip()))
 
+# Port reuse: the same connection twice (same tuple, same ISN), 60 s apart:
+# a SYN on a finished tuple starts a new session.
+with tempfile.TemporaryDirectory() as tmp:
+    one = open(os.path.join(SAMPLES, "linktype-raw.pcap"), "rb").read()
+    recs, off = [], 24
+    while off + 16 <= len(one):
+        sec, usec, cap, wire = struct.unpack_from("<IIII", one, off)
+        recs.append((sec, usec, one[off + 16:off + 16 + cap], wire))
+        off += 16 + cap
+    twice = os.path.join(tmp, "twice.pcap")
+    with open(twice, "wb") as f:
+        f.write(one[:24])
+        for shift in (0, 60):
+            for sec, usec, data, wire in recs:
+                f.write(struct.pack("<IIII", sec + shift, usec, len(data), wire) + data)
+    rc, out, err = run(["-r", twice, "--format", "json"])
+    ss = records(out, "session")
+    check(rc == 0 and len(ss) == 2 and all(s["end_reason"] == "quit" for s in ss)
+          and records(out, "stats")[0]["port_reuse"] == 1 and records(out, "stats")[0]["late_packets"] == 0,
+          "port reuse: the same tuple twice gives two whole sessions")
+
 rc, out, err = run(["--version"])
 check(rc == 0 and out.startswith("smtpscope "), "--version")
 rc, out, err = run(["-h"])
