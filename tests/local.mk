@@ -70,3 +70,47 @@ EXTRA_DIST += tests/any-port.py
 # --metrics-file: strict text-format parse, values against the JSON records.
 TESTS += tests/metrics.py
 EXTRA_DIST += tests/metrics.py doc/metrics.md
+
+# tests/fuzz/ — one libFuzzer harness per entry point (built by --enable-fuzz
+# with clang), the same harnesses run over the committed corpus by a replay
+# driver in every build (make check), and tests/mutate.py: hostile captures
+# through the real binary.  tests/fuzz/README.md says how to run them.
+FUZZ_COMMON = tests/fuzz/fuzz.h tests/fuzz/fuzz_check.c
+FUZZ_LDADD = libsmtpscope.a $(LIBDEPS) -lpthread
+
+check_PROGRAMS += tests/fuzz/replay_capture tests/fuzz/replay_packet tests/fuzz/replay_smtp \
+	tests/fuzz/replay_reasm tests/fuzz/replay_rules
+tests_fuzz_replay_capture_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_capture.c $(FUZZ_COMMON)
+tests_fuzz_replay_capture_LDADD = $(FUZZ_LDADD)
+tests_fuzz_replay_packet_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_packet.c $(FUZZ_COMMON)
+tests_fuzz_replay_packet_LDADD = $(FUZZ_LDADD)
+tests_fuzz_replay_smtp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_smtp.c $(FUZZ_COMMON)
+tests_fuzz_replay_smtp_LDADD = $(FUZZ_LDADD)
+tests_fuzz_replay_reasm_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_reasm.c $(FUZZ_COMMON)
+tests_fuzz_replay_reasm_LDADD = $(FUZZ_LDADD)
+tests_fuzz_replay_rules_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rules.c $(FUZZ_COMMON)
+tests_fuzz_replay_rules_LDADD = $(FUZZ_LDADD)
+
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_capture tests/fuzz/fuzz_packet tests/fuzz/fuzz_smtp \
+	tests/fuzz/fuzz_reasm tests/fuzz/fuzz_rules
+tests_fuzz_fuzz_capture_SOURCES = tests/fuzz/fuzz_capture.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_capture_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_capture_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_packet_SOURCES = tests/fuzz/fuzz_packet.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_packet_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_packet_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_smtp_SOURCES = tests/fuzz/fuzz_smtp.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_smtp_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_smtp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_reasm_SOURCES = tests/fuzz/fuzz_reasm.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_reasm_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_reasm_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rules_SOURCES = tests/fuzz/fuzz_rules.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_rules_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_rules_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+endif
+
+TESTS += tests/fuzz/replay.sh tests/mutate.py
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run-fuzzers.sh tests/fuzz/seed-corpus.py \
+	tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/dict tests/mutate.py

@@ -35,7 +35,7 @@ BIN = os.environ.get("SMTPSCOPE", os.path.abspath("smtpscope"))
 MEMCAP_MB = 64
 # Process overhead on top of the accounted memory: code, libc/libpcap
 # buffers, allocator slack, the output buffer.  Measured (doc/performance.md):
-# peak RSS is memcap + 5-6 MB when the accounting holds.
+# peak RSS is memcap + 2-6 MB when the accounting holds.
 OVERHEAD_MB = 24
 TIME_LIMIT = 60.0  # per run; about 6 s for a million on an idle machine here
 
