@@ -341,6 +341,11 @@ static int run(struct app *a)
 		.max_hosts = host_cap(a->opt.memcap),
 	};
 	a->hm = hm_new(&hc);
+	if (a->json && !a->opt.transcript && !a->opt.bundle_dir) {
+		/* nothing will print a dialogue: do not keep one */
+		a->opt.dec.smtp.tr_head = 0;
+		a->opt.dec.smtp.tr_tail = 0;
+	}
 	if (a->tui) {
 		/* the ladder shows whole dialogues */
 		a->opt.dec.smtp.tr_head = 32;
