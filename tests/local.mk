@@ -25,7 +25,8 @@ tests_unit_test_host_model_LDADD = $(UNIT_LDADD)
 # themselves, and the comparison with peer tools on ../shared/corpus.
 E2E_TESTS = tests/golden.sh tests/cli.py
 TESTS += $(E2E_TESTS)
-AM_TESTS_ENVIRONMENT = SMTPSCOPE=$(abs_builddir)/smtpscope; export SMTPSCOPE;
+AM_TESTS_ENVIRONMENT = SMTPSCOPE=$(abs_builddir)/smtpscope; export SMTPSCOPE; \
+	SMTPSCOPE_SANITIZED=$(enable_sanitizers); export SMTPSCOPE_SANITIZED;
 EXTRA_DIST += $(E2E_TESTS) tests/golden
 TESTS += samples/check-samples.sh
 TESTS += tests/peer-compare.sh
