@@ -11,6 +11,7 @@ fail=0
 ran=0
 for dir in "$corpus"/*/; do
 	h=$(basename "$dir")
+	ran=$((ran + 1))
 	bin=./tests/fuzz/replay_$h
 	if [ ! -x "$bin" ]; then
 		echo "FAIL $h: $bin not built"
@@ -24,7 +25,6 @@ for dir in "$corpus"/*/; do
 		tail -n 40 "$tmp/$h.out"
 		fail=1
 	fi
-	ran=$((ran + 1))
 done
 [ "$ran" -gt 0 ] || { echo "FAIL: no corpus under $corpus"; exit 1; }
 exit $fail
