@@ -437,7 +437,7 @@ static void test_order(void)
 {
 	struct ip_prefix gwp;
 	CHECK(prefix_parse("192.0.2.0/24", &gwp));
-	struct host_model_config cfg = { &gwp, 1, 0, 0 };
+	struct host_model_config cfg = { .gateway = &gwp, .ngateway = 1 };
 	struct host_model *hm = hm_new(&cfg);
 	feed(hm, accepted_to("198.51.100.6", T0));
 	feed(hm, accepted_to("198.51.100.5", T0));
@@ -490,7 +490,7 @@ static void test_roles(void)
 {
 	struct ip_prefix gwp;
 	CHECK(prefix_parse("192.0.2.0/24", &gwp));
-	struct host_model_config cfg = { &gwp, 1, 0, 0 };
+	struct host_model_config cfg = { .gateway = &gwp, .ngateway = 1 };
 	struct host_model *hm = hm_new(&cfg);
 	struct smtp_session *s = accepted_to("203.0.113.5", T0);
 	set_reply(&s->banner, T0, 220, "[203.0.113.5] ESMTP ready"); /* no name in it */
@@ -546,7 +546,7 @@ static void test_inference(void)
 	CHECK(find(hm, "2001:db8::25", ROLE_SERVER) != NULL);
 	hm_free(hm);
 
-	struct host_model_config cfg = { NULL, 0, 0, 2 };
+	struct host_model_config cfg = { .max_hosts = 2 };
 	hm = hm_new(&cfg);
 	feed(hm, mk(GW, "198.51.100.1", T0, 1));
 	feed(hm, mk(GW, "198.51.100.2", T0, 1));
