@@ -111,7 +111,7 @@ done
 # output (logrotate) and reloads the rules, keeping the old ones when the
 # new file is broken; SIGTERM ends with the final host and stats records.
 printf 'rule any-reset\n    on session_end\n    when end_reason == "rst"\n    message "reset"\n' > "$tmp/r.rules"
-"$bin" -i "$a" --format json --stats-interval 1 --rules "$tmp/r.rules" -o "$tmp/svc.json" 2> "$tmp/svc.err" &
+"$bin" -i "$a" -N --stats-interval 1 --rules "$tmp/r.rules" -o "$tmp/svc.json" 2> "$tmp/svc.err" &
 pid=$!
 sleep 1.5
 mv "$tmp/svc.json" "$tmp/svc.json.1"
@@ -127,10 +127,26 @@ pid=
 if [ $rc -eq 0 ] && grep -q '"type":"stats"' "$tmp/svc.json.1" && [ -s "$tmp/svc.json" ] &&
    grep -q "keeping the rules in force" "$tmp/svc.err" &&
    [ "$(grep -c '"rule":"any-reset"' "$tmp/svc.json")" -eq 6 ] &&
-   tail -1 "$tmp/svc.json" | grep -q '"type":"stats"'; then
+   tail -1 "$tmp/svc.json" | grep -q '"type":"stats"' &&
+   grep -q "^322 packets captured, 0 dropped by kernel" "$tmp/svc.err"; then
 	echo "ok   service: periodic stats, SIGHUP reopened -o and kept the old rules on a bad file, SIGTERM final records"
 else
 	echo "FAIL service habits (exit $rc):"; cat "$tmp/svc.err"; grep -c "\"type\":\"stats\"" "$tmp/svc.json.1"; grep -c any-reset "$tmp/svc.json"; fail=1
+fi
+
+# -Z: capture opened as root, then running as nobody
+"$bin" -i "$a" -N -Z nobody -o /dev/null 2> "$tmp/z.err" &
+pid=$!
+sleep 1
+user=$(ps -o user= -p "$pid" | tr -d ' ')
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pid=
+if [ "$user" = nobody ] && [ $rc -eq 0 ]; then
+	echo "ok   -Z nobody: the capture runs as $user, exits 0 on SIGINT"
+else
+	echo "FAIL -Z nobody: user '$user', exit $rc: $(cat "$tmp/z.err")"; fail=1
 fi
 
 # The dashboard on the live interface: the hosts screen fills as packets

@@ -67,6 +67,7 @@ void opt_usage(FILE *out)
 	      "                       and databases are open\n"
 	      "  --immediate-mode     live: deliver packets without buffering delay\n"
 	      "  -n                   accepted for tcpdump habits (smtpscope never resolves names)\n"
+	      "  -N                   headless: JSON lines, no dashboard (for a service)\n"
 	      "  BPF expression       capture filter (default live: tcp port 25 or 465 or 587 or 2525)\n"
 	      "\n"
 	      "Analysis:\n"
@@ -198,6 +199,11 @@ static int one_option(struct options *o, int c, const char *arg)
 	case 'o': o->output = arg; return 0;
 	case 'D': o->list_interfaces = true; return 0;
 	case 'n': return 0;
+	case 'N':
+		/* headless (sngrep's -N): JSON lines, never the dashboard */
+		if (o->format == FMT_DEFAULT)
+			o->format = FMT_JSON;
+		return 0;
 	case 's':
 		if (!parse_uint(arg, 262144, &v))
 			return bad("snapshot length (-s)", arg);
@@ -393,7 +399,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 	o->metrics_hosts = 20;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:f:F:Z:w:C:G:W:Dnh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:o:s:B:c:f:F:Z:w:C:G:W:DNnh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			opt_usage(stdout);
 			return OPT_EXIT_OK;

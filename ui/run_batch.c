@@ -109,6 +109,12 @@ int app_run_batch(struct app *a)
 	}
 	/* a truncated capture still gets its bundles: analysed up to the cut */
 	int brc = a->opt.bundle_dir ? bundle_write_all(a) : 0;
+	if (a->live)
+		/* tcpdump's exit summary: was anything lost on the way in? */
+		fprintf(stderr, "%llu packets captured, %llu dropped by kernel, %llu dropped by interface, "
+			"%llu holes acknowledged but not captured\n", (unsigned long long)cs.packets,
+			(unsigned long long)cs.dropped_kernel, (unsigned long long)cs.dropped_iface,
+			(unsigned long long)dec_get_stats(a->dec)->acked_unseen);
 	int rc = app_report_broken(a, st, &cs);
 	return rc ? rc : brc;
 }
