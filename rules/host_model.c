@@ -359,7 +359,7 @@ static bool looks_like_hostname(const char *w, size_t n)
 	return dot && alpha;
 }
 
-static void banner_name(const struct smtp_session *s, char *out, size_t outsz)
+void hm_banner_name(const struct smtp_session *s, char *out, size_t outsz)
 {
 	out[0] = '\0';
 	if (!s->has_banner)
@@ -378,7 +378,7 @@ static void set_name(struct host_entry *e, const struct smtp_session *s)
 {
 	char name[HOST_NAME_MAX_LEN];
 	if (e->role == ROLE_SERVER) {
-		banner_name(s, name, sizeof name);
+		hm_banner_name(s, name, sizeof name);
 	} else {
 		const char *h = s->helo ? s->helo : "";
 		copy_cut(name, sizeof name, h, strcspn(h, " \t\r\n"));

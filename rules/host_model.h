@@ -95,6 +95,10 @@ uint64_t hm_hosts_dropped(const struct host_model *hm);
  * queue): name holds the domain, addr is meaningless.  Worst first. */
 size_t hm_domains(struct host_model *hm, const struct host_entry ***out);
 
+/* The server's host name from its banner: the first word when it looks like
+ * a DNS name; "" otherwise. */
+void hm_banner_name(const struct smtp_session *s, char *out, size_t outsz);
+
 /* Bytes one host entry costs at most when first created (for sizing
  * max_hosts from --memcap). */
 size_t hm_entry_cost(void);

@@ -3,6 +3,8 @@
 
 #include "json_writer.h"
 
+#include "utf8.h"
+
 /* One thread writes a stream at a time: the _unlocked stdio calls (GNU)
  * spare a lock per character. */
 
@@ -61,39 +63,6 @@ void jw_key(struct jw *w, const char *key)
 	w->first[w->depth] = true;
 }
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void jw_escape(FILE *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -118,7 +87,8 @@ void jw_escape(FILE *out, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		size_t len = utf8_len(s + i, n - i);
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, n - i, &cp);
 		if (len == 0) {
 			fputs_unlocked("\\ufffd", out);
 			i++;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "mem.h"
+#include "utf8.h"
 
 #define WIDTH 100
 #define BLOCKS_MAX 50   /* session blocks kept; the rest are counted */
@@ -50,37 +51,6 @@ struct report {
 
 /* --- sanitising ------------------------------------------------------------ */
 
-/* Length of a valid UTF-8 sequence at s (2..4) and its code point; 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t v;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		v = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		v = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		v = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-	    (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 /* Code points a terminal would act on rather than show: C1 controls (8-bit
  * CSI), bidirectional overrides that reorder what is displayed. */
 static bool dangerous(uint32_t cp)
@@ -112,7 +82,7 @@ static size_t sanitize(char *out, size_t outsz, const char *str, size_t n, size_
 		} else if (s[i] < 0x80) {
 			rl = (size_t)snprintf(r, sizeof r, "\\x%02x", s[i]);
 			rc = rl;
-		} else if ((used = utf8_seq(s + i, n - i, &cp)) != 0 && !dangerous(cp)) {
+		} else if ((used = utf8_decode(s + i, n - i, &cp)) != 0 && !dangerous(cp)) {
 			memcpy(r, s + i, used);
 			rl = used;
 		} else {
@@ -249,25 +219,6 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 
 /* --- session blocks ---------------------------------------------------------- */
 
-/* The server's name from its banner: the first word when it looks like a
- * DNS name (letters, digits, '-', '.', with a dot). */
-static void banner_name(const struct smtp_session *s, char *out, size_t sz)
-{
-	out[0] = '\0';
-	if (!s->has_banner)
-		return;
-	const char *t = s->banner.text;
-	size_t el = strlen(s->banner.enhanced);
-	if (el && strncmp(t, s->banner.enhanced, el) == 0)
-		t += el;
-	t += strspn(t, " ");
-	size_t n = strcspn(t, " \n");
-	if (n == 0 || !memchr(t, '.', n) ||
-	    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") < n)
-		return;
-	snprintf(out, sz, "%.*s", (int)n, t);
-}
-
 static const char *ending(const struct smtp_session *s)
 {
 	switch (s->end_reason) {
@@ -290,7 +241,7 @@ static void block_head(FILE *f, const struct smtp_session *s, const char *desc)
 	snprintf(line, sizeof line, "#%" PRIu64 "  %s  %s \xe2\x86\x92 %s", s->id, ts, cli, srv);
 	size_t used = text_cols(line);
 	fputs(line, f);
-	banner_name(s, name, sizeof name);
+	hm_banner_name(s, name, sizeof name);
 	if (name[0] && used + 3 < WIDTH) {
 		sanitize(sane, sizeof sane, name, strlen(name), WIDTH - used - 2);
 		fprintf(f, "  %s", sane);

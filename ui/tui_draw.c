@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "tui_view.h"
+#include "utf8.h"
 
 struct tui_glyphs tui_g;
 
@@ -84,43 +85,6 @@ static attr_t attr_of(int style)
 	return a;
 }
 
-/* One UTF-8 character at s (n bytes left): its length, or 0 if invalid. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (n == 0)
-		return 0;
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		v = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		v = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	static const uint32_t least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (v < least[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0; /* overlong, out of range, surrogate */
-	*cp = v;
-	return len;
-}
-
 static int cp_width(uint32_t cp)
 {
 	if (cp < 0x80)
@@ -137,7 +101,7 @@ void tui_clean(char *out, size_t outsz, const char *in, size_t inlen, bool one_l
 	const unsigned char *s = (const unsigned char *)(in ? in : "");
 	for (size_t i = 0; i < inlen && s[i];) {
 		uint32_t cp;
-		size_t len = utf8_next(s + i, inlen - i, &cp);
+		size_t len = utf8_decode(s + i, inlen - i, &cp);
 		if (cp == '\n' && len == 1 && one_line)
 			break;
 		const char *put = NULL;
@@ -169,7 +133,7 @@ int text_width(const char *s)
 	int w = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = utf8_next(p + i, n - i, &cp);
+		size_t len = utf8_decode(p + i, n - i, &cp);
 		if (len == 0)
 			len = 1, cp = '?';
 		w += cp_width(cp);
@@ -186,7 +150,7 @@ static size_t fit(const char *s, int w, int *used)
 	int cols = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_next(p + i, n - i, &cp);
+		size_t len = utf8_decode(p + i, n - i, &cp);
 		if (len == 0)
 			len = 1, cp = '?';
 		int cw = cp_width(cp);
