@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,9 @@ struct cap_source {
 	const struct gzf_status *gz;    /* NULL unless gzip */
 	struct bpf_program prog;        /* file filter, run in the callback */
 	bool file_filter;
-	volatile sig_atomic_t stop;
+	/* Set by cap_stop() from another thread (the dashboard's) or a signal
+	 * handler, read by cap_run(): a lock-free atomic is safe for both. */
+	atomic_bool stop;
 
 	/* cap_run's consumer, kept here so the pcap callback has one pointer */
 	cap_packet_fn fn;
@@ -442,14 +445,14 @@ enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_
 	cs->ctx = ctx;
 	cs->limit = max_packets ? cs->packets + max_packets : UINT64_MAX;
 	for (;;) {
-		if (cs->stop)
+		if (atomic_load_explicit(&cs->stop, memory_order_acquire))
 			return CAP_STOPPED;
 		if (live && cs->fd >= 0) {
 			struct pollfd pfd = { .fd = cs->fd, .events = POLLIN };
 			int r = poll(&pfd, 1, cs->tick_ms);
 			if (r <= 0) {
 				/* idle (or a signal): the timers still run */
-				if (tick && !cs->stop)
+				if (tick && !atomic_load_explicit(&cs->stop, memory_order_acquire))
 					tick(ctx);
 				continue;
 			}
@@ -470,15 +473,16 @@ enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_
 
 void cap_stop(struct cap_source *cs)
 {
-	/* Both are plain stores (plus, on Linux, a write() to an eventfd that
-	 * wakes a blocked poll): safe from a signal handler. */
-	cs->stop = 1;
+	/* An atomic store (lock-free: async-signal-safe) and, on Linux, a
+	 * write() to an eventfd that wakes a blocked poll: safe from a signal
+	 * handler and from another thread. */
+	atomic_store_explicit(&cs->stop, true, memory_order_release);
 	pcap_breakloop(cs->p);
 }
 
 bool cap_stop_requested(const struct cap_source *cs)
 {
-	return cs->stop != 0;
+	return atomic_load_explicit(&cs->stop, memory_order_acquire);
 }
 
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st)

@@ -115,3 +115,7 @@ endif
 TESTS += tests/fuzz/replay.sh tests/mutate.py
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run-fuzzers.sh tests/fuzz/seed-corpus.py \
 	tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/dict tests/mutate.py
+# The dashboard's and the live capture's threads under ThreadSanitizer
+# (runs in a --enable-sanitizers=thread build; .ci/run makes one).
+TESTS += tests/tsan.sh
+EXTRA_DIST += tests/tsan.sh

@@ -3,6 +3,7 @@
 #ifndef SMTPSCOPE_APP_H
 #define SMTPSCOPE_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,7 +46,9 @@ struct app {
 	struct metrics *metrics;    /* --metrics-file, NULL without (ui/metrics.h) */
 	/* --replay pacing */
 	int64_t replay_first_ts, replay_wall0;
-	volatile bool replay_paused;
+	/* written by the dashboard thread ('p'), read by the capture thread's
+	 * pacing loop */
+	atomic_bool replay_paused;
 };
 
 /* sink.c: decode/ events to the host model, rules, model and outputs. */

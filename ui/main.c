@@ -78,7 +78,7 @@ static void replay_pace(struct app *a, int64_t ts)
 	}
 	for (;;) {
 		int64_t now = wall_us();
-		if (a->replay_paused) {
+		if (atomic_load_explicit(&a->replay_paused, memory_order_relaxed)) {
 			usleep(50000);
 			a->replay_wall0 += wall_us() - now; /* the clock stops while paused */
 			continue;

@@ -97,7 +97,7 @@ static int write_bundle(void *ctx, const struct ip_addr *host, const char *dir, 
 static void set_replay_paused(void *ctx, bool paused)
 {
 	struct app *a = ctx;
-	a->replay_paused = paused;
+	atomic_store_explicit(&a->replay_paused, paused, memory_order_relaxed);
 }
 
 int app_run_tui(struct app *a)
@@ -125,7 +125,7 @@ int app_run_tui(struct app *a)
 	}
 	int rc = tui_run(a->model, &to, &hooks);
 	if (threaded) {
-		a->replay_paused = false;
+		atomic_store_explicit(&a->replay_paused, false, memory_order_relaxed);
 		cap_stop(a->cap);
 		pthread_join(th, NULL);
 	}
