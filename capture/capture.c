@@ -8,8 +8,8 @@
  */
 #include "config.h"
 
-#include "capture.h"
-#include "gzip_file.h"
+#include "capture/capture.h"
+#include "capture/gzip_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -501,11 +501,6 @@ void cap_get_stats(struct cap_source *cs, struct cap_stats *st)
 		st->dropped_kernel = ps.ps_drop;
 		st->dropped_iface = ps.ps_ifdrop;
 	}
-}
-
-void *cap_pcap_handle(struct cap_source *cs)
-{
-	return cs->p;
 }
 
 void cap_close(struct cap_source *cs)

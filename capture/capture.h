@@ -74,10 +74,6 @@ bool cap_stop_requested(const struct cap_source *cs);
 
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st);
 
-/* The underlying pcap_t, for writing evidence files with the same link type.
- * Returned as void * so callers need not include pcap.h. */
-void *cap_pcap_handle(struct cap_source *cs);
-
 void cap_close(struct cap_source *cs);
 
 /* -D: prints the capture interfaces, numbered, like tcpdump -D.  Returns 0 or

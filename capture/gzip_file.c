@@ -8,7 +8,7 @@
  */
 #include "config.h"
 
-#include "gzip_file.h"
+#include "capture/gzip_file.h"
 
 #include <errno.h>
 #include <limits.h>

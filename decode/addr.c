@@ -1,7 +1,7 @@
 /* addr.c — IPv4/IPv6 address formatting, parsing and prefix matching. */
 #include "config.h"
 
-#include "addr.h"
+#include "decode/addr.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* anomaly.c — anomaly names for reports. */
 #include "config.h"
 
-#include "anomaly.h"
+#include "decode/anomaly.h"
 
 static const char *const names[ANOM__COUNT] = {
 #define X(e, n) [e] = n,

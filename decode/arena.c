@@ -1,12 +1,12 @@
 /* arena.c — per-session bump allocator with a byte cap. */
 #include "config.h"
 
-#include "arena.h"
+#include "decode/arena.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 #define ARENA_CHUNK 1024
 

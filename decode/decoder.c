@@ -2,18 +2,18 @@
  * start and end (RST, FIN, idle timeout, capture end, memory cap). */
 #include "config.h"
 
-#include "decoder.h"
+#include "decode/decoder.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "dpi.h"
-#include "flow.h"
-#include "flow_class.h"
-#include "mem.h"
-#include "packet.h"
-#include "smtp_session.h"
-#include "tcp_reasm.h"
+#include "decode/dpi.h"
+#include "decode/flow.h"
+#include "decode/flow_class.h"
+#include "decode/mem.h"
+#include "decode/packet.h"
+#include "decode/smtp_session.h"
+#include "decode/tcp_reasm.h"
 
 struct decoder {
 	struct dec_config cfg;

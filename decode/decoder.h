@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "anomaly.h"
-#include "events.h"
-#include "smtp_parser.h"
+#include "decode/anomaly.h"
+#include "decode/events.h"
+#include "decode/smtp_parser.h"
 
 #define DEC_MAX_PORTS 64
 

@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include "dpi.h"
+#include "decode/dpi.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 
 #include <ndpi_api.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 /* --- API differences between nDPI releases (configure probes) ------------- */
 

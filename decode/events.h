@@ -10,7 +10,7 @@ struct smtp_reply;
 
 #include <stdbool.h>
 
-#include "smtp_session.h"
+#include "decode/smtp_session.h"
 
 struct dec_sink {
 	void *ctx;

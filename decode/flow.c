@@ -16,13 +16,13 @@
  */
 #include "config.h"
 
-#include "flow.h"
+#include "decode/flow.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 #define FLOW_SLAB 256             /* flows per slab */
 #define FT_BUCKETS_INITIAL 1024   /* power of two */

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "packet.h"
-#include "tcp_reasm.h"
+#include "decode/addr.h"
+#include "decode/packet.h"
+#include "decode/tcp_reasm.h"
 
 struct smtp_session;
 struct fc_flow;

@@ -1,15 +1,15 @@
 /* flow_class.c — which TCP flows carry SMTP (nDPI verdicts, --any-port). */
 #include "config.h"
 
-#include "flow_class.h"
+#include "decode/flow_class.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "mem.h"
-#include "smtp_session.h"
+#include "decode/mem.h"
+#include "decode/smtp_session.h"
 
 struct flow_class {
 	struct dpi *dpi;

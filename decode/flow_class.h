@@ -17,10 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "decoder.h"
-#include "dpi.h"
-#include "flow.h"
-#include "packet.h"
+#include "decode/decoder.h"
+#include "decode/dpi.h"
+#include "decode/flow.h"
+#include "decode/packet.h"
 
 /* Frames and bytes a pending flow may hold before it must be decided. */
 #define FC_HOLD_FRAMES 32

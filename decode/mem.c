@@ -1,7 +1,7 @@
 /* mem.c — allocation wrappers: one place where out-of-memory aborts. */
 #include "config.h"
 
-#include "mem.h"
+#include "decode/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,12 +13,12 @@
  */
 #include "config.h"
 
-#include "packet.h"
+#include "decode/packet.h"
 
 #include <pcap/dlt.h>
 #include <string.h>
 
-#include "cursor.h"
+#include "decode/cursor.h"
 
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86dd

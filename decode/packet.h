@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "anomaly.h"
+#include "decode/addr.h"
+#include "decode/anomaly.h"
 
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02

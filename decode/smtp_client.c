@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mem.h"
-#include "smtp_internal.h"
+#include "decode/mem.h"
+#include "decode/smtp_internal.h"
 
 #define HELO_MAX 255
 #define ADDR_MAX 512

@@ -2,7 +2,7 @@
  * unfolding, RFC 2047 encoded-words (B and Q) converted to UTF-8 with iconv. */
 #include "config.h"
 
-#include "smtp_header.h"
+#include "decode/smtp_header.h"
 
 #include <ctype.h>
 #include <iconv.h>

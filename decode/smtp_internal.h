@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "smtp_header.h"
-#include "smtp_lines.h"
-#include "smtp_parser.h"
+#include "decode/smtp_header.h"
+#include "decode/smtp_lines.h"
+#include "decode/smtp_parser.h"
 
 /* Commands (RFC 5321 4.1 plus extensions), and EOD: the end-of-data marker,
  * which the server answers like a command.  X-macro: (ENUM, "VERB"). */

@@ -1,12 +1,12 @@
 /* smtp_lines.c — capped, mostly zero-copy line splitting (RFC 5321 4.5.3.1). */
 #include "config.h"
 
-#include "smtp_lines.h"
+#include "decode/smtp_lines.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 void lines_init(struct line_splitter *ls, uint32_t cap)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "smtp_internal.h"
+#include "decode/mem.h"
+#include "decode/smtp_internal.h"
 
 const char *smtp_cmd_verb(enum smtp_cmd c)
 {

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
-#include "smtp_session.h"
+#include "decode/events.h"
+#include "decode/smtp_session.h"
 
 struct smtp_config {
 	uint32_t line_max;     /* bytes kept of one line; longer lines are cut and counted */

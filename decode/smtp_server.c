@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "smtp_internal.h"
+#include "decode/smtp_internal.h"
 
 /* RFC 3463: class "." subject "." detail, e.g. 4.7.1 */
 static size_t enhanced_code(const char *s, size_t n)

@@ -1,7 +1,7 @@
 /* smtp_session.c — names of session states, end reasons and outcomes. */
 #include "config.h"
 
-#include "smtp_session.h"
+#include "decode/smtp_session.h"
 
 const char *smtp_state_name(enum smtp_state s)
 {

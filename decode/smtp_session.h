@@ -12,11 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "anomaly.h"
-#include "arena.h"
-#include "tcp_reasm.h"
-#include "transcript.h"
+#include "decode/addr.h"
+#include "decode/anomaly.h"
+#include "decode/arena.h"
+#include "decode/tcp_reasm.h"
+#include "decode/transcript.h"
 
 #define SMTP_REPLY_TEXT_MAX 256
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "smtp_internal.h"
+#include "decode/mem.h"
+#include "decode/smtp_internal.h"
 
 enum smtp_outcome outcome_of_code(unsigned code)
 {

@@ -37,12 +37,12 @@
  */
 #include "config.h"
 
-#include "tcp_reasm.h"
+#include "decode/tcp_reasm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 /* Default cap on held bytes per direction when the caller passes no limits. */
 #define REASM_HELD_DEFAULT (1u << 20)

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "packet.h"
+#include "decode/packet.h"
 
 /* Where reassembled bytes go.  `data` receives in-order payload (pointer valid
  * only during the call); `gap` is told that `len` bytes are missing at this

@@ -1,12 +1,12 @@
 /* transcript.c — capped session dialogue: fixed head plus a ring for the tail. */
 #include "config.h"
 
-#include "transcript.h"
+#include "decode/transcript.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 struct transcript {
 	uint32_t head_max, tail_max;

@@ -1,7 +1,7 @@
 /* geo.c — MaxMind DB lookups (libmaxminddb): City/Country and ASN data. */
 #include "config.h"
 
-#include "geo.h"
+#include "rules/geo.h"
 
 #include <errno.h>
 #include <maxminddb.h>
@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 #define GEO_MAX_DBS 4
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "decode/addr.h"
 
 struct geo_info {
 	bool found;          /* any database knew the address */

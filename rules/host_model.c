@@ -2,16 +2,16 @@
  * counters, message retries and pending messages, status and the last error. */
 #include "config.h"
 
-#include "host_model.h"
+#include "rules/host_model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "rule_event.h"
-#include "session_verdict.h"
+#include "decode/mem.h"
+#include "rules/rule_event.h"
+#include "rules/session_verdict.h"
 
 #define DEFAULT_WINDOW_US (3600LL * 1000000)
 #define DEFAULT_MAX_HOSTS 65536u

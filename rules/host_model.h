@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "geo.h"
-#include "smtp_session.h"
+#include "decode/addr.h"
+#include "rules/geo.h"
+#include "decode/smtp_session.h"
 
 enum host_role { ROLE_SERVER = 0, ROLE_CLIENT = 1 }; /* the remote host's role */
 

@@ -2,13 +2,13 @@
  * the list of open sessions, capture figures. */
 #include "config.h"
 
-#include "model.h"
+#include "rules/model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "smtp_parser.h"
+#include "decode/mem.h"
+#include "decode/smtp_parser.h"
 
 struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_alerts)
 {

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host_model.h"
-#include "smtp_session.h"
+#include "rules/host_model.h"
+#include "decode/smtp_session.h"
 
 /* One alert as the rule engine raised it (strings owned by the model). */
 struct alert_rec {

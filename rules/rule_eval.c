@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rule_internal.h"
+#include "rules/rule_internal.h"
 
 void operand_free(struct operand *o)
 {

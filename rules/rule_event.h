@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "host_model.h"
-#include "smtp_session.h"
+#include "rules/host_model.h"
+#include "decode/smtp_session.h"
 
 enum rule_event_type {
 	EV_SESSION_END,  /* a session ended (session) */

@@ -3,7 +3,7 @@
  * replies and states, RFC 3463 enhanced codes, RFC 9293 TCP counters). */
 #include "config.h"
 
-#include "rule_fields.h"
+#include "rules/rule_fields.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "rule_event.h"
+#include "rules/rule_event.h"
 
 #define RF_SCRATCH 512 /* scratch bytes a getter may format into */
 

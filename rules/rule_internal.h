@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rule_fields.h"
-#include "rule_lang.h"
+#include "rules/rule_fields.h"
+#include "rules/rule_lang.h"
 
 #define RULE_NAME_MAX 63
 #define RULE_BY_MAX 4            /* fields in a `by` list */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "rule_internal.h"
+#include "decode/mem.h"
+#include "rules/rule_internal.h"
 
 struct rule_set {
 	struct rule **rules;              /* load order, disabled ones included */

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rule_event.h"
+#include "rules/rule_event.h"
 
 struct rule_set;
 

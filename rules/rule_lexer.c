@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "rule_internal.h"
+#include "decode/mem.h"
+#include "rules/rule_internal.h"
 
 void rule_err_at(struct rule_err *e, int line, int col, const char *fmt, ...)
 {

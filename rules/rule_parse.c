@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "rule_internal.h"
+#include "decode/mem.h"
+#include "rules/rule_internal.h"
 
 #define MSG_PARTS_MAX 16
 

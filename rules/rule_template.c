@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "mem.h"
-#include "rule_internal.h"
+#include "decode/mem.h"
+#include "rules/rule_internal.h"
 
 enum piece_kind {
 	P_TEXT, P_FIELD, P_COUNT, P_FIRST_TIME, P_TIME, P_WINDOW, P_INTERVAL, P_COLLECTED,

@@ -3,7 +3,7 @@
  * the message body (18.0 KB sent, 3.2 s after 354)"). */
 #include "config.h"
 
-#include "session_verdict.h"
+#include "rules/session_verdict.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

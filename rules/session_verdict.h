@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "smtp_session.h"
+#include "decode/smtp_session.h"
 
 enum verdict { V_NEUTRAL, V_SUCCESS, V_FAILURE };
 

@@ -119,3 +119,6 @@ EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run-fuzzers.sh tests/fuzz/seed-cor
 # (runs in a --enable-sanitizers=thread build; .ci/run makes one).
 TESTS += tests/tsan.sh
 EXTRA_DIST += tests/tsan.sh
+# The architecture's layering rules on the sources (doc/architecture.md).
+TESTS += tests/layering.py
+EXTRA_DIST += tests/layering.py

@@ -8,13 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "decoder.h"
-#include "host_model.h"
-#include "json_writer.h"
-#include "model.h"
-#include "options.h"
-#include "text_report.h"
+#include "capture/capture.h"
+#include "decode/decoder.h"
+#include "rules/host_model.h"
+#include "ui/output/json_writer.h"
+#include "rules/model.h"
+#include "ui/options.h"
+#include "ui/output/text_report.h"
 
 struct rule_set;
 struct metrics;
@@ -50,6 +50,12 @@ struct app {
 	 * pacing loop */
 	atomic_bool replay_paused;
 };
+
+/* main.c: memory in use and its peak: the analysis (decode/mem.h's account,
+ * capped at --memcap less the evidence share) plus the evidence buffers
+ * (capture/evidence.c, which keep to their own share). */
+size_t app_memory_used(const struct app *a);
+size_t app_memory_peak(const struct app *a);
 
 /* sink.c: decode/ events to the host model, rules, model and outputs. */
 void app_init_sink(struct app *a);

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -15,15 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "bundle.h"
-#include "default_rules.h"
-#include "evidence.h"
-#include "full_capture.h"
-#include "mem.h"
-#include "metrics.h"
-#include "out_dir.h"
-#include "rule_lang.h"
+#include "ui/app.h"
+#include "ui/output/bundle.h"
+#include "rules/default_rules.h"
+#include "capture/evidence.h"
+#include "capture/full_capture.h"
+#include "decode/mem.h"
+#include "ui/output/metrics.h"
+#include "capture/out_dir.h"
+#include "rules/rule_lang.h"
 
 static struct cap_source *volatile stop_target;
 static volatile sig_atomic_t hup_pending;
@@ -142,7 +141,7 @@ void app_on_tick(void *ctx)
 		st->dropped_kernel = cs.dropped_kernel;
 		st->dropped_iface = cs.dropped_iface;
 		st->acked_unseen = dec_get_stats(a->dec)->acked_unseen;
-		st->memory_used = mem_acct.used;
+		st->memory_used = app_memory_used(a);
 		if (!a->locked) {
 			st->packets = cs.packets;
 			st->bytes = cs.wire_bytes;
@@ -275,12 +274,28 @@ static int open_evidence(struct app *a)
 	struct evidence_config c = {
 		.dir = a->opt.evidence_dir,
 		.keep_ended = keep,
-		.linktype = pcap_datalink(cap_pcap_handle(a->cap)),
+		.linktype = cap_linktype(a->cap),
 		.snaplen = cap_snaplen(a->cap),
 		.budget = a->opt.memcap / 4,
 	};
 	a->evidence = evidence_open(&c, err, sizeof err);
-	return a->evidence ? 0 : evidence_failed(a, err);
+	if (!a->evidence)
+		return evidence_failed(a, err);
+	/* the evidence buffers keep to their share; the analysis gets the rest */
+	if (mem_acct.cap > c.budget)
+		mem_acct.cap -= c.budget;
+	return 0;
+}
+
+size_t app_memory_used(const struct app *a)
+{
+	return mem_acct.used + evidence_memory(a->evidence);
+}
+
+size_t app_memory_peak(const struct app *a)
+{
+	/* both high-water marks added: at most that much was ever held at once */
+	return mem_acct.peak + evidence_memory_peak(a->evidence);
 }
 
 /* Closes -w and --write-all files; 2 if anything could not be written. */

@@ -2,7 +2,7 @@
  * one-line error and exit status 1 (tshark's convention). */
 #include "config.h"
 
-#include "options.h"
+#include "ui/options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "decode/mem.h"
 
 enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,

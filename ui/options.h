@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "capture.h"
-#include "decoder.h"
+#include "decode/addr.h"
+#include "capture/capture.h"
+#include "decode/decoder.h"
 
 enum out_format { FMT_DEFAULT, FMT_TEXT, FMT_JSON };
 

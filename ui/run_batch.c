@@ -5,13 +5,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "app.h"
-#include "bundle.h"
-#include "evidence.h"
-#include "full_capture.h"
-#include "json_out.h"
-#include "mem.h"
-#include "rule_lang.h"
+#include "ui/app.h"
+#include "ui/output/bundle.h"
+#include "capture/evidence.h"
+#include "capture/full_capture.h"
+#include "ui/output/json_out.h"
+#include "decode/mem.h"
+#include "rules/rule_lang.h"
 
 void app_emit_state(struct app *a, const struct cap_stats *cs)
 {
@@ -28,9 +28,9 @@ void app_emit_state(struct app *a, const struct cap_stats *cs)
 		.linktype = cap_linktype_name(a->cap),
 		.cap = cs,
 		.dec = dec_get_stats(a->dec),
-		.memory_used = mem_acct.used,
-		.memory_peak = mem_acct.peak,
-		.memcap = mem_acct.cap,
+		.memory_used = app_memory_used(a),
+		.memory_peak = app_memory_peak(a),
+		.memcap = a->opt.memcap,
 		.hosts_dropped = hm_hosts_dropped(a->hm),
 		.alerts = a->alerts,
 		.rule_groups_evicted = a->rules ? rules_groups_evicted(a->rules) : 0,
@@ -53,7 +53,7 @@ void app_emit_state(struct app *a, const struct cap_stats *cs)
 		.cap = cs,
 		.dec = v.dec,
 		.hm = a->hm,
-		.memory_peak = mem_acct.peak,
+		.memory_peak = app_memory_peak(a),
 	};
 	rep_print(a->report, a->out, &rc);
 }

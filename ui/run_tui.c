@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "bundle.h"
-#include "evidence.h"
-#include "mem.h"
-#include "pcap_export.h"
-#include "tui.h"
+#include "ui/app.h"
+#include "ui/output/bundle.h"
+#include "capture/evidence.h"
+#include "decode/mem.h"
+#include "ui/session_export.h"
+#include "ui/tui/tui.h"
 
 struct feeder {
 	struct app *a;
@@ -30,7 +30,7 @@ static void finish_capture(struct app *a)
 	a->model->stats.bytes = cs.wire_bytes;
 	a->model->stats.capture_ts = dec_get_stats(a->dec)->last_ts;
 	a->model->stats.finished = true;
-	a->model->stats.memory_used = mem_acct.used;
+	a->model->stats.memory_used = app_memory_used(a);
 	a->model->version++;
 	model_unlock(a->model);
 }
@@ -108,7 +108,7 @@ int app_run_tui(struct app *a)
 				   .set_replay_paused = set_replay_paused };
 	snprintf(a->model->stats.source, sizeof a->model->stats.source, "%s", cap_describe(a->cap));
 	a->model->stats.live = a->live;
-	a->model->stats.memcap = mem_acct.cap;
+	a->model->stats.memcap = a->opt.memcap;
 
 	struct feeder f = { a, CAP_END };
 	bool threaded = a->live || a->opt.replay_speed > 0;

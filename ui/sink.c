@@ -4,13 +4,13 @@
 
 #include <string.h>
 
-#include "app.h"
-#include "bundle.h"
-#include "evidence.h"
-#include "json_out.h"
-#include "metrics.h"
-#include "rule_lang.h"
-#include "smtp_session.h"
+#include "ui/app.h"
+#include "ui/output/bundle.h"
+#include "capture/evidence.h"
+#include "ui/output/json_out.h"
+#include "ui/output/metrics.h"
+#include "rules/rule_lang.h"
+#include "decode/smtp_session.h"
 
 /* --- rules ------------------------------------------------------------------ */
 
@@ -21,7 +21,7 @@ static void on_alert(void *ctx, const struct alert *al)
 	if (a->metrics)
 		metrics_alert(a->metrics, al->rule, al->severity);
 	if (a->evidence)
-		evidence_alert(a->evidence, al->session_id, al->host, al->ts_us, a->hm);
+		evidence_alert(a->evidence, al->session_id, al->host, al->ts_us);
 	if (a->bundle_model && bundle_keeps_alert(a, al->host))
 		model_add_alert(a->bundle_model, al->rule, al->severity, al->ts_us, al->host,
 				al->session_id, al->message, al->count, al->first_ts_us);
@@ -163,7 +163,7 @@ static void on_packet(void *ctx, const struct smtp_session *s, int64_t ts_us, co
 		      uint32_t caplen, uint32_t wirelen)
 {
 	struct app *a = ctx;
-	evidence_packet(a->evidence, s, ts_us, frame, caplen, wirelen);
+	evidence_packet(a->evidence, s->id, ts_us, frame, caplen, wirelen);
 }
 
 void app_init_sink(struct app *a)

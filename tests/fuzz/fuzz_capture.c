@@ -20,18 +20,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "decoder.h"
-#include "default_rules.h"
+#include "capture/capture.h"
+#include "decode/decoder.h"
+#include "rules/default_rules.h"
 #include "fuzz.h"
-#include "host_model.h"
-#include "json_out.h"
-#include "json_writer.h"
-#include "mem.h"
-#include "model.h"
-#include "rule_event.h"
-#include "rule_lang.h"
-#include "text_report.h"
+#include "rules/host_model.h"
+#include "ui/output/json_out.h"
+#include "ui/output/json_writer.h"
+#include "decode/mem.h"
+#include "rules/model.h"
+#include "rules/rule_event.h"
+#include "rules/rule_lang.h"
+#include "ui/output/text_report.h"
 
 /* Small enough that eviction runs on fuzz-sized inputs. */
 #define FUZZ_MEMCAP (4u << 20)

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "decode/addr.h"
 #include "fuzz.h"
-#include "packet.h"
+#include "decode/packet.h"
 
 static const int linktypes[] = {
 	DLT_EN10MB, DLT_LINUX_SLL, 276 /* SLL2 */, DLT_NULL, DLT_LOOP, DLT_RAW,

@@ -27,8 +27,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "mem.h"
-#include "tcp_reasm.h"
+#include "decode/mem.h"
+#include "decode/tcp_reasm.h"
 
 /* pattern(k) is a table lookup so that making and checking payload is a
  * memcpy/memcmp: the period is prime (misplacing bytes by a multiple of it

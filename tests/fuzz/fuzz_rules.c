@@ -17,12 +17,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "default_rules.h"
+#include "rules/default_rules.h"
 #include "fuzz.h"
-#include "host_model.h"
-#include "rule_event.h"
-#include "rule_lang.h"
-#include "smtp_parser.h"
+#include "rules/host_model.h"
+#include "rules/rule_event.h"
+#include "rules/rule_lang.h"
+#include "decode/smtp_parser.h"
 
 static const char dialogue_s1[] = "220 mx.example.net ESMTP ready\r\n";
 static const char dialogue_c1[] = "EHLO client.example.org\r\n";

@@ -23,13 +23,13 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "host_model.h"
-#include "json_out.h"
-#include "json_writer.h"
-#include "mem.h"
-#include "rule_event.h"
-#include "smtp_parser.h"
-#include "text_report.h"
+#include "rules/host_model.h"
+#include "ui/output/json_out.h"
+#include "ui/output/json_writer.h"
+#include "decode/mem.h"
+#include "rules/rule_event.h"
+#include "decode/smtp_parser.h"
+#include "ui/output/text_report.h"
 
 static const int64_t clock_steps[16] = {
 	0, 1, 50, 1000, 20000, 250000, 1000000, 5000000, 60000000, 300000000,

@@ -7,11 +7,11 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 
-#include "app.h"
-#include "bundle.h"
-#include "default_rules.h"
-#include "mem.h"
-#include "rule_lang.h"
+#include "ui/app.h"
+#include "ui/output/bundle.h"
+#include "rules/default_rules.h"
+#include "decode/mem.h"
+#include "rules/rule_lang.h"
 #include "check.h"
 
 #ifndef SRCDIR

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "cursor.h"
+#include "decode/cursor.h"
 
 static uint8_t *dup_bytes(const uint8_t *src, size_t n)
 {

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "evidence.h"
-#include "mem.h"
+#include "capture/evidence.h"
+#include "decode/smtp_session.h"
+#include "decode/mem.h"
 #include "check.h"
 
 #define SEC(x) ((int64_t)(x) * 1000000)
@@ -34,7 +35,7 @@ static void feed(struct evidence *ev, const struct smtp_session *s, uint32_t fro
 	static uint8_t buf[65536];
 	for (uint32_t i = from; i < to; i++) {
 		memcpy(buf, &i, sizeof i);
-		evidence_packet(ev, s, T0 + i, buf, size, size);
+		evidence_packet(ev, s->id, T0 + i, buf, size, size);
 	}
 }
 
@@ -73,7 +74,7 @@ static void test_head_and_tail(void)
 	struct evidence *ev = open_ev(64u << 20);
 	struct smtp_session s = session(1, "192.0.2.10", "198.51.100.20");
 	feed(ev, &s, 0, 1000, 100);
-	evidence_alert(ev, 1, "198.51.100.20", T0 + SEC(1), NULL);
+	evidence_alert(ev, 1, "198.51.100.20", T0 + SEC(1));
 	static uint32_t got[4096];
 	size_t n = numbers("198.51.100.20-20261120.pcap", got, 4096);
 	CHECK_EQ_INT(n, EV_HEAD_FRAMES + EV_TAIL_FRAMES);
@@ -84,7 +85,7 @@ static void test_head_and_tail(void)
 	/* after the alert, frames go straight to the file; a second alert
 	 * (another rule) writes nothing again */
 	feed(ev, &s, 1000, 1010, 100);
-	evidence_alert(ev, 1, "198.51.100.20", T0 + SEC(2), NULL);
+	evidence_alert(ev, 1, "198.51.100.20", T0 + SEC(2));
 	evidence_session_end(ev, 1);
 	n = numbers("198.51.100.20-20261120.pcap", got, 4096);
 	CHECK_EQ_INT(n, EV_HEAD_FRAMES + EV_TAIL_FRAMES + 10);
@@ -103,9 +104,9 @@ static void test_byte_cap(void)
 	struct evidence *ev = open_ev(64u << 20);
 	struct smtp_session s = session(2, "192.0.2.10", "198.51.100.21");
 	feed(ev, &s, 0, 400, 9000);
-	evidence_alert(ev, 2, NULL, T0, NULL); /* no host: the server side */
+	evidence_alert(ev, 2, NULL, T0); /* no host named: a file of its own */
 	static uint32_t got[4096];
-	size_t n = numbers("198.51.100.21-20261120.pcap", got, 4096);
+	size_t n = numbers("unknown-host-20261120.pcap", got, 4096);
 	CHECK(n > EV_HEAD_FRAMES && n < EV_HEAD_FRAMES + EV_TAIL_FRAMES);
 	CHECK(n * 9000 <= EV_SESSION_BYTES);
 	CHECK_EQ_INT(got[0], 0);
@@ -116,8 +117,8 @@ static void test_byte_cap(void)
 
 static void test_budget(void)
 {
-	size_t before = mem_acct.used;
 	struct evidence *ev = open_ev(0); /* the floor: two full session buffers */
+	size_t empty = evidence_memory(ev);
 	struct smtp_session s[5];
 	char host[32];
 	for (int i = 0; i < 5; i++) {
@@ -128,20 +129,22 @@ static void test_budget(void)
 	struct evidence_stats st;
 	evidence_get_stats(ev, &st);
 	CHECK(st.buffers_evicted >= 3);
+	/* within the floor, and the high-water mark saw the buffers */
+	CHECK(evidence_memory(ev) <= empty + 2 * EV_SESSION_BYTES + 5 * 1024);
+	CHECK(evidence_memory_peak(ev) > empty + EV_SESSION_BYTES);
 	/* the newest session kept all it could, the oldest lost its buffer */
-	evidence_alert(ev, 14, "203.0.113.5", T0, NULL);
-	evidence_alert(ev, 10, "203.0.113.1", T0, NULL);
+	evidence_alert(ev, 14, "203.0.113.5", T0);
+	evidence_alert(ev, 10, "203.0.113.1", T0);
 	static uint32_t got[4096];
 	CHECK(numbers("203.0.113.5-20261120.pcap", got, 4096) > 90);
 	CHECK_EQ_INT(numbers("203.0.113.1-20261120.pcap", got, 4096), 0);
 	evidence_get_stats(ev, &st);
 	CHECK(st.packets_not_kept >= 100);
 	/* an unflagged session's buffer is given back when it ends */
-	size_t mid = mem_acct.used;
+	size_t mid = evidence_memory(ev);
 	evidence_session_end(ev, 13);
-	CHECK(mem_acct.used < mid);
+	CHECK(evidence_memory(ev) < mid);
 	CHECK(evidence_close(ev));
-	CHECK_EQ_INT(mem_acct.used, before);
 }
 
 static void test_names(void)
@@ -149,14 +152,14 @@ static void test_names(void)
 	struct evidence *ev = open_ev(64u << 20);
 	struct smtp_session s = session(20, "2001:db8::10", "2001:db8:1::25");
 	feed(ev, &s, 0, 3, 80);
-	evidence_alert(ev, 20, "2001:db8:1::25", T0 + SEC(86400), NULL); /* the next UTC day */
+	evidence_alert(ev, 20, "2001:db8:1::25", T0 + SEC(86400)); /* the next UTC day */
 	feed(ev, &s, 3, 5, 80);
 	evidence_flush(ev); /* frames after the alert sit in stdio until a flush */
 	static uint32_t got[16];
 	CHECK_EQ_INT(numbers("2001_db8_1__25-20261121.pcap", got, 16), 5);
 	/* an alert for a session never seen, or none, does nothing */
-	evidence_alert(ev, 999, "198.51.100.1", T0, NULL);
-	evidence_alert(ev, 0, "198.51.100.1", T0, NULL);
+	evidence_alert(ev, 999, "198.51.100.1", T0);
+	evidence_alert(ev, 0, "198.51.100.1", T0);
 	CHECK_EQ_INT(numbers("198.51.100.1-20261120.pcap", got, 16), 0);
 	CHECK(evidence_close(ev));
 }

@@ -2,8 +2,8 @@
  * reuse, growth to 100k flows, LRU order, free-list reuse, memory accounting. */
 #include "config.h"
 
-#include "flow.h"
-#include "mem.h"
+#include "decode/flow.h"
+#include "decode/mem.h"
 #include "check.h"
 
 static struct tcp_seg mkseg(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,

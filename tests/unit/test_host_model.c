@@ -5,9 +5,9 @@
 
 #include <stdlib.h>
 
-#include "host_model.h"
-#include "mem.h"
-#include "smtp_internal.h"
+#include "rules/host_model.h"
+#include "decode/mem.h"
+#include "decode/smtp_internal.h"
 #include "check.h"
 
 #define SEC(x) ((int64_t)(x) * 1000000)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "smtp_lines.h"
+#include "decode/smtp_lines.h"
 
 /* Feeds `in` in chunks of `step` bytes; collects lines joined by '|'. */
 static void split(const char *in, size_t step, uint32_t cap, char *out, size_t outsz, int *bare, int *cut)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "packet.h"
+#include "decode/packet.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276

@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 
-#include "mem.h"
-#include "tcp_reasm.h"
+#include "decode/mem.h"
+#include "decode/tcp_reasm.h"
 #include "check.h"
 
 /* ---- a sink that records everything ----------------------------------- */

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "mem.h"
-#include "rule_fields.h"
-#include "rule_lang.h"
-#include "smtp_internal.h"
+#include "decode/mem.h"
+#include "rules/rule_fields.h"
+#include "rules/rule_lang.h"
+#include "decode/smtp_internal.h"
 #include "check.h"
 
 #ifndef SRCDIR

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "smtp_parser.h"
+#include "decode/smtp_parser.h"
 
 static struct smtp_config cfg;
 static int64_t now = 1795143600000000;

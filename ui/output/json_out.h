@@ -1,0 +1,39 @@
+/* json_out.h — the JSON-lines records of DESIGN.md: session, host, stats.
+ * Field names only grow; unknown values are null, never made up. */
+#ifndef SMTPSCOPE_JSON_OUT_H
+#define SMTPSCOPE_JSON_OUT_H
+
+#include <stdbool.h>
+
+#include "capture/capture.h"
+#include "decode/decoder.h"
+#include "rules/host_model.h"
+#include "ui/output/json_writer.h"
+#include "decode/smtp_session.h"
+
+void json_session(struct jw *w, const struct smtp_session *s, bool with_transcript);
+void json_host(struct jw *w, const struct host_entry *h);
+/* The per-recipient-domain view (hm_domains). */
+void json_domain(struct jw *w, const struct host_entry *d);
+
+struct alert;
+struct evidence_stats;
+struct full_capture_stats;
+void json_alert(struct jw *w, const struct alert *a);
+
+struct stats_view {
+	const char *source;
+	const char *linktype;
+	const struct cap_stats *cap;
+	const struct dec_stats *dec;
+	size_t memory_used, memory_peak, memcap;
+	uint64_t hosts_dropped;
+	uint64_t alerts;
+	uint64_t rule_groups_evicted;
+	const struct evidence_stats *evidence;         /* -w, NULL without */
+	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
+};
+
+void json_stats(struct jw *w, const struct stats_view *v);
+
+#endif

@@ -1,0 +1,40 @@
+/* text_report.h — the human report for -r FILE (--format text): summary,
+ * remote hosts worst first, then the sessions that did not end well, each
+ * with a compact transcript and how it ended.  Readable in 100 columns. */
+#ifndef SMTPSCOPE_TEXT_REPORT_H
+#define SMTPSCOPE_TEXT_REPORT_H
+
+#include <stdio.h>
+
+#include "capture/capture.h"
+#include "decode/decoder.h"
+#include "rules/host_model.h"
+#include "decode/smtp_session.h"
+
+struct report_context {
+	const char *source;              /* "file samples/x.pcap" */
+	const char *linktype;            /* "EN10MB" */
+	const char *gateway_arg;         /* --gateway as given, NULL when inferred */
+	const struct cap_stats *cap;
+	const struct dec_stats *dec;
+	struct host_model *hm;
+	size_t memory_peak;              /* bytes */
+	/* Only this remote host (an incident bundle): its rows, no domain
+	 * table; feed the report only its sessions and alerts.  NULL: all. */
+	const struct ip_addr *only_host;
+};
+
+struct report;
+
+struct report *rep_new(void);
+void rep_free(struct report *r);
+/* Called for every finished session: keeps totals and, for sessions that did
+ * not end well, a formatted block (at most a fixed number; the rest counted). */
+void rep_session_end(struct report *r, const struct smtp_session *s);
+/* An alert: kept grouped by rule and host (count, first/last time, the
+ * latest message). */
+void rep_alert(struct report *r, const char *rule, const char *severity, int64_t ts_us,
+	       const char *host, const char *message, uint64_t count);
+void rep_print(struct report *r, FILE *out, const struct report_context *ctx);
+
+#endif

@@ -1,0 +1,439 @@
+/* tui_hosts.c — the home screen: one row per remote host (or, toggled with
+ * 'd', per recipient domain) like a mail-queue viewer built from the wire,
+ * worst first, with a sparkline of session outcomes over the last minutes. */
+#include "config.h"
+
+#include <curses.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/mem.h"
+#include "rules/session_verdict.h"
+#include "ui/tui/tui_view.h"
+
+#define SPARK_BUCKETS 12
+#define SPARK_BUCKET_US (60LL * 1000000)
+
+enum {
+	HC_HOST, HC_NAME, HC_ROLE, HC_STATUS, HC_SINCE, HC_SESS, HC_MSGS, HC_ACC, HC_DEF, HC_REJ,
+	HC_ABRT, HC_RETRY, HC_PEND, HC_ERROR, HC_LAST, HC_NEXT, HC_SPARK, HC__N
+};
+
+/* The domain table uses the same columns; HOST holds the domain, NAME and
+ * ROLE are left out. */
+static const struct tbl_col host_cols[HC__N] = {
+	[HC_HOST] = { "HOST", 13, 39, 39, 0, false, false, false },
+	[HC_NAME] = { "NAME", 12, 20, 28, 4, false, false, false },
+	[HC_ROLE] = { "DIR", 3, 3, 3, 10, false, false, false },
+	[HC_STATUS] = { "STATUS", 7, 7, 7, 0, false, true, false },
+	[HC_SINCE] = { "SINCE", 8, 8, 8, 3, false, true, false },
+	[HC_SESS] = { "SESS", 5, 6, 6, 4, true, true, false },
+	[HC_MSGS] = { "MSGS", 5, 6, 6, 9, true, true, false },
+	[HC_ACC] = { "ACC", 4, 6, 6, 8, true, true, false },
+	[HC_DEF] = { "DEF", 4, 6, 6, 8, true, true, false },
+	[HC_REJ] = { "REJ", 4, 6, 6, 8, true, true, false },
+	[HC_ABRT] = { "ABRT", 5, 6, 6, 8, true, true, false },
+	[HC_RETRY] = { "RETRY", 5, 6, 6, 6, true, true, false },
+	[HC_PEND] = { "PEND", 4, 6, 6, 6, true, true, false },
+	[HC_ERROR] = { "LAST ERROR", 24, 32, 400, 1, false, false, false },
+	[HC_LAST] = { "LAST TRY", 8, 8, 8, 5, false, true, false },
+	[HC_NEXT] = { "NEXT TRY", 9, 9, 9, 7, false, true, false },
+	[HC_SPARK] = { "LAST 12 MIN", 12, 12, 12, 2, false, false, true },
+};
+
+static const struct tbl_col domain_cols[HC__N] = {
+	[HC_HOST] = { "DOMAIN", 16, 30, 40, 0, false, false, false },
+	[HC_NAME] = { "", 0, 0, 0, 99, false, false, false },
+	[HC_ROLE] = { "", 0, 0, 0, 99, false, false, false },
+	[HC_STATUS] = { "STATUS", 7, 7, 7, 0, false, true, false },
+	[HC_SINCE] = { "SINCE", 8, 8, 8, 3, false, true, false },
+	[HC_SESS] = { "SESS", 5, 6, 6, 4, true, true, false },
+	[HC_MSGS] = { "MSGS", 5, 6, 6, 4, true, true, false },
+	[HC_ACC] = { "ACC", 4, 6, 6, 8, true, true, false },
+	[HC_DEF] = { "DEF", 4, 6, 6, 8, true, true, false },
+	[HC_REJ] = { "REJ", 4, 6, 6, 8, true, true, false },
+	[HC_ABRT] = { "ABRT", 5, 6, 6, 8, true, true, false },
+	[HC_RETRY] = { "RETRY", 5, 6, 6, 6, true, true, false },
+	[HC_PEND] = { "PEND", 4, 6, 6, 6, true, true, false },
+	[HC_ERROR] = { "LAST ERROR", 24, 32, 400, 1, false, false, false },
+	[HC_LAST] = { "LAST TRY", 8, 8, 8, 5, false, true, false },
+	[HC_NEXT] = { "NEXT TRY", 9, 9, 9, 7, false, true, false },
+	[HC_SPARK] = { "LAST 12 MIN", 12, 12, 12, 2, false, false, true },
+};
+
+void hosts_init(struct hosts_view *v)
+{
+	memset(v, 0, sizeof *v);
+	tbl_init(&v->hosts, host_cols, HC__N, HC_STATUS, true);
+	tbl_init(&v->doms, domain_cols, HC__N, HC_STATUS, true);
+	v->hosts.empty = "(no SMTP sessions seen yet)";
+	v->doms.empty = "(no recipient seen yet)";
+}
+
+void hosts_free(struct hosts_view *v)
+{
+	tbl_free(&v->hosts);
+	tbl_free(&v->doms);
+	free(v->h);
+	free(v->d);
+	free(v->sp);
+}
+
+static uint64_t domain_id(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = name; *p; p++) {
+		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+		h = (h ^ (unsigned char)c) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static void copy_entries(struct host_entry **dst, size_t *n, size_t *cap,
+			 const struct host_entry *const *src, size_t count)
+{
+	if (count > *cap) {
+		*cap = count;
+		*dst = xrealloc(*dst, *cap * sizeof **dst);
+	}
+	for (size_t i = 0; i < count; i++)
+		(*dst)[i] = *src[i];
+	*n = count;
+}
+
+/* --- sparkline: outcomes of finished sessions per minute --------------------- */
+
+struct spark_acc {
+	uint64_t id;
+	uint32_t ok[SPARK_BUCKETS], bad[SPARK_BUCKETS];
+};
+
+static int cmp_acc(const void *a, const void *b)
+{
+	uint64_t x = ((const struct spark_acc *)a)->id, y = ((const struct spark_acc *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static void acc_count(struct spark_acc *acc, size_t n, uint64_t id, int bucket, bool bad)
+{
+	struct spark_acc key = { .id = id };
+	struct spark_acc *a = bsearch(&key, acc, n, sizeof *acc, cmp_acc);
+	if (!a)
+		return;
+	if (bad)
+		a->bad[bucket]++;
+	else
+		a->ok[bucket]++;
+}
+
+static void count_session(struct hosts_view *v, struct spark_acc *acc, size_t n,
+			  const struct smtp_session *s)
+{
+	int64_t age = v->now - s->end_ts;
+	if (age < 0)
+		age = 0;
+	int b = SPARK_BUCKETS - 1 - (int)(age / SPARK_BUCKET_US);
+	if (b < 0)
+		return;
+	bool bad = session_verdict(s) == V_FAILURE;
+	acc_count(acc, n, host_row_id(&s->server, ROLE_SERVER), b, bad);
+	acc_count(acc, n, host_row_id(&s->client, ROLE_CLIENT), b, bad);
+	uint64_t seen[4];
+	size_t nseen = 0;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+		for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
+			const char *at = strrchr(r->addr, '@');
+			if (!at || nseen == 4)
+				continue;
+			uint64_t id = domain_id(at + 1);
+			bool dup = false;
+			for (size_t i = 0; i < nseen; i++)
+				dup = dup || seen[i] == id;
+			if (!dup) {
+				seen[nseen++] = id;
+				acc_count(acc, n, id, b, bad);
+			}
+		}
+	}
+}
+
+static void spark_codes(const struct spark_acc *a, char *out)
+{
+	uint32_t max = 1;
+	for (int i = 0; i < SPARK_BUCKETS; i++)
+		if (a->ok[i] + a->bad[i] > max)
+			max = a->ok[i] + a->bad[i];
+	for (int i = 0; i < SPARK_BUCKETS; i++) {
+		uint32_t c = a->ok[i] + a->bad[i];
+		int level = c ? (int)((c * 8 + max - 1) / max) : 0;
+		out[i] = !c ? '.' : a->bad[i] ? (char)('A' + level - 1) : (char)('0' + level);
+	}
+	out[SPARK_BUCKETS] = '\0';
+}
+
+/* Under the lock: the last minutes of finished sessions, newest first. */
+static void snap_sparks(struct tui *t)
+{
+	struct hosts_view *v = &t->hv;
+	size_t n = v->nh + v->nd;
+	struct spark_acc *acc = xcalloc(n ? n : 1, sizeof *acc);
+	for (size_t i = 0; i < v->nh; i++)
+		acc[i].id = host_row_id(&v->h[i].addr, v->h[i].role);
+	for (size_t i = 0; i < v->nd; i++)
+		acc[v->nh + i].id = domain_id(v->d[i].name);
+	qsort(acc, n, sizeof *acc, cmp_acc);
+	int64_t from = v->now - SPARK_BUCKETS * SPARK_BUCKET_US;
+	for (size_t i = model_done_count(t->m); i-- > 0;) {
+		const struct smtp_session *s = model_done(t->m, i);
+		/* finished sessions are kept in the order they ended */
+		if (s->end_ts < from - SPARK_BUCKET_US)
+			break;
+		if (s->end_ts >= from)
+			count_session(v, acc, n, s);
+	}
+	if (n > v->capsp) {
+		v->capsp = n;
+		v->sp = xrealloc(v->sp, n * sizeof *v->sp);
+	}
+	for (size_t i = 0; i < n; i++) {
+		v->sp[i].id = acc[i].id;
+		spark_codes(&acc[i], v->sp[i].codes);
+	}
+	v->nsp = n;
+	free(acc);
+}
+
+static void hosts_snap(struct tui *t)
+{
+	struct hosts_view *v = &t->hv;
+	const struct host_entry **e;
+	size_t n = hm_hosts(t->m->hm, &e);
+	copy_entries(&v->h, &v->nh, &v->caph, e, n);
+	n = hm_domains(t->m->hm, &e);
+	copy_entries(&v->d, &v->nd, &v->capd, e, n);
+	v->now = t->hdr.now;
+	snap_sparks(t);
+}
+
+/* --- rows ---------------------------------------------------------------------- */
+
+static int cmp_spark(const void *a, const void *b)
+{
+	uint64_t x = ((const struct host_spark *)a)->id, y = ((const struct host_spark *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* v->sp is sorted by id (it was filled from the sorted accumulators). */
+static const char *spark_of(const struct hosts_view *v, uint64_t id)
+{
+	struct host_spark key = { .id = id };
+	const struct host_spark *s = bsearch(&key, v->sp, v->nsp, sizeof *v->sp, cmp_spark);
+	return s ? s->codes : "";
+}
+
+static void num(struct tbl *tb, int col, uint64_t x, int style)
+{
+	char b[24];
+	snprintf(b, sizeof b, "%" PRIu64, x);
+	tbl_cell(tb, col, (double)x, x ? style : STY_NORMAL, b);
+}
+
+static void time_cell(struct tbl *tb, int col, int64_t ts, const char *prefix)
+{
+	char b[24], c[32];
+	fmt_hms(b, sizeof b, ts);
+	snprintf(c, sizeof c, "%s%s", ts ? prefix : "", b);
+	tbl_cell(tb, col, (double)ts, ts ? STY_NORMAL : STY_DIM, c);
+}
+
+static void add_row(struct tbl *tb, const struct hosts_view *v, const struct host_entry *e,
+		    size_t rank, size_t total, bool domain)
+{
+	char b[ADDR_STRLEN];
+	uint64_t id = domain ? domain_id(e->name) : host_row_id(&e->addr, e->role);
+	tbl_add(tb, id);
+	if (domain) {
+		tbl_cell(tb, HC_HOST, 0, STY_NORMAL, e->name);
+	} else {
+		addr_format(&e->addr, b);
+		tbl_cell(tb, HC_HOST, 0, STY_NORMAL, b);
+		tbl_cell(tb, HC_NAME, 0, STY_NORMAL, e->name);
+		tbl_cell(tb, HC_ROLE, 0, STY_NORMAL, role_word(e->role));
+	}
+	int sst = status_style(e->status);
+	tbl_cell(tb, HC_STATUS, (double)(total - rank), sst, host_status_name(e->status));
+	time_cell(tb, HC_SINCE, e->failing_since, "");
+	num(tb, HC_SESS, e->sessions, STY_NORMAL);
+	num(tb, HC_MSGS, e->messages, STY_NORMAL);
+	num(tb, HC_ACC, e->accepted, STY_GOOD);
+	num(tb, HC_DEF, e->deferred, STY_WARN);
+	num(tb, HC_REJ, e->rejected, STY_BAD);
+	num(tb, HC_ABRT, e->aborted, STY_BAD);
+	num(tb, HC_RETRY, e->retries, STY_WARN);
+	num(tb, HC_PEND, e->pending, STY_WARN);
+	tbl_cell(tb, HC_ERROR, (double)e->last_error_ts,
+		 e->status == HS_READY ? STY_DIM : sst == STY_BAD ? STY_BAD : STY_NORMAL,
+		 e->last_error);
+	time_cell(tb, HC_LAST, e->last_attempt, "");
+	time_cell(tb, HC_NEXT, e->next_retry_estimate, "~");
+	const char *codes = spark_of(v, id);
+	size_t fails = 0;
+	for (const char *p = codes; *p; p++)
+		fails += *p >= 'A' && *p <= 'H';
+	tbl_cell(tb, HC_SPARK, (double)fails, STY_NORMAL, codes);
+}
+
+static bool unhealthy(const struct host_entry *e)
+{
+	return e->status == HS_RETRY || e->status == HS_FAILING;
+}
+
+static void hosts_build(struct tui *t)
+{
+	struct hosts_view *v = &t->hv;
+	tbl_clear(&v->hosts);
+	for (size_t i = 0; i < v->nh; i++)
+		if (!v->unhealthy_only || unhealthy(&v->h[i]))
+			add_row(&v->hosts, v, &v->h[i], i, v->nh, false);
+	tbl_finish(&v->hosts);
+	tbl_clear(&v->doms);
+	for (size_t i = 0; i < v->nd; i++)
+		if (!v->unhealthy_only || unhealthy(&v->d[i]))
+			add_row(&v->doms, v, &v->d[i], i, v->nd, true);
+	tbl_finish(&v->doms);
+}
+
+static struct tbl *hosts_table(struct tui *t)
+{
+	return t->hv.domains ? &t->hv.doms : &t->hv.hosts;
+}
+
+static void hosts_draw(struct tui *t, int y, int h, int w)
+{
+	struct hosts_view *v = &t->hv;
+	struct tbl *tb = hosts_table(t);
+	size_t failing = 0, total = v->domains ? v->nd : v->nh;
+	const struct host_entry *src = v->domains ? v->d : v->h;
+	for (size_t i = 0; i < total; i++)
+		failing += unhealthy(&src[i]);
+	char title[256];
+	snprintf(title, sizeof title, "%s (%zu, %zu in trouble)%s%s%s%s",
+		 v->domains ? "Recipient domains" : "Remote hosts", total, failing,
+		 v->unhealthy_only ? "  [unhealthy only]" : "", tb->filter[0] ? "  [filter: " : "",
+		 tb->filter, tb->filter[0] ? "]" : "");
+	char clean[256];
+	tui_clean(clean, sizeof clean, title, strlen(title), true);
+	draw_text(y, 0, w, clean, STY_PROMPT);
+	tbl_draw(tb, y + 1, h - 1, w);
+}
+
+static const struct host_entry *selected_entry(struct tui *t)
+{
+	struct hosts_view *v = &t->hv;
+	const struct tbl_row *r = tbl_selected(hosts_table(t));
+	if (!r)
+		return NULL;
+	const struct host_entry *src = v->domains ? v->d : v->h;
+	size_t n = v->domains ? v->nd : v->nh;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id = v->domains ? domain_id(src[i].name)
+					 : host_row_id(&src[i].addr, src[i].role);
+		if (id == r->id)
+			return &src[i];
+	}
+	return NULL;
+}
+
+static int hosts_key(struct tui *t, int ch)
+{
+	struct hosts_view *v = &t->hv;
+	int a = tbl_key(hosts_table(t), ch);
+	if (a != ACT_UNHANDLED)
+		return a;
+	const struct host_entry *e;
+	switch (ch) {
+	case '\n': case '\r': case KEY_ENTER: case KEY_RIGHT: case 'l':
+		e = selected_entry(t);
+		if (!e)
+			return ACT_NONE;
+		if (v->domains)
+			sessions_open_domain(t, e->name);
+		else
+			sessions_open_host(t, &e->addr, e->role, e->name);
+		return ACT_RESNAP;
+	case 'u':
+		v->unhealthy_only = !v->unhealthy_only;
+		return ACT_REBUILD;
+	case 'd': case '\t':
+		v->domains = !v->domains;
+		return ACT_REBUILD;
+	case 'S':
+		sessions_open_host(t, NULL, ROLE_SERVER, NULL);
+		return ACT_RESNAP;
+	default:
+		return ACT_UNHANDLED;
+	}
+}
+
+/* A file name from a host or domain: letters, digits, '.', '-' and '_'. */
+static void pcap_name(char *out, size_t n, const char *what)
+{
+	char safe[96];
+	size_t k = 0;
+	for (const char *p = what; *p && k + 1 < sizeof safe; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '-';
+		safe[k++] = ok ? c : '_';
+	}
+	safe[k] = '\0';
+	snprintf(out, n, "smtpscope-%s.pcap", safe);
+}
+
+static size_t hosts_pcap_ids(struct tui *t, uint64_t **ids, char *name, size_t namesz)
+{
+	const struct host_entry *e = selected_entry(t);
+	if (!e)
+		return 0;
+	char b[ADDR_STRLEN];
+	if (t->hv.domains) {
+		pcap_name(name, namesz, e->name);
+	} else {
+		addr_format(&e->addr, b);
+		pcap_name(name, namesz, b);
+	}
+	size_t nd = model_done_count(t->m), n = 0;
+	*ids = xcalloc(nd + t->m->open_n + 1, sizeof **ids);
+	for (size_t i = 0; i < nd + t->m->open_n; i++) {
+		const struct smtp_session *s = i < nd ? model_done(t->m, i) : t->m->open[i - nd];
+		bool match = t->hv.domains ? session_matches_domain(s, e->name)
+					   : session_matches_host(s, &e->addr, e->role);
+		if (match)
+			(*ids)[n++] = s->id;
+	}
+	return n;
+}
+
+static bool hosts_bundle_host(struct tui *t, struct ip_addr *host)
+{
+	const struct host_entry *e = selected_entry(t);
+	if (!e || t->hv.domains)
+		return false;
+	*host = e->addr;
+	return true;
+}
+
+const struct screen_ops hosts_screen = {
+	.bundle_host = hosts_bundle_host,
+	.name = "hosts",
+	.snap = hosts_snap,
+	.build = hosts_build,
+	.draw = hosts_draw,
+	.key = hosts_key,
+	.table = hosts_table,
+	.pcap_ids = hosts_pcap_ids,
+	.footer = "Enter:sessions /:filter u:unhealthy d:domains s<>:sort a:alerts w:pcap b:bundle p:pause "
+		  "?:help q:quit",
+};
