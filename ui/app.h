@@ -11,39 +11,34 @@
 #include "capture/capture.h"
 #include "decode/decoder.h"
 #include "rules/host_model.h"
-#include "ui/output/json_writer.h"
 #include "rules/model.h"
 #include "ui/options.h"
-#include "ui/output/text_report.h"
+#include "ui/pipeline.h"
+#include "capture/evidence.h"
+#include "capture/full_capture.h"
 
-struct rule_set;
-struct metrics;
 struct evidence;
 struct full_capture;
+struct json_output;
 
 struct app {
 	struct options opt;
 	struct cap_source *cap;
 	struct decoder *dec;
-	struct host_model *hm;
+	struct pipeline pipe;       /* host model, rules and the outputs (ui/pipeline.h) */
 	struct model *model;        /* TUI: what the screens read; NULL in batch mode */
-	struct rule_set *rules;     /* NULL: no rules loaded */
+	struct model *bundle_model; /* batch --bundle: finished sessions and alerts kept */
 	struct geo_db *geo;         /* --geoip, NULL without */
-	struct report *report;      /* text report */
-	FILE *out;
-	struct jw jw;
+	FILE *out;                  /* -o FILE or stdout */
+	struct json_output *json_out; /* the JSON lines output, NULL without (SIGHUP) */
 	bool json;                  /* JSON lines out (batch or headless live) */
 	bool live;
 	bool tui;
 	bool locked;                /* decoding runs beside the TUI: take the model lock */
 	int linktype;
-	uint64_t alerts;            /* raised so far */
-	struct dec_sink sink;
 	struct evidence *evidence;  /* -w DIR, NULL without */
 	struct full_capture *fullcap; /* --write-all FILE, NULL without */
-	struct model *bundle_model; /* batch --bundle: finished sessions and alerts kept */
 	int64_t next_stats_us;      /* --stats-interval: when the next records are due */
-	struct metrics *metrics;    /* --metrics-file, NULL without (ui/metrics.h) */
 	/* --replay pacing */
 	int64_t replay_first_ts, replay_wall0;
 	/* written by the dashboard thread ('p'), read by the capture thread's
@@ -57,10 +52,9 @@ struct app {
 size_t app_memory_used(const struct app *a);
 size_t app_memory_peak(const struct app *a);
 
-/* sink.c: decode/ events to the host model, rules, model and outputs. */
-void app_init_sink(struct app *a);
-/* The host model's status-change hook (live JSON: a host record at once). */
-void app_host_status(void *ctx, const struct host_entry *e, enum host_status old);
+/* main.c: the state of the run for the outputs' records (final: the end). */
+void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
+		 struct evidence_stats *es, struct full_capture_stats *fs, bool final);
 
 /* run_batch.c: -r FILE or headless -i; returns the exit status. */
 int app_run_batch(struct app *a);
@@ -82,7 +76,7 @@ void app_reload_rules(struct app *a);
 /* A SIGHUP arrived since the last call. */
 bool app_take_hup(void);
 /* host and stats records now (live: periodic; the end of a run). */
-void app_emit_state(struct app *a, const struct cap_stats *cs);
+void app_emit_state(struct app *a, bool final);
 
 /* "truncated at packet N ..." on stderr; returns 2, or 0 if not broken. */
 int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats *cs);

@@ -15,12 +15,16 @@
 #include <unistd.h>
 
 #include "ui/app.h"
-#include "ui/output/bundle.h"
+#include "ui/bundle.h"
 #include "rules/default_rules.h"
 #include "capture/evidence.h"
 #include "capture/full_capture.h"
 #include "decode/mem.h"
-#include "ui/output/metrics.h"
+#include "ui/output/json_output.h"
+#include "ui/output/metrics_output.h"
+#include "ui/output/model_output.h"
+#include "ui/output/evidence_output.h"
+#include "ui/output/text_output.h"
 #include "capture/out_dir.h"
 #include "rules/rule_lang.h"
 
@@ -111,6 +115,33 @@ void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, 
 	model_unlock(a->model);
 }
 
+void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
+		 struct evidence_stats *es, struct full_capture_stats *fs, bool final)
+{
+	cap_get_stats(a->cap, cs);
+	if (a->evidence)
+		evidence_get_stats(a->evidence, es);
+	if (a->fullcap)
+		full_capture_get_stats(a->fullcap, fs);
+	*sum = (struct run_summary){
+		.source = cap_describe(a->cap),
+		.linktype = cap_linktype_name(a->cap),
+		.gateway_arg = a->opt.gateway_arg,
+		.cap = cs,
+		.dec = dec_get_stats(a->dec),
+		.hm = a->pipe.hm,
+		.memory_used = app_memory_used(a),
+		.memory_peak = app_memory_peak(a),
+		.memcap = a->opt.memcap,
+		.hosts_dropped = hm_hosts_dropped(a->pipe.hm),
+		.alerts = a->pipe.alerts,
+		.rule_groups_evicted = a->pipe.rules ? rules_groups_evicted(a->pipe.rules) : 0,
+		.evidence = a->evidence ? es : NULL,
+		.full_capture = a->fullcap ? fs : NULL,
+		.final = final,
+	};
+}
+
 void app_on_tick(void *ctx)
 {
 	struct app *a = ctx;
@@ -118,30 +149,32 @@ void app_on_tick(void *ctx)
 		return;
 	if (a->locked)
 		model_lock(a->model);
+	struct run_summary sum;
+	struct cap_stats cs;
+	struct evidence_stats es;
+	struct full_capture_stats fs;
+	app_summary(a, &sum, &cs, &es, &fs, false);
 	if (a->live) {
 		struct timeval tv;
 		gettimeofday(&tv, NULL);
-		dec_advance(a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+		int64_t now = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+		dec_advance(a->dec, now);
 		if (a->json)
-			app_live_tick(a, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec);
+			app_live_tick(a, now);
 		else if (app_take_hup())
 			app_reload_rules(a);
-		/* live files readable while the capture runs */
-		if (a->evidence)
-			evidence_flush(a->evidence);
+		/* live files readable while the capture runs; metrics on time */
 		if (a->fullcap)
 			full_capture_flush(a->fullcap);
-		app_metrics_tick(a, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec); /* --metrics-file */
+		pipeline_tick(&a->pipe, now, &sum);
 	}
 	if (a->model) {
-		struct cap_stats cs;
-		cap_get_stats(a->cap, &cs);
 		struct model_stats *st = &a->model->stats;
 		st->have_kernel_stats = cs.have_kernel_stats;
 		st->dropped_kernel = cs.dropped_kernel;
 		st->dropped_iface = cs.dropped_iface;
 		st->acked_unseen = dec_get_stats(a->dec)->acked_unseen;
-		st->memory_used = app_memory_used(a);
+		st->memory_used = sum.memory_used;
 		if (!a->locked) {
 			st->packets = cs.packets;
 			st->bytes = cs.wire_bytes;
@@ -281,6 +314,7 @@ static int open_evidence(struct app *a)
 	a->evidence = evidence_open(&c, err, sizeof err);
 	if (!a->evidence)
 		return evidence_failed(a, err);
+	output_add(&a->pipe.outs, &evidence_output_ops, a->evidence);
 	/* the evidence buffers keep to their share; the analysis gets the rest */
 	if (mem_acct.cap > c.budget)
 		mem_acct.cap -= c.budget;
@@ -341,21 +375,38 @@ static uint32_t host_cap(size_t memcap)
 	return n < 1000 ? 1000 : n > 1000000 ? 1000000 : (uint32_t)n;
 }
 
+/* The outputs this run writes, in the order they see each event; the ones
+ * that keep finished sessions (bundle store, dashboard model) come last.
+ * The metrics file and the evidence writer were registered when opened. */
+static void add_outputs(struct app *a)
+{
+	struct outputs *o = &a->pipe.outs;
+	if (a->json) {
+		a->json_out = json_output_new(a->out, a->live, a->opt.transcript);
+		output_add(o, &json_output_ops, a->json_out);
+	} else if (!a->tui) {
+		output_add(o, &text_output_ops, text_output_new(a->out));
+	}
+	if (a->bundle_model)
+		output_add(o, &bundle_output_ops, a);
+	if (a->model)
+		output_add(o, &model_output_ops, a->model);
+}
+
 static int run(struct app *a)
 {
 	a->tui = wants_tui(a);
 	a->json = !a->tui && (a->opt.format == FMT_JSON || (a->opt.format == FMT_DEFAULT && a->live));
-	jw_init(&a->jw, a->out);
 	struct host_model_config hc = {
-		.on_status = app_host_status,
-		.status_ctx = a,
+		.on_status = pipeline_host_status,
+		.status_ctx = &a->pipe,
 		.geo = a->geo,
 		.gateway = a->opt.gateway,
 		.ngateway = a->opt.ngateway,
 		.window_us = 3600LL * 1000000,
 		.max_hosts = host_cap(a->opt.memcap),
 	};
-	a->hm = hm_new(&hc);
+	a->pipe.hm = hm_new(&hc);
 	if (a->json && !a->opt.transcript && !a->opt.bundle_dir) {
 		/* nothing will print a dialogue: do not keep one */
 		a->opt.dec.smtp.tr_head = 0;
@@ -367,20 +418,36 @@ static int run(struct app *a)
 		a->opt.dec.smtp.tr_tail = 32;
 	}
 	if (a->tui)
-		a->model = model_new(a->hm, 20000, 10000);
+		a->model = model_new(a->pipe.hm, 20000, 10000);
 	else if (a->opt.bundle_dir)
-		a->bundle_model = model_new(a->hm, BUNDLE_KEEP_SESSIONS, BUNDLE_KEEP_ALERTS);
-	a->report = rep_new();
-	app_init_sink(a);
-	a->dec = dec_new(&a->opt.dec, &a->sink);
+		a->bundle_model = model_new(a->pipe.hm, BUNDLE_KEEP_SESSIONS, BUNDLE_KEEP_ALERTS);
+	add_outputs(a);
+	a->dec = dec_new(&a->opt.dec, pipeline_sink(&a->pipe));
+	a->pipe.dec = a->dec;
 	int rc = a->tui ? app_run_tui(a) : app_run_batch(a);
-	app_metrics_final(a); /* --metrics-file: the figures at the end */
+	int orc = pipeline_close(&a->pipe);
 	dec_free(a->dec);
 	model_free(a->model);
 	model_free(a->bundle_model);
-	rep_free(a->report);
-	hm_free(a->hm);
-	return rc;
+	hm_free(a->pipe.hm);
+	return rc ? rc : orc;
+}
+
+/* --metrics-file: written once before -Z (a path that cannot be written
+ * stops the run at once), then an output like the others. */
+static int open_metrics(struct app *a)
+{
+	if (!a->opt.metrics_file)
+		return 0;
+	char err[512];
+	struct metrics_output *mo = metrics_output_open(a->opt.metrics_file, a->opt.metrics_interval,
+							a->opt.metrics_hosts, a->opt.memcap, err, sizeof err);
+	if (!mo) {
+		fprintf(stderr, "smtpscope: %s\n", err);
+		return 2;
+	}
+	output_add(&a->pipe.outs, &metrics_output_ops, mo);
+	return 0;
 }
 
 static struct rule_set *read_rules(const struct options *o, char *err, size_t errlen)
@@ -394,8 +461,8 @@ static struct rule_set *read_rules(const struct options *o, char *err, size_t er
 static int load_rules(struct app *a)
 {
 	char err[512];
-	a->rules = read_rules(&a->opt, err, sizeof err);
-	if (!a->rules) {
+	a->pipe.rules = read_rules(&a->opt, err, sizeof err);
+	if (!a->pipe.rules) {
 		fprintf(stderr, "smtpscope: %s\n", err);
 		return 1;
 	}
@@ -411,8 +478,8 @@ void app_reload_rules(struct app *a)
 		fprintf(stderr, "smtpscope: SIGHUP: %s (keeping the rules in force)\n", err);
 		return;
 	}
-	rules_free(a->rules);
-	a->rules = rs;
+	rules_free(a->pipe.rules);
+	a->pipe.rules = rs;
 	fprintf(stderr, "smtpscope: SIGHUP: %zu rules reloaded\n", rules_count(rs));
 }
 
@@ -440,9 +507,9 @@ int main(int argc, char **argv)
 	char *filter = NULL;
 	int rc = load_rules(&a);
 	if (rc == 0 && a.opt.check_rules) {
-		rules_list(a.rules, stdout);
-		printf("%zu rules enabled\n", rules_count(a.rules));
-		rules_free(a.rules);
+		rules_list(a.pipe.rules, stdout);
+		printf("%zu rules enabled\n", rules_count(a.pipe.rules));
+		rules_free(a.pipe.rules);
 		opt_free(&a.opt);
 		return 0;
 	}
@@ -459,7 +526,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = open_output(&a);
 	if (rc == 0)
-		rc = app_metrics_open(&a); /* --metrics-file: writable before -Z */
+		rc = open_metrics(&a); /* --metrics-file: writable before -Z */
 	if (rc == 0)
 		rc = open_full_capture(&a);
 	if (rc == 0 && a.opt.user)
@@ -476,8 +543,8 @@ int main(int argc, char **argv)
 	if (a.cap)
 		cap_close(a.cap);
 	geo_close(a.geo);
-	metrics_free(a.metrics); /* NULL unless the run did not start */
-	rules_free(a.rules);
+	pipeline_close(&a.pipe); /* outputs opened before a run that did not start */
+	rules_free(a.pipe.rules);
 	free(filter);
 	opt_free(&a.opt);
 	return rc;

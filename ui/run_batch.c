@@ -6,56 +6,23 @@
 #include <string.h>
 
 #include "ui/app.h"
-#include "ui/output/bundle.h"
+#include "ui/bundle.h"
 #include "capture/evidence.h"
 #include "capture/full_capture.h"
-#include "ui/output/json_out.h"
+#include "ui/output/json_output.h"
 #include "decode/mem.h"
 #include "rules/rule_lang.h"
 
-void app_emit_state(struct app *a, const struct cap_stats *cs)
+/* Every output's records of the run so far: live every --stats-interval,
+ * and once at the end (final). */
+void app_emit_state(struct app *a, bool final)
 {
-	const struct host_entry **hosts;
-	size_t n = hm_hosts(a->hm, &hosts);
+	struct run_summary sum;
+	struct cap_stats cs;
 	struct evidence_stats es;
 	struct full_capture_stats fs;
-	if (a->evidence)
-		evidence_get_stats(a->evidence, &es);
-	if (a->fullcap)
-		full_capture_get_stats(a->fullcap, &fs);
-	struct stats_view v = {
-		.source = cap_describe(a->cap),
-		.linktype = cap_linktype_name(a->cap),
-		.cap = cs,
-		.dec = dec_get_stats(a->dec),
-		.memory_used = app_memory_used(a),
-		.memory_peak = app_memory_peak(a),
-		.memcap = a->opt.memcap,
-		.hosts_dropped = hm_hosts_dropped(a->hm),
-		.alerts = a->alerts,
-		.rule_groups_evicted = a->rules ? rules_groups_evicted(a->rules) : 0,
-		.evidence = a->evidence ? &es : NULL,
-		.full_capture = a->fullcap ? &fs : NULL,
-	};
-	if (a->json) {
-		for (size_t i = 0; i < n; i++)
-			json_host(&a->jw, hosts[i]);
-		n = hm_domains(a->hm, &hosts);
-		for (size_t i = 0; i < n; i++)
-			json_domain(&a->jw, hosts[i]);
-		json_stats(&a->jw, &v);
-		return;
-	}
-	struct report_context rc = {
-		.source = v.source,
-		.linktype = v.linktype,
-		.gateway_arg = a->opt.gateway_arg,
-		.cap = cs,
-		.dec = v.dec,
-		.hm = a->hm,
-		.memory_peak = app_memory_peak(a),
-	};
-	rep_print(a->report, a->out, &rc);
+	app_summary(a, &sum, &cs, &es, &fs, final);
+	pipeline_state(&a->pipe, &sum);
 }
 
 /* logrotate: the file was moved away; write to a fresh one at the same path */
@@ -71,7 +38,8 @@ static void reopen_output(struct app *a)
 	}
 	fclose(a->out);
 	a->out = f;
-	a->jw.out = f;
+	if (a->json_out)
+		json_output_set_file(a->json_out, f);
 }
 
 void app_live_tick(struct app *a, int64_t now_us)
@@ -87,9 +55,7 @@ void app_live_tick(struct app *a, int64_t now_us)
 	if (now_us < a->next_stats_us)
 		return;
 	a->next_stats_us = now_us + (int64_t)a->opt.stats_interval * 1000000;
-	struct cap_stats cs;
-	cap_get_stats(a->cap, &cs);
-	app_emit_state(a, &cs);
+	app_emit_state(a, false);
 	fflush(a->out);
 }
 
@@ -100,9 +66,9 @@ int app_run_batch(struct app *a)
 	app_clear_signals();
 	dec_finish(a->dec);
 
+	app_emit_state(a, true);
 	struct cap_stats cs;
 	cap_get_stats(a->cap, &cs);
-	app_emit_state(a, &cs);
 	if (fflush(a->out) != 0 || ferror(a->out)) {
 		fprintf(stderr, "smtpscope: writing output: %s\n", strerror(errno));
 		return 2;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ui/app.h"
-#include "ui/output/bundle.h"
+#include "ui/bundle.h"
 #include "capture/evidence.h"
 #include "decode/mem.h"
 #include "ui/session_export.h"
@@ -129,6 +129,7 @@ int app_run_tui(struct app *a)
 		cap_stop(a->cap);
 		pthread_join(th, NULL);
 	}
+	app_emit_state(a, true); /* the final figures (the metrics file) */
 	struct cap_stats cs;
 	cap_get_stats(a->cap, &cs);
 	int brc = app_report_broken(a, f.status, &cs);

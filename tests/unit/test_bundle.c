@@ -8,7 +8,8 @@
 #include <stdlib.h>
 
 #include "ui/app.h"
-#include "ui/output/bundle.h"
+#include "ui/output/model_output.h"
+#include "ui/bundle.h"
 #include "rules/default_rules.h"
 #include "decode/mem.h"
 #include "rules/rule_lang.h"
@@ -71,18 +72,18 @@ int main(void)
 	if (!a.cap)
 		CHECK_DONE();
 	a.linktype = cap_linktype(a.cap);
-	a.rules = rules_load_base("(built-in)", smtpscope_default_rules, NULL, 0, NULL, 0, err,
+	a.pipe.rules = rules_load_base("(built-in)", smtpscope_default_rules, NULL, 0, NULL, 0, err,
 				  sizeof err);
-	CHECK(a.rules != NULL);
-	struct host_model_config hc = { .on_status = app_host_status, .status_ctx = &a,
+	CHECK(a.pipe.rules != NULL);
+	struct host_model_config hc = { .on_status = pipeline_host_status, .status_ctx = &a.pipe,
 					.window_us = 3600LL * 1000000, .max_hosts = 1000 };
-	a.hm = hm_new(&hc);
+	a.pipe.hm = hm_new(&hc);
 	a.tui = true;
 	a.locked = true;
-	a.model = model_new(a.hm, 100, 100);
-	a.report = rep_new();
-	app_init_sink(&a);
-	a.dec = dec_new(&a.opt.dec, &a.sink);
+	a.model = model_new(a.pipe.hm, 100, 100);
+	output_add(&a.pipe.outs, &model_output_ops, a.model);
+	a.dec = dec_new(&a.opt.dec, pipeline_sink(&a.pipe));
+	a.pipe.dec = a.dec;
 	cap_run(a.cap, 0, feed, NULL, &a);
 	model_lock(a.model);
 	dec_finish(a.dec);
@@ -117,9 +118,8 @@ int main(void)
 
 	dec_free(a.dec);
 	model_free(a.model);
-	rep_free(a.report);
-	hm_free(a.hm);
-	rules_free(a.rules);
+	hm_free(a.pipe.hm);
+	rules_free(a.pipe.rules);
 	cap_close(a.cap);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/app.h"
 #include "decode/mem.h"
 #include "ui/output/prom.h"
 #include "rules/session_verdict.h"
@@ -30,7 +29,6 @@ struct metrics {
 	char *path;
 	unsigned interval_s, top_hosts;
 	int64_t next_us;
-	bool failing;                       /* the last write failed (reported once) */
 	uint64_t sessions[END__COUNT][VERDICT_N];
 	uint64_t txns[OUT__COUNT];
 	uint64_t replies[CODE_MAX + 1];     /* by code, CODE_MIN..CODE_MAX */
@@ -318,69 +316,4 @@ bool metrics_due(struct metrics *m, int64_t now_us)
 		return false;
 	m->next_us = now_us + step;
 	return true;
-}
-
-/* --- the running program ------------------------------------------------------------ */
-
-static int app_write(struct app *a, char *err, size_t errlen)
-{
-	struct cap_stats cs;
-	cap_get_stats(a->cap, &cs);
-	struct metrics_view v = {
-		.dec = dec_get_stats(a->dec),
-		.cap = &cs,
-		.hm = a->hm,
-		.memory_used = mem_acct.used,
-		.memory_peak = mem_acct.peak,
-		.memcap = mem_acct.cap,
-		.hosts_dropped = a->hm ? hm_hosts_dropped(a->hm) : 0,
-	};
-	return metrics_write(a->metrics, &v, err, errlen);
-}
-
-int app_metrics_open(struct app *a)
-{
-	if (!a->opt.metrics_file)
-		return 0;
-	a->metrics = metrics_new(a->opt.metrics_file, a->opt.metrics_interval, a->opt.metrics_hosts);
-	/* nothing decoded yet: the zero figures, to prove the path works */
-	char err[512];
-	struct dec_stats none;
-	memset(&none, 0, sizeof none);
-	struct metrics_view v = { .dec = &none, .memory_used = mem_acct.used,
-				  .memory_peak = mem_acct.peak, .memcap = mem_acct.cap };
-	if (metrics_write(a->metrics, &v, err, sizeof err) != 0) {
-		fprintf(stderr, "smtpscope: %s\n", err);
-		return 2;
-	}
-	return 0;
-}
-
-static void report(struct app *a, int rc, const char *err)
-{
-	if (rc != 0 && !a->metrics->failing)
-		fprintf(stderr, "smtpscope: warning: %s (will retry)\n", err);
-	else if (rc == 0 && a->metrics->failing)
-		fprintf(stderr, "smtpscope: %s written again\n", a->opt.metrics_file);
-	a->metrics->failing = rc != 0;
-}
-
-void app_metrics_tick(struct app *a, int64_t now_us)
-{
-	if (!a->metrics || !metrics_due(a->metrics, now_us))
-		return;
-	char err[512];
-	report(a, app_write(a, err, sizeof err), err);
-}
-
-void app_metrics_final(struct app *a)
-{
-	if (!a->metrics)
-		return;
-	char err[512];
-	int rc = app_write(a, err, sizeof err);
-	if (rc != 0)
-		fprintf(stderr, "smtpscope: warning: %s\n", err);
-	metrics_free(a->metrics);
-	a->metrics = NULL;
 }

@@ -25,7 +25,7 @@ struct metrics;
 struct metrics *metrics_new(const char *path, unsigned interval_s, unsigned top_hosts);
 void metrics_free(struct metrics *m);
 
-/* Events, from the sink (ui/sink.c). */
+/* Events (ui/output/metrics_output.c). */
 void metrics_session_end(struct metrics *m, const struct smtp_session *s);
 void metrics_txn_end(struct metrics *m, const struct smtp_txn *t);
 void metrics_reply(struct metrics *m, const struct smtp_reply *r);
@@ -46,17 +46,5 @@ int metrics_write(struct metrics *m, const struct metrics_view *v, char *err, si
 /* Live: true when the interval has passed since the last write (the first
  * call starts the clock). */
 bool metrics_due(struct metrics *m, int64_t now_us);
-
-/* The running program's side (struct app, ui/app.h). */
-struct app;
-/* Before privileges are dropped: writes the file once, so a path that cannot
- * be written stops the run at once.  0, or 2 (the exit status) with the
- * reason on stderr. */
-int app_metrics_open(struct app *a);
-/* The timer tick (live): the file every --metrics-interval; a failure is
- * reported on stderr once, until a write succeeds again. */
-void app_metrics_tick(struct app *a, int64_t now_us);
-/* The end of any run: the final figures. */
-void app_metrics_final(struct app *a);
 
 #endif

@@ -2,7 +2,7 @@
  * pcap, its text report and its JSON records. */
 #include "config.h"
 
-#include "ui/output/bundle.h"
+#include "ui/bundle.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +13,7 @@
 
 #include "ui/app.h"
 #include "ui/output/json_out.h"
+#include "ui/output/text_report.h"
 #include "decode/mem.h"
 #include "capture/out_dir.h"
 #include "ui/session_export.h"
@@ -58,6 +59,31 @@ bool bundle_keeps_alert(const struct app *a, const char *host)
 	return false;
 }
 
+/* --- the --bundle store, as an output ------------------------------------------ */
+
+static bool keep_session(void *self, struct smtp_session *s)
+{
+	struct app *a = self;
+	if (!bundle_keeps_session(a, s))
+		return false;
+	model_session_end(a->bundle_model, s); /* kept for --bundle: ours now */
+	return true;
+}
+
+static void keep_alert(void *self, const struct alert *al)
+{
+	struct app *a = self;
+	if (bundle_keeps_alert(a, al->host))
+		model_add_alert(a->bundle_model, al->rule, al->severity, al->ts_us, al->host,
+				al->session_id, al->message, al->count, al->first_ts_us);
+}
+
+const struct output_ops bundle_output_ops = {
+	.name = "bundle",
+	.session_end = keep_session,
+	.alert = keep_alert,
+};
+
 /* --- report.txt ------------------------------------------------------------- */
 
 static void gather_report(struct app *a, struct model *m, const struct ip_addr *host,
@@ -97,7 +123,7 @@ static void gather_report(struct app *a, struct model *m, const struct ip_addr *
 		.gateway_arg = a->opt.gateway_arg,
 		.cap = &cs,
 		.dec = &ds,
-		.hm = a->hm,
+		.hm = a->pipe.hm,
 		.memory_peak = mem_acct.peak,
 		.only_host = host,
 	};
@@ -157,7 +183,7 @@ static void gather_records(struct app *a, struct model *m, const struct ip_addr 
 		}
 	}
 	for (int role = ROLE_SERVER; role <= ROLE_CLIENT; role++) {
-		const struct host_entry *e = hm_find(a->hm, host, (enum host_role)role);
+		const struct host_entry *e = hm_find(a->pipe.hm, host, (enum host_role)role);
 		if (e)
 			json_host(&w, e);
 	}
@@ -196,7 +222,7 @@ static void gather(struct app *a, struct model *m, const struct ip_addr *host, c
 	for (size_t i = 0; i < model_done_count(m); i++)
 		g->kept += concerns(model_done(m, i), host);
 	for (int role = ROLE_SERVER; role <= ROLE_CLIENT; role++) {
-		const struct host_entry *e = hm_find(a->hm, host, (enum host_role)role);
+		const struct host_entry *e = hm_find(a->pipe.hm, host, (enum host_role)role);
 		if (e)
 			g->total += e->sessions;
 	}
@@ -307,7 +333,7 @@ int bundle_write_all(struct app *a)
 		memcpy(hosts, a->opt.bundle_hosts, n * sizeof *hosts);
 	} else {
 		const struct host_entry **v;
-		size_t nv = hm_hosts(a->hm, &v);
+		size_t nv = hm_hosts(a->pipe.hm, &v);
 		hosts = xrealloc(hosts, (nv ? nv : 1) * sizeof *hosts);
 		for (size_t i = 0; i < nv; i++)
 			if (v[i]->status == HS_RETRY || v[i]->status == HS_FAILING)
@@ -319,7 +345,7 @@ int bundle_write_all(struct app *a)
 	for (size_t i = 0; i < n; i++) {
 		char err[1024], hs[ADDR_STRLEN];
 		addr_format(&hosts[i], hs);
-		if (!hm_find(a->hm, &hosts[i], ROLE_SERVER) && !hm_find(a->hm, &hosts[i], ROLE_CLIENT))
+		if (!hm_find(a->pipe.hm, &hosts[i], ROLE_SERVER) && !hm_find(a->pipe.hm, &hosts[i], ROLE_CLIENT))
 			fprintf(stderr, "smtpscope: --bundle-host %s: no session with this host\n", hs);
 		if (bundle_write_host(a, &hosts[i], a->opt.bundle_dir, err, sizeof err) != 0) {
 			fprintf(stderr, "smtpscope: --bundle: %s\n", err);

@@ -13,6 +13,7 @@
 
 #include "decode/addr.h"
 #include "decode/smtp_session.h"
+#include "ui/output/output.h"
 
 struct app;
 
@@ -39,5 +40,9 @@ int bundle_write_all(struct app *a);
  * bundles (all, or only those of the --bundle-host hosts)? */
 bool bundle_keeps_session(const struct app *a, const struct smtp_session *s);
 bool bundle_keeps_alert(const struct app *a, const char *host);
+
+/* Batch --bundle: keeps those sessions and alerts in a->bundle_model (self:
+ * the struct app; register it last, it keeps sessions). */
+extern const struct output_ops bundle_output_ops;
 
 #endif

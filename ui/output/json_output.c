@@ -1,0 +1,107 @@
+/* json_output.c — the JSON lines writer as an output. */
+#include "config.h"
+
+#include "ui/output/json_output.h"
+
+#include <stdlib.h>
+
+#include "decode/mem.h"
+#include "ui/output/json_out.h"
+#include "ui/output/json_writer.h"
+
+struct json_output {
+	struct jw jw;
+	FILE *out;
+	bool live;        /* a reader may be tailing the file: flush per record */
+	bool transcript;  /* --transcript */
+};
+
+struct json_output *json_output_new(FILE *out, bool live, bool transcript)
+{
+	struct json_output *jo = xcalloc(1, sizeof *jo);
+	jw_init(&jo->jw, out);
+	jo->out = out;
+	jo->live = live;
+	jo->transcript = transcript;
+	return jo;
+}
+
+void json_output_set_file(struct json_output *jo, FILE *out)
+{
+	jo->out = out;
+	jo->jw.out = out;
+}
+
+static void flush_if_live(struct json_output *jo)
+{
+	if (jo->live)
+		fflush(jo->out);
+}
+
+static bool on_session_end(void *self, struct smtp_session *s)
+{
+	struct json_output *jo = self;
+	json_session(&jo->jw, s, jo->transcript);
+	flush_if_live(jo);
+	return false;
+}
+
+static void on_alert(void *self, const struct alert *al)
+{
+	struct json_output *jo = self;
+	json_alert(&jo->jw, al);
+	flush_if_live(jo);
+}
+
+static void on_host_status(void *self, const struct host_entry *e)
+{
+	struct json_output *jo = self;
+	if (!jo->live)
+		return; /* a file gets every host once, at the end */
+	json_host(&jo->jw, e);
+	fflush(jo->out);
+}
+
+static int on_state(void *self, const struct run_summary *sum)
+{
+	struct json_output *jo = self;
+	const struct host_entry **hosts;
+	size_t n = hm_hosts(sum->hm, &hosts);
+	for (size_t i = 0; i < n; i++)
+		json_host(&jo->jw, hosts[i]);
+	n = hm_domains(sum->hm, &hosts);
+	for (size_t i = 0; i < n; i++)
+		json_domain(&jo->jw, hosts[i]);
+	struct stats_view v = {
+		.source = sum->source,
+		.linktype = sum->linktype,
+		.cap = sum->cap,
+		.dec = sum->dec,
+		.memory_used = sum->memory_used,
+		.memory_peak = sum->memory_peak,
+		.memcap = sum->memcap,
+		.hosts_dropped = sum->hosts_dropped,
+		.alerts = sum->alerts,
+		.rule_groups_evicted = sum->rule_groups_evicted,
+		.evidence = sum->evidence,
+		.full_capture = sum->full_capture,
+	};
+	json_stats(&jo->jw, &v);
+	flush_if_live(jo);
+	return 0;
+}
+
+static int on_close(void *self)
+{
+	free(self); /* the file is the caller's */
+	return 0;
+}
+
+const struct output_ops json_output_ops = {
+	.name = "json",
+	.session_end = on_session_end,
+	.alert = on_alert,
+	.host_status = on_host_status,
+	.state = on_state,
+	.close = on_close,
+};

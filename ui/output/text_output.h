@@ -1,0 +1,15 @@
+/* text_output.h — the text report as an output (output.h): sessions and
+ * alerts are gathered as they happen, the report is printed at the end. */
+#ifndef SMTPSCOPE_TEXT_OUTPUT_H
+#define SMTPSCOPE_TEXT_OUTPUT_H
+
+#include <stdio.h>
+
+#include "ui/output/output.h"
+
+extern const struct output_ops text_output_ops;
+
+struct text_output;
+struct text_output *text_output_new(FILE *out);
+
+#endif

@@ -1,0 +1,190 @@
+/* pipeline.c — decode/ events to the host model, the rules and the outputs. */
+#include "config.h"
+
+#include "ui/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rule_event.h"
+#include "rules/rule_lang.h"
+
+void output_add(struct outputs *o, const struct output_ops *ops, void *self)
+{
+	if (o->n == OUTPUTS_MAX) {
+		fprintf(stderr, "smtpscope: more than %d outputs registered\n", OUTPUTS_MAX);
+		abort();
+	}
+	o->v[o->n].ops = ops;
+	o->v[o->n].self = self;
+	o->n++;
+	o->wants_packets |= ops->wants_packets;
+}
+
+/* Calls `op` of every output that has it. */
+#define EACH_OUTPUT(p, op, ...)                                               \
+	for (size_t i_ = 0; i_ < (p)->outs.n; i_++)                           \
+		if ((p)->outs.v[i_].ops->op)                                  \
+			(p)->outs.v[i_].ops->op((p)->outs.v[i_].self, __VA_ARGS__)
+
+/* --- rules ------------------------------------------------------------------ */
+
+static void on_alert(void *ctx, const struct alert *al)
+{
+	struct pipeline *p = ctx;
+	p->alerts++;
+	EACH_OUTPUT(p, alert, al);
+}
+
+/* Outbound when the gateway is the client (the remote host is the server
+ * we deliver to); inbound when the gateway is the server. */
+static void event_for(struct pipeline *p, struct rule_event *ev, enum rule_event_type type,
+		      int64_t ts, const struct smtp_session *s)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = type;
+	ev->ts_us = ts;
+	ev->session = s;
+	if (!s)
+		return;
+	ev->outbound = !hm_is_gateway(p->hm, &s->server);
+	ev->host = ev->outbound ? hm_find(p->hm, &s->server, ROLE_SERVER)
+				: hm_find(p->hm, &s->client, ROLE_CLIENT);
+}
+
+static void eval(struct pipeline *p, const struct rule_event *ev)
+{
+	if (p->rules)
+		rules_eval(p->rules, ev, on_alert, p);
+}
+
+/* --- decode/'s events ---------------------------------------------------------- */
+
+static void on_reply(void *ctx, const struct smtp_session *s, const struct smtp_reply *r,
+		     const char *verb, int64_t cmd_ts)
+{
+	struct pipeline *p = ctx;
+	struct rule_event ev;
+	EACH_OUTPUT(p, reply, s, r, verb);
+	event_for(p, &ev, EV_REPLY, r->ts_us, s);
+	ev.reply = r;
+	ev.verb = verb;
+	ev.latency_us = cmd_ts ? r->ts_us - cmd_ts : 0;
+	eval(p, &ev);
+}
+
+static void on_txn_end(void *ctx, const struct smtp_session *s, const struct smtp_txn *t)
+{
+	struct pipeline *p = ctx;
+	struct rule_event ev;
+	struct msg_history hist;
+	EACH_OUTPUT(p, txn_end, s, t);
+	event_for(p, &ev, EV_TXN_END, t->end_ts, s);
+	hm_message_history(p->hm, s, t, &hist);
+	ev.txn = t;
+	ev.msg = &hist;
+	eval(p, &ev);
+}
+
+static void on_tcp(void *ctx, const struct smtp_session *s, const char *what, enum side side,
+		   uint64_t value)
+{
+	struct pipeline *p = ctx;
+	struct rule_event ev;
+	event_for(p, &ev, EV_TCP, dec_get_stats(p->dec)->last_ts, s);
+	ev.tcp_what = what;
+	ev.tcp_side = side;
+	ev.tcp_value = value;
+	eval(p, &ev);
+}
+
+static void on_session_start(void *ctx, const struct smtp_session *s)
+{
+	struct pipeline *p = ctx;
+	hm_session_start(p->hm, s);
+	EACH_OUTPUT(p, session_start, s);
+}
+
+/* True when an output kept the session (the decoder must not free it). */
+static bool on_session_end(void *ctx, struct smtp_session *s)
+{
+	struct pipeline *p = ctx;
+	hm_session_end(p->hm, s);
+	struct rule_event ev;
+	event_for(p, &ev, EV_SESSION_END, s->end_ts, s);
+	eval(p, &ev); /* before the outputs: an alert at the end is part of the session */
+	for (size_t i = 0; i < p->outs.n; i++) {
+		const struct output_ops *o = p->outs.v[i].ops;
+		if (o->session_end && o->session_end(p->outs.v[i].self, s))
+			return true;
+	}
+	return false;
+}
+
+void pipeline_host_status(void *ctx, const struct host_entry *e, enum host_status old)
+{
+	struct pipeline *p = ctx;
+	if (hm_is_gateway(p->hm, &e->addr))
+		return;
+	struct rule_event ev;
+	event_for(p, &ev, EV_HOST_STATUS, e->last_attempt, NULL);
+	ev.host = e;
+	ev.outbound = e->role == ROLE_SERVER;
+	ev.old_status = old;
+	ev.new_status = e->status;
+	eval(p, &ev);
+	EACH_OUTPUT(p, host_status, e);
+}
+
+static void on_packet(void *ctx, const struct smtp_session *s, int64_t ts_us, const uint8_t *frame,
+		      uint32_t caplen, uint32_t wirelen)
+{
+	struct pipeline *p = ctx;
+	EACH_OUTPUT(p, packet, s, ts_us, frame, caplen, wirelen);
+}
+
+const struct dec_sink *pipeline_sink(struct pipeline *p)
+{
+	struct dec_sink *sink = &p->sink;
+	memset(sink, 0, sizeof *sink);
+	sink->ctx = p;
+	sink->session_start = on_session_start;
+	sink->session_end = on_session_end;
+	sink->reply = on_reply;
+	sink->txn_end = on_txn_end;
+	sink->tcp = on_tcp;
+	if (p->outs.wants_packets)
+		sink->packet = on_packet;
+	return sink;
+}
+
+/* --- the run ------------------------------------------------------------------- */
+
+void pipeline_tick(struct pipeline *p, int64_t now_us, const struct run_summary *sum)
+{
+	EACH_OUTPUT(p, tick, now_us, sum);
+}
+
+int pipeline_state(struct pipeline *p, const struct run_summary *sum)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->outs.n; i++) {
+		const struct output_ops *o = p->outs.v[i].ops;
+		if (o->state && o->state(p->outs.v[i].self, sum) != 0)
+			rc = 2;
+	}
+	return rc;
+}
+
+int pipeline_close(struct pipeline *p)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->outs.n; i++) {
+		const struct output_ops *o = p->outs.v[i].ops;
+		if (o->close && o->close(p->outs.v[i].self) != 0)
+			rc = 2;
+	}
+	p->outs.n = 0;
+	return rc;
+}
