@@ -244,12 +244,12 @@ static void take_marks(const struct flow *f, struct tcp_marks *m)
 
 /* Reports what changed: a retransmission run reaching 3, 6, 12, ... (a
  * stall), the first zero window of a side, bytes lost in a gap. */
-static void tcp_event(struct decoder *d, const struct flow *f, const char *what, enum side side,
-		      uint64_t value)
+static void tcp_event(struct decoder *d, const struct flow *f, enum tcp_anomaly what,
+		      enum side side, uint64_t value)
 {
 	/* gaps already have their own transcript entries (smtp_gap) */
-	if (strcmp(what, "gap") != 0)
-		smtp_note_tcp(f->session, side, f->last_ts, what, value);
+	if (what != TCP_GAP)
+		smtp_note_tcp(f->session, side, f->last_ts, tcp_anomaly_name(what), value);
 	if (d->sink && d->sink->tcp)
 		d->sink->tcp(d->sink->ctx, f->session, what, side, value);
 }
@@ -264,11 +264,11 @@ static void tcp_events(struct decoder *d, const struct flow *f, const struct tcp
 		uint32_t run = t->retx_run;
 		/* 3, 6, 12, 24, ...: a few events per stall, not one per packet */
 		if (run != m->retx_run[i] && run >= 3 && run % 3 == 0 && ((run / 3) & (run / 3 - 1)) == 0)
-			tcp_event(d, f, "retransmit_run", side, run);
+			tcp_event(d, f, TCP_RETRANSMIT_RUN, side, run);
 		if (m->zero_windows[i] == 0 && t->st.zero_windows > 0)
-			tcp_event(d, f, "zero_window", side, 1);
+			tcp_event(d, f, TCP_ZERO_WINDOW, side, 1);
 		if (t->st.gap_bytes > m->gap_bytes[i])
-			tcp_event(d, f, "gap", side, t->st.gap_bytes - m->gap_bytes[i]);
+			tcp_event(d, f, TCP_GAP, side, t->st.gap_bytes - m->gap_bytes[i]);
 	}
 }
 

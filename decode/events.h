@@ -12,6 +12,24 @@ struct smtp_reply;
 
 #include "decode/smtp_session.h"
 
+/* TCP anomalies the decoder reports while a session runs. */
+enum tcp_anomaly {
+	TCP_RETRANSMIT_RUN, /* value: the run's length, at 3, 6, 12, ... (a stall) */
+	TCP_ZERO_WINDOW,    /* the side's first zero window (value 1) */
+	TCP_GAP,            /* value: bytes missing from the capture */
+};
+
+/* The name rules match and transcripts show: "retransmit_run", ... */
+static inline const char *tcp_anomaly_name(enum tcp_anomaly a)
+{
+	switch (a) {
+	case TCP_RETRANSMIT_RUN: return "retransmit_run";
+	case TCP_ZERO_WINDOW: return "zero_window";
+	case TCP_GAP: return "gap";
+	}
+	return "unknown";
+}
+
 struct dec_sink {
 	void *ctx;
 	/* A new session was picked up (handshake or mid-stream). */
@@ -21,9 +39,8 @@ struct dec_sink {
 	 * `cmd_ts_us` when that command was sent (banner: the session start). */
 	void (*reply)(void *ctx, const struct smtp_session *s, const struct smtp_reply *r,
 		      const char *verb, int64_t cmd_ts_us);
-	/* A TCP anomaly: `what` is "retransmit_run" (value: run length, at 3,
-	 * 6, 12, ...), "zero_window" (first one), or "gap" (bytes missing). */
-	void (*tcp)(void *ctx, const struct smtp_session *s, const char *what, enum side side,
+	/* A TCP anomaly of one side (enum tcp_anomaly says what `value` is). */
+	void (*tcp)(void *ctx, const struct smtp_session *s, enum tcp_anomaly what, enum side side,
 		    uint64_t value);
 	/* A transaction got its outcome (accepted/deferred/rejected/aborted). */
 	void (*txn_end)(void *ctx, const struct smtp_session *s, const struct smtp_txn *t);

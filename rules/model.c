@@ -26,7 +26,6 @@ struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_a
 static void alert_clear(struct alert_rec *a)
 {
 	free(a->rule);
-	free(a->severity);
 	free(a->host);
 	free(a->message);
 	memset(a, 0, sizeof *a);
@@ -92,7 +91,7 @@ static char *dup_or_empty(const char *s)
 	return xstrdup(s ? s : "");
 }
 
-void model_add_alert(struct model *m, const char *rule, const char *severity, int64_t ts_us,
+void model_add_alert(struct model *m, const char *rule, enum severity severity, int64_t ts_us,
 		     const char *host, uint64_t session_id, const char *message, uint64_t count,
 		     int64_t first_ts_us)
 {
@@ -104,7 +103,7 @@ void model_add_alert(struct model *m, const char *rule, const char *severity, in
 	struct alert_rec *a = &m->alerts[(m->alerts_first + m->alerts_n) % m->alerts_cap];
 	a->seq = ++m->alerts_total;
 	a->rule = dup_or_empty(rule);
-	a->severity = dup_or_empty(severity);
+	a->severity = severity;
 	a->ts_us = ts_us;
 	a->host = dup_or_empty(host);
 	a->session_id = session_id;

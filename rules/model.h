@@ -19,12 +19,13 @@
 
 #include "rules/host_model.h"
 #include "decode/smtp_session.h"
+#include "rules/rule_lang.h"
 
 /* One alert as the rule engine raised it (strings owned by the model). */
 struct alert_rec {
 	uint64_t seq;          /* 1-based, in the order raised */
 	char *rule;
-	char *severity;        /* "info", "warning", "critical" */
+	enum severity severity;
 	int64_t ts_us;
 	char *host;            /* remote host address, or "" */
 	uint64_t session_id;   /* 0 if none */
@@ -79,7 +80,7 @@ static inline void model_unlock(struct model *m) { pthread_mutex_unlock(&m->lock
 void model_session_start(struct model *m, const struct smtp_session *s);
 /* Takes ownership of s (a finished session); frees the oldest when full. */
 void model_session_end(struct model *m, struct smtp_session *s);
-void model_add_alert(struct model *m, const char *rule, const char *severity, int64_t ts_us,
+void model_add_alert(struct model *m, const char *rule, enum severity severity, int64_t ts_us,
 		     const char *host, uint64_t session_id, const char *message, uint64_t count,
 		     int64_t first_ts_us);
 

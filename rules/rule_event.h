@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "rules/host_model.h"
+#include "decode/events.h"
 #include "decode/smtp_session.h"
 
 enum rule_event_type {
@@ -41,7 +42,7 @@ struct rule_event {
 	const struct smtp_reply *reply;       /* EV_REPLY */
 	const char *verb;                     /* EV_REPLY: "BANNER", "EHLO", "RCPT", "EOD", ... or "" */
 	int64_t latency_us;                   /* EV_REPLY: since the command was sent (banner: since the SYN) */
-	const char *tcp_what;                 /* EV_TCP: "retransmit_run", "zero_window", "gap" */
+	enum tcp_anomaly tcp_what;            /* EV_TCP */
 	enum side tcp_side;                   /* EV_TCP: the side whose stream it concerns */
 	uint64_t tcp_value;                   /* EV_TCP: run length, bytes, ... */
 	const struct host_entry *host;        /* the remote host's entry (may be NULL) */

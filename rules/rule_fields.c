@@ -603,7 +603,7 @@ GETTER(g_latency) { UNUSED_SCRATCH; return ev->latency_us >= 0 ? put_num(v, secs
 
 /* --- tcp fields --------------------------------------------------------------------- */
 
-GETTER(g_what) { UNUSED_SCRATCH; return put_text(v, ev->tcp_what); }
+GETTER(g_what) { UNUSED_SCRATCH; return put_text(v, tcp_anomaly_name(ev->tcp_what)); }
 GETTER(g_side) { UNUSED_SCRATCH; return put_str(v, side_name(ev->tcp_side)); }
 GETTER(g_value) { UNUSED_SCRATCH; return put_num(v, (double)ev->tcp_value); }
 

@@ -169,8 +169,6 @@ void agg_free(struct agg_table *t);
 
 /* --- rules (rule_parse.c, rule_lang.c) ------------------------------------------ */
 
-enum severity { SEV_INFO, SEV_WARNING, SEV_CRITICAL };
-
 struct rule {
 	char name[RULE_NAME_MAX + 1];
 	char *file;                   /* owned */
@@ -195,6 +193,5 @@ struct rule {
 bool rule_parse_file(const char *file, const char *src, size_t len, struct rule ***v,
 		     size_t *n, struct rule_err *err);
 void rule_free(struct rule *r);
-const char *severity_name(enum severity s);
 
 #endif

@@ -278,12 +278,12 @@ void rules_eval(struct rule_set *rs, const struct rule_event *ev,
 		struct agg_info ai = { 0 };
 		if (!aggregate(rs, r, ev, &ai))
 			continue;
-		const char *sev = severity_name(r->severity);
-		tmpl_render(r->msg, ev, r->name, sev, &ai, rs->msg, sizeof rs->msg);
+		tmpl_render(r->msg, ev, r->name, severity_name(r->severity), &ai, rs->msg,
+			    sizeof rs->msg);
 		const struct rule_field *hf = rs->host_field[ev->type];
 		struct alert a = {
 			.rule = r->name,
-			.severity = sev,
+			.severity = r->severity,
 			.ts_us = ev->ts_us,
 			.host = hf && rf_format(hf, ev, rs->host, sizeof rs->host) ? rs->host : NULL,
 			.session_id = ev->session ? ev->session->id : 0,

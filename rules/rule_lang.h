@@ -22,9 +22,13 @@
 struct rule_set;
 
 /* What a rule found.  Every pointer is valid only during the callback. */
+/* How bad an alert is; severity_name() gives the word the outputs print. */
+enum severity { SEV_INFO, SEV_WARNING, SEV_CRITICAL };
+const char *severity_name(enum severity s);
+
 struct alert {
 	const char *rule;      /* the rule's name */
-	const char *severity;  /* "info", "warning", "critical" */
+	enum severity severity;
 	int64_t ts_us;         /* the event that fired it */
 	const char *host;      /* remote host address, NULL if the event has none */
 	uint64_t session_id;   /* 0 if the event has no session */

@@ -87,8 +87,8 @@ static void on_txn_end(void *ctx, const struct smtp_session *s, const struct smt
 	eval(p, &ev);
 }
 
-static void on_tcp(void *ctx, const struct smtp_session *s, const char *what, enum side side,
-		   uint64_t value)
+static void on_tcp(void *ctx, const struct smtp_session *s, enum tcp_anomaly what,
+		   enum side side, uint64_t value)
 {
 	struct pipeline *p = ctx;
 	struct rule_event ev;

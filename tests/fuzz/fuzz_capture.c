@@ -67,7 +67,8 @@ static bool check_session_end(void *self, struct smtp_session *s)
 static void check_alert(void *self, const struct alert *al)
 {
 	(void)self;
-	FZ_CHECK(al->rule && al->severity && al->message, "alert with a NULL string");
+	FZ_CHECK(al->rule && al->message, "alert with a NULL string");
+	FZ_CHECK(al->severity <= SEV_CRITICAL, "alert severity %d", (int)al->severity);
 	FZ_CHECK(al->count >= 1, "alert with count 0");
 }
 

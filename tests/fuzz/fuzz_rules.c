@@ -90,9 +90,8 @@ static void on_alert(void *ctx, const struct alert *a)
 {
 	(void)ctx;
 	FZ_CHECK(a->rule && strlen(a->rule) < 1024, "alert without a rule name");
-	FZ_CHECK(a->severity && (!strcmp(a->severity, "info") || !strcmp(a->severity, "warning") ||
-				 !strcmp(a->severity, "critical")),
-		 "alert severity \"%s\"", a->severity ? a->severity : "(null)");
+	FZ_CHECK(a->severity == SEV_INFO || a->severity == SEV_WARNING || a->severity == SEV_CRITICAL,
+		 "alert severity %d", (int)a->severity);
 	FZ_CHECK(a->message && strlen(a->message) < 65536, "alert without a message");
 	FZ_CHECK(!a->host || strlen(a->host) < 1024, "alert host not terminated");
 	FZ_CHECK(a->count >= 1, "alert with count 0");
@@ -115,9 +114,9 @@ static void eval_all(struct rule_set *rs, int64_t ts)
 		  .latency_us = 1500000, .host = &host, .outbound = true },
 		{ .type = EV_REPLY, .ts_us = ts, .session = session, .reply = &session->banner,
 		  .verb = "BANNER", .latency_us = -5, .host = NULL },
-		{ .type = EV_TCP, .ts_us = ts, .session = session, .tcp_what = "retransmit_run",
+		{ .type = EV_TCP, .ts_us = ts, .session = session, .tcp_what = TCP_RETRANSMIT_RUN,
 		  .tcp_side = SIDE_CLIENT, .tcp_value = 6, .host = &host },
-		{ .type = EV_TCP, .ts_us = ts, .session = session, .tcp_what = "gap",
+		{ .type = EV_TCP, .ts_us = ts, .session = session, .tcp_what = TCP_GAP,
 		  .tcp_side = SIDE_SERVER, .tcp_value = UINT64_MAX },
 		{ .type = EV_HOST_STATUS, .ts_us = ts, .host = &host, .outbound = true,
 		  .old_status = HS_RETRY, .new_status = HS_FAILING },

@@ -167,7 +167,7 @@ static void on_alert(void *ctx, const struct alert *a)
 	snprintf(g->rule[i], sizeof g->rule[i], "%s", a->rule);
 	snprintf(g->msg[i], sizeof g->msg[i], "%s", a->message);
 	snprintf(g->host[i], sizeof g->host[i], "%s", a->host ? a->host : "(null)");
-	snprintf(g->sev[i], sizeof g->sev[i], "%s", a->severity);
+	snprintf(g->sev[i], sizeof g->sev[i], "%s", severity_name(a->severity));
 	g->count[i] = a->count;
 	g->first[i] = a->first_ts_us;
 }
@@ -535,7 +535,7 @@ static void test_other_events(void)
 	ev.type = EV_TCP;
 	ev.ts_us = T0;
 	ev.session = s;
-	ev.tcp_what = "retransmit_run";
+	ev.tcp_what = TCP_RETRANSMIT_RUN;
 	ev.tcp_side = SIDE_CLIENT;
 	ev.tcp_value = 6;
 	CHECK_EQ_STR(render(&ev, "\"{what} {side} {value} {host}\""), "retransmit_run client 6 192.0.2.10");

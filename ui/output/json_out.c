@@ -289,7 +289,7 @@ void json_alert(struct jw *w, const struct alert *a)
 	jw_kstr(w, "type", "alert");
 	jw_ktime(w, "ts", a->ts_us);
 	jw_kstr(w, "rule", a->rule);
-	jw_kstr(w, "severity", a->severity);
+	jw_kstr(w, "severity", severity_name(a->severity));
 	jw_kstr(w, "host", a->host);
 	jw_key(w, "session");
 	if (a->session_id)

@@ -21,7 +21,8 @@ static const char *const verdict_names[VERDICT_N] = {
 };
 
 struct rule_count {
-	char *rule, *severity;
+	char *rule;
+	enum severity severity;
 	uint64_t n;
 };
 
@@ -53,7 +54,6 @@ void metrics_free(struct metrics *m)
 		return;
 	for (size_t i = 0; i < m->nrules; i++) {
 		free(m->rules[i].rule);
-		free(m->rules[i].severity);
 	}
 	free(m->rules);
 	free(m->path);
@@ -83,12 +83,11 @@ void metrics_reply(struct metrics *m, const struct smtp_reply *r)
 		m->replies_other++;
 }
 
-void metrics_alert(struct metrics *m, const char *rule, const char *severity)
+void metrics_alert(struct metrics *m, const char *rule, enum severity severity)
 {
 	rule = rule ? rule : "";
-	severity = severity ? severity : "";
 	for (size_t i = 0; i < m->nrules; i++) {
-		if (strcmp(m->rules[i].rule, rule) == 0 && strcmp(m->rules[i].severity, severity) == 0) {
+		if (strcmp(m->rules[i].rule, rule) == 0 && m->rules[i].severity == severity) {
 			m->rules[i].n++;
 			return;
 		}
@@ -99,7 +98,7 @@ void metrics_alert(struct metrics *m, const char *rule, const char *severity)
 	}
 	if ((m->nrules & (m->nrules - 1)) == 0) /* 0, 1, 2, 4, ...: grow */
 		m->rules = xrealloc(m->rules, (m->nrules ? m->nrules * 2 : 8) * sizeof *m->rules);
-	m->rules[m->nrules++] = (struct rule_count){ xstrdup(rule), xstrdup(severity), 1 };
+	m->rules[m->nrules++] = (struct rule_count){ xstrdup(rule), severity, 1 };
 }
 
 /* --- writing -------------------------------------------------------------------- */
@@ -164,7 +163,7 @@ static void write_alerts(struct prom *p, const struct metrics *m)
 	const char *n = "smtpscope_alerts_total";
 	prom_family(p, n, "counter", "Alerts raised, by rule and severity.");
 	for (size_t i = 0; i < m->nrules; i++)
-		prom_u64(p, n, L("rule", m->rules[i].rule, "severity", m->rules[i].severity),
+		prom_u64(p, n, L("rule", m->rules[i].rule, "severity", severity_name(m->rules[i].severity)),
 			 m->rules[i].n);
 	if (m->alerts_other)
 		prom_u64(p, n, L("rule", "other", "severity", "other"), m->alerts_other);

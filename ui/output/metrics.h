@@ -17,6 +17,7 @@
 #include "decode/decoder.h"
 #include "rules/host_model.h"
 #include "decode/smtp_session.h"
+#include "rules/rule_lang.h"
 
 #define METRICS_MAX_RULES 256
 
@@ -29,7 +30,7 @@ void metrics_free(struct metrics *m);
 void metrics_session_end(struct metrics *m, const struct smtp_session *s);
 void metrics_txn_end(struct metrics *m, const struct smtp_txn *t);
 void metrics_reply(struct metrics *m, const struct smtp_reply *r);
-void metrics_alert(struct metrics *m, const char *rule, const char *severity);
+void metrics_alert(struct metrics *m, const char *rule, enum severity severity);
 
 /* What is read when the file is written. */
 struct metrics_view {

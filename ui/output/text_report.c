@@ -28,7 +28,7 @@ struct block {
 /* Alerts grouped by (rule, host). */
 struct alert_group {
 	char rule[48];
-	char severity[12];
+	enum severity severity;
 	char host[ADDR_STRLEN];
 	uint64_t count;          /* alerts raised */
 	uint64_t events;         /* events they counted (aggregating rules) */
@@ -334,7 +334,7 @@ struct report *rep_new(void)
 	return r;
 }
 
-void rep_alert(struct report *r, const char *rule, const char *severity, int64_t ts_us,
+void rep_alert(struct report *r, const char *rule, enum severity severity, int64_t ts_us,
 	       const char *host, const char *message, uint64_t count)
 {
 	host = host ? host : "";
@@ -351,7 +351,7 @@ void rep_alert(struct report *r, const char *rule, const char *severity, int64_t
 			r->groups = xcalloc(ALERT_GROUPS_MAX, sizeof *r->groups);
 		g = &r->groups[r->ngroups++];
 		snprintf(g->rule, sizeof g->rule, "%s", rule);
-		snprintf(g->severity, sizeof g->severity, "%s", severity);
+		g->severity = severity;
 		snprintf(g->host, sizeof g->host, "%s", host);
 		g->first_ts = ts_us;
 	}
@@ -361,15 +361,10 @@ void rep_alert(struct report *r, const char *rule, const char *severity, int64_t
 	snprintf(g->message, sizeof g->message, "%s", message);
 }
 
-static int severity_rank(const char *s)
-{
-	return strcmp(s, "critical") == 0 ? 0 : strcmp(s, "warning") == 0 ? 1 : 2;
-}
-
 static int cmp_groups(const void *pa, const void *pb)
 {
 	const struct alert_group *a = pa, *b = pb;
-	int c = severity_rank(a->severity) - severity_rank(b->severity);
+	int c = (int)b->severity - (int)a->severity; /* critical first */
 	if (!c)
 		c = a->count < b->count ? 1 : a->count > b->count ? -1 : 0;
 	if (!c)
@@ -388,7 +383,7 @@ static void put_alerts(FILE *out, struct report *r, int64_t day)
 		char a[40], b[40], sane[4 * sizeof g->message], lead[128];
 		fmt_clock(a, sizeof a, g->first_ts, day);
 		fmt_clock(b, sizeof b, g->last_ts, day);
-		fprintf(out, "%-8s %-22s %-15s x%-3" PRIu64 " %s%s%s\n", g->severity, g->rule,
+		fprintf(out, "%-8s %-22s %-15s x%-3" PRIu64 " %s%s%s\n", severity_name(g->severity), g->rule,
 			g->host[0] ? g->host : "-", g->count, a, g->count > 1 ? " - " : "",
 			g->count > 1 ? b : "");
 		sanitize(sane, sizeof sane, g->message, strlen(g->message), sizeof sane / 4 - 1);

@@ -10,6 +10,7 @@
 #include "decode/decoder.h"
 #include "rules/host_model.h"
 #include "decode/smtp_session.h"
+#include "rules/rule_lang.h"
 
 struct report_context {
 	const char *source;              /* "file samples/x.pcap" */
@@ -33,7 +34,7 @@ void rep_free(struct report *r);
 void rep_session_end(struct report *r, const struct smtp_session *s);
 /* An alert: kept grouped by rule and host (count, first/last time, the
  * latest message). */
-void rep_alert(struct report *r, const char *rule, const char *severity, int64_t ts_us,
+void rep_alert(struct report *r, const char *rule, enum severity severity, int64_t ts_us,
 	       const char *host, const char *message, uint64_t count);
 void rep_print(struct report *r, FILE *out, const struct report_context *ctx);
 

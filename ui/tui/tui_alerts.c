@@ -57,31 +57,20 @@ static void alerts_snap(struct tui *t)
 		c->count = a->count ? a->count : 1;
 		c->ts = a->ts_us;
 		str_copy(c->rule, sizeof c->rule, a->rule);
-		str_copy(c->severity, sizeof c->severity, a->severity);
+		c->severity = a->severity;
 		str_copy(c->host, sizeof c->host, a->host);
 		str_copy(c->message, sizeof c->message, a->message);
 	}
 	v->n = n;
 }
 
-static int severity_rank(const char *s)
-{
-	return strcmp(s, "critical") == 0 ? 3 : strcmp(s, "warning") == 0 ? 2 : 1;
-}
-
-static int severity_style(const char *s)
-{
-	int r = severity_rank(s);
-	return r == 3 ? STY_BAD : r == 2 ? STY_WARN : STY_NORMAL;
-}
-
-static void add_row(struct tbl *tb, const struct alert_copy *c, const char *sev, size_t alerts)
+static void add_row(struct tbl *tb, const struct alert_copy *c, enum severity sev, size_t alerts)
 {
 	char b[64];
 	tbl_add(tb, c->seq);
 	fmt_hms(b, sizeof b, c->ts);
 	tbl_cell(tb, AC_TIME, (double)c->ts, STY_NORMAL, b);
-	tbl_cell(tb, AC_SEV, severity_rank(sev), severity_style(sev), sev);
+	tbl_cell(tb, AC_SEV, (double)sev, tui_severity_style(sev), severity_name(sev));
 	tbl_cell(tb, AC_RULE, 0, STY_NORMAL, c->rule);
 	tbl_cell(tb, AC_HOST, 0, STY_NORMAL, c->host);
 	snprintf(b, sizeof b, "%zu", alerts);
@@ -126,13 +115,13 @@ static void build_groups(struct alerts_view *v)
 	grouping = NULL;
 	for (size_t i = 0; i < v->n;) {
 		const struct alert_copy *first = &v->v[v->order[i]];
-		const char *sev = first->severity;
+		enum severity sev = first->severity;
 		size_t j = i;
 		for (; j < v->n; j++) {
 			const struct alert_copy *c = &v->v[v->order[j]];
 			if (strcmp(c->rule, first->rule) || strcmp(c->host, first->host))
 				break;
-			if (severity_rank(c->severity) > severity_rank(sev))
+			if (c->severity > sev)
 				sev = c->severity;
 		}
 		add_row(&v->tbl, first, sev, j - i);

@@ -110,7 +110,7 @@ static void copy_alerts(struct detail_view *v, const struct model *m)
 		d->ts = a->ts_us;
 		d->count = a->count;
 		str_copy(d->rule, sizeof d->rule, a->rule);
-		str_copy(d->severity, sizeof d->severity, a->severity);
+		d->severity = a->severity;
 		str_copy(d->message, sizeof d->message, a->message);
 	}
 }

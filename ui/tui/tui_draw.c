@@ -228,3 +228,8 @@ void draw_spark(int y, int x, int w, const char *codes, int selflag)
 		draw_text(y, x + i, 1, g, style | selflag);
 	}
 }
+
+int tui_severity_style(enum severity s)
+{
+	return s == SEV_CRITICAL ? STY_BAD : s == SEV_WARNING ? STY_WARN : STY_NORMAL;
+}

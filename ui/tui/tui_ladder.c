@@ -289,23 +289,13 @@ static void txn_row(const struct detail_view *v, uint32_t i, int y, int w)
 	draw_text(y, used < 11 ? 11 : used, w - 11, b, STY_NORMAL);
 }
 
-static int severity_style(const char *sev)
-{
-	if (strcmp(sev, "critical") == 0)
-		return STY_BAD;
-	if (strcmp(sev, "warning") == 0)
-		return STY_WARN;
-	return STY_NORMAL;
-}
-
 static void alert_row(const struct detail_view *v, uint32_t i, int y, int w)
 {
 	const struct det_alert *a = &v->al[i];
 	char t[24], b[400], clean[400];
 	fmt_hms(t, sizeof t, a->ts);
 	draw_text(y, 2, 8, t, STY_DIM);
-	tui_clean(clean, sizeof clean, a->severity, strlen(a->severity), true);
-	draw_text(y, 11, 9, clean, severity_style(a->severity));
+	draw_text(y, 11, 9, severity_name(a->severity), tui_severity_style(a->severity));
 	if (a->count > 1)
 		snprintf(b, sizeof b, "%s  %s (x%" PRIu64 ")", a->rule, a->message, a->count);
 	else

@@ -64,6 +64,8 @@ int text_width(const char *s);
  * tabs spaces; non-ASCII becomes '?' on ASCII terminals.  Stops at the first
  * '\n' when one_line.  Always terminates out. */
 void tui_clean(char *out, size_t outsz, const char *in, size_t inlen, bool one_line);
+/* The colour of an alert's severity: critical red, warning yellow. */
+int tui_severity_style(enum severity s);
 /* Copies src into dst (size n), cut at a character boundary; always terminates. */
 void str_copy(char *dst, size_t n, const char *src);
 
@@ -233,7 +235,8 @@ struct det_txn {
 
 struct det_alert {
 	int64_t ts;
-	char rule[48], severity[16], message[200];
+	char rule[48], message[200];
+	enum severity severity;
 	uint64_t count;
 };
 
@@ -279,7 +282,8 @@ void transcript_draw_entry(const struct detail_view *v, const struct drow *r, in
 struct alert_copy {
 	uint64_t seq, session_id, count;
 	int64_t ts;
-	char rule[48], severity[16], host[ADDR_STRLEN + 8], message[200];
+	char rule[48], host[ADDR_STRLEN + 8], message[200];
+	enum severity severity;
 };
 
 struct alerts_view {
