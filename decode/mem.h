@@ -8,6 +8,7 @@
 #ifndef SMTPSCOPE_MEM_H
 #define SMTPSCOPE_MEM_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,9 +33,12 @@ static inline void mem_charge(size_t n)
 		mem_acct.peak = mem_acct.used;
 }
 
+/* Releasing more than was charged is a bug in the accounting (a double
+ * release, or a release without its charge): a debug build stops there. */
 static inline void mem_release(size_t n)
 {
-	mem_acct.used = n > mem_acct.used ? 0 : mem_acct.used - n;
+	assert(n <= mem_acct.used && "memory accounting underflow");
+	mem_acct.used -= n;
 }
 
 /* True when charging n more bytes would exceed the cap. */
