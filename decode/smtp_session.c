@@ -41,3 +41,16 @@ const char *outcome_name(enum smtp_outcome o)
 	};
 	return (unsigned)o < OUT__COUNT ? names[o] : NULL;
 }
+
+enum smtp_state smtp_txn_phase(const struct smtp_txn *t)
+{
+	if (t->data_complete)
+		return ST_DOT;
+	if (t->bdat_chunks)
+		return ST_BDAT;
+	if (t->body_ts)
+		return ST_BODY;
+	if (t->data_ts)
+		return ST_DATA;
+	return t->rcpts.count ? ST_RCPT : ST_MAIL;
+}

@@ -159,6 +159,10 @@ struct smtp_session {
 	struct smtp_parser *parser; /* owned, opaque */
 };
 
+/* How far a transaction got, from its own timestamps (the session state
+ * may have moved on since, e.g. to QUIT): mail, rcpt, data, body, bdat, dot. */
+enum smtp_state smtp_txn_phase(const struct smtp_txn *t);
+
 const char *smtp_state_name(enum smtp_state s);
 const char *end_reason_name(enum end_reason r);
 const char *side_name(enum side s);

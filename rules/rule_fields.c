@@ -559,21 +559,6 @@ GETTER(g_since_first_attempt)
 	return put_num(v, secs(ev->ts_us - ev->msg->first_attempt_ts));
 }
 
-/* How far a transaction got, from its own timestamps (the session state may
- * have moved on since). */
-static enum smtp_state txn_phase(const struct smtp_txn *t)
-{
-	if (t->data_complete)
-		return ST_DOT;
-	if (t->bdat_chunks)
-		return ST_BDAT;
-	if (t->body_ts)
-		return ST_BODY;
-	if (t->data_ts)
-		return ST_DATA;
-	return t->rcpts.count ? ST_RCPT : ST_MAIL;
-}
-
 /* "accepted 250", "deferred 451 4.7.1", or for an attempt the connection
  * cut: the session's end phrase in the transaction's phase. */
 GETTER(g_t_end_how)
@@ -586,7 +571,7 @@ GETTER(g_t_end_how)
 	}
 	if (ev->session->end_reason == END_NONE)
 		return t->outcome == OUT_ABORTED ? put_str(v, "aborted") : false;
-	end_phrase(ev->session, txn_phase(t), buf, n);
+	end_phrase(ev->session, smtp_txn_phase(t), buf, n);
 	return put_str(v, buf);
 }
 

@@ -112,7 +112,7 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 	b->p[b->len] = '\0';
 }
 
-static void fmt_size(char *out, size_t sz, uint64_t n)
+void format_size(char *out, size_t sz, uint64_t n)
 {
 	if (n < 1024)
 		snprintf(out, sz, "%llu B", (unsigned long long)n);
@@ -176,27 +176,12 @@ static void add_how(struct sbuf *b, const struct smtp_session *s)
 	}
 }
 
-/* How far the transaction got, from its own timestamps (the session state
- * may have moved on, e.g. to QUIT). */
-static enum smtp_state txn_phase(const struct smtp_txn *t)
-{
-	if (t->data_complete)
-		return ST_DOT;
-	if (t->bdat_chunks)
-		return ST_BDAT;
-	if (t->body_ts)
-		return ST_BODY;
-	if (t->data_ts)
-		return ST_DATA;
-	return t->rcpts.count ? ST_RCPT : ST_MAIL;
-}
-
 /* The connection died with a message in flight. */
 static void describe_cut(struct sbuf *b, const struct smtp_session *s, const struct smtp_txn *t)
 {
-	enum smtp_state ph = txn_phase(t);
+	enum smtp_state ph = smtp_txn_phase(t);
 	char size[32];
-	fmt_size(size, sizeof size, t->data_bytes);
+	format_size(size, sizeof size, t->data_bytes);
 	if (ph == ST_DOT) {
 		sb_add(b, "final reply never seen after the end of data "
 			  "(message may be delivered twice)");

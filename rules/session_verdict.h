@@ -18,6 +18,9 @@ bool txn_abandoned(const struct smtp_session *s, const struct smtp_txn *t);
 bool session_cut_short(const struct smtp_session *s);
 /* One line for a failed session ("" if it did not fail); returns when the
  * failure happened. */
+/* "512 B", "18.4 KB", "3.2 MB": the one way sizes are written for people. */
+void format_size(char *out, size_t sz, uint64_t n);
+
 int64_t session_describe(const struct smtp_session *s, char *out, size_t outsz);
 
 #endif

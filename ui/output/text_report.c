@@ -12,6 +12,7 @@
 
 #include "decode/mem.h"
 #include "decode/utf8.h"
+#include "rules/session_verdict.h"
 
 #define WIDTH 100
 #define BLOCKS_MAX 50   /* session blocks kept; the rest are counted */
@@ -146,18 +147,6 @@ static void put_wrapped(FILE *out, const char *lead, size_t indent, const char *
 
 /* --- numbers and times ------------------------------------------------------ */
 
-static void fmt_size(char *out, size_t sz, uint64_t n)
-{
-	if (n < 1024)
-		snprintf(out, sz, "%" PRIu64 " B", n);
-	else if (n < 1024ULL * 1024)
-		snprintf(out, sz, "%.1f KB", (double)n / 1024);
-	else if (n < 1024ULL * 1024 * 1024)
-		snprintf(out, sz, "%.1f MB", (double)n / (1024.0 * 1024));
-	else
-		snprintf(out, sz, "%.1f GB", (double)n / (1024.0 * 1024 * 1024));
-}
-
 /* "2026-11-20 03:00:00" (UTC), with ".123" when millis. */
 static void fmt_time(char *out, size_t sz, int64_t ts_us, bool millis)
 {
@@ -266,7 +255,7 @@ static void put_entry(FILE *f, const struct tr_entry *e)
 		snprintf(text, sizeof text, "%u %.*s", e->code, (int)n, e->text);
 		break;
 	case TR_DATA:
-		fmt_size(size, sizeof size, e->bytes);
+		format_size(size, sizeof size, e->bytes);
 		snprintf(text, sizeof text, "[message content: %s, %s]", size,
 			 e->complete ? "complete" : "incomplete");
 		break;
@@ -452,7 +441,7 @@ static void put_capture_line(FILE *out, const struct report_context *ctx)
 	fmt_time(a, sizeof a, d->first_ts, false);
 	fmt_time(b, sizeof b, d->last_ts, false);
 	fmt_duration(dur, sizeof dur, d->last_ts - d->first_ts);
-	fmt_size(size, sizeof size, bytes);
+	format_size(size, sizeof size, bytes);
 	fprintf(out, "Capture   %s \xe2\x86\x92 %s UTC (%s), %" PRIu64 " %s, %s\n", a, b, dur,
 		packets, plural(packets, "packet", "packets"), size);
 }
@@ -637,7 +626,7 @@ static void put_decode_notes(FILE *out, const struct dec_stats *d)
 		fprintf(out, "  %" PRIu64 " malformed %s\n", d->malformed,
 			plural(d->malformed, "frame", "frames"));
 	if (d->gaps) {
-		fmt_size(size, sizeof size, d->gap_bytes);
+		format_size(size, sizeof size, d->gap_bytes);
 		fprintf(out, "  %" PRIu64 " %s in TCP streams (%s missing)\n", d->gaps,
 			plural(d->gaps, "gap", "gaps"), size);
 	}
@@ -674,7 +663,7 @@ static void put_footer(FILE *out, const struct report_context *ctx)
 	if (ctx->hm && hm_hosts_dropped(ctx->hm))
 		fprintf(out, "  %" PRIu64 " host updates not tracked (host table full)\n",
 			hm_hosts_dropped(ctx->hm));
-	fmt_size(size, sizeof size, ctx->memory_peak);
+	format_size(size, sizeof size, ctx->memory_peak);
 	fprintf(out, "  memory peak %s\n", size);
 }
 

@@ -70,18 +70,6 @@ void fmt_rel(char *out, size_t n, int64_t us)
 		snprintf(out, n, "+%.0f", s);
 }
 
-void fmt_bytes(char *out, size_t n, uint64_t b)
-{
-	if (b < 1024)
-		snprintf(out, n, "%" PRIu64 " B", b);
-	else if (b < 1024 * 1024)
-		snprintf(out, n, "%.1f KB", (double)b / 1024);
-	else if (b < 1024ULL * 1024 * 1024)
-		snprintf(out, n, "%.1f MB", (double)b / (1024 * 1024));
-	else
-		snprintf(out, n, "%.1f GB", (double)b / (1024.0 * 1024 * 1024));
-}
-
 void fmt_dur(char *out, size_t n, int64_t us)
 {
 	if (us < 0)

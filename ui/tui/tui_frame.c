@@ -108,7 +108,7 @@ static void traffic_segs(struct tui *t, struct seg *v, int *n)
 	char a[32], b[32], s[96];
 	if (st->finished && !t->replay) {
 		fmt_count(a, sizeof a, (double)st->packets);
-		fmt_bytes(b, sizeof b, st->bytes);
+		format_size(b, sizeof b, st->bytes);
 		if (st->packets)
 			snprintf(s, sizeof s, "%s pkts %s", a, b);
 		else
@@ -134,7 +134,7 @@ static void traffic_segs(struct tui *t, struct seg *v, int *n)
 		snprintf(s, sizeof s, "mem %.1f/%.0f MB", (double)st->memory_used / (1024 * 1024),
 			 (double)st->memcap / (1024 * 1024));
 	} else {
-		fmt_bytes(a, sizeof a, st->memory_used);
+		format_size(a, sizeof a, st->memory_used);
 		snprintf(s, sizeof s, "mem %s", a);
 	}
 	bool tight = st->memcap && st->memory_used > st->memcap / 10 * 9;

@@ -161,7 +161,7 @@ static void data_label(const struct detail_view *v, uint32_t i, char *out, size_
 	if (e->complete && x && x->eod_ts >= e->ts_us)
 		end = x->eod_ts;
 	char size[32], dur[32];
-	fmt_bytes(size, sizeof size, e->bytes);
+	format_size(size, sizeof size, e->bytes);
 	fmt_dur(dur, sizeof dur, end > e->ts_us ? end - e->ts_us : 0);
 	snprintf(out, n, "message content %s in %s%s", size, dur,
 		 e->complete ? "" : ", incomplete");
@@ -274,7 +274,7 @@ static void txn_row(const struct detail_view *v, uint32_t i, int y, int w)
 	int used = draw_text(y, 2, 9, outcome_name(x->outcome), outcome_style(x->outcome)) + 2;
 	if (x->nrcpt > 1)
 		snprintf(more, sizeof more, " +%u", x->nrcpt - 1);
-	fmt_bytes(size, sizeof size, x->bytes);
+	format_size(size, sizeof size, x->bytes);
 	if (x->has_reply) {
 		char clean[200];
 		tui_clean(clean, sizeof clean, x->reply, strlen(x->reply), true);

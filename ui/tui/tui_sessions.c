@@ -245,7 +245,7 @@ static void add_row(struct sessions_view *v, const struct sess_copy *c, int64_t 
 		str_copy(b, sizeof b, c->rcpt);
 	tbl_cell(tb, SC_RCPT, 0, STY_NORMAL, b);
 	if (c->ntxn)
-		fmt_bytes(b, sizeof b, c->size);
+		format_size(b, sizeof b, c->size);
 	else
 		snprintf(b, sizeof b, "-");
 	tbl_cell(tb, SC_SIZE, (double)c->size, STY_NORMAL, b);

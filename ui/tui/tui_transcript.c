@@ -47,7 +47,7 @@ void transcript_draw_entry(const struct detail_view *v, const struct drow *r, in
 		break;
 	}
 	case TR_DATA:
-		fmt_bytes(size, sizeof size, e->bytes);
+		format_size(size, sizeof size, e->bytes);
 		snprintf(b, sizeof b, "[message content: %s, %s]", size,
 			 e->complete ? "complete" : "incomplete");
 		style = STY_DIM;

@@ -15,6 +15,7 @@
 #include "decode/addr.h"
 #include "rules/host_model.h"
 #include "rules/model.h"
+#include "rules/session_verdict.h"
 #include "decode/smtp_session.h"
 #include "ui/tui/tui.h"
 
@@ -75,7 +76,6 @@ void fmt_hms(char *out, size_t n, int64_t ts_us);       /* "03:04:05" UTC, "-" i
 void fmt_hms_ms(char *out, size_t n, int64_t ts_us);    /* "03:04:05.123" */
 void fmt_datetime(char *out, size_t n, int64_t ts_us);  /* "2026-11-20 03:04:05" */
 void fmt_rel(char *out, size_t n, int64_t us);          /* "+0.032" seconds */
-void fmt_bytes(char *out, size_t n, uint64_t bytes);    /* "18.4 KB" */
 void fmt_dur(char *out, size_t n, int64_t us);          /* "148 ms", "3.2 s", "5m00s" */
 void fmt_count(char *out, size_t n, double v);          /* "1.2k" */
 const char *role_word(enum host_role r);                /* "out" / "in" */
