@@ -33,19 +33,6 @@ static bool next(struct pstate *ps)
 
 #define ERR(ps, at, ...) rule_err_at((ps)->lx->err, (at)->line, (at)->col, __VA_ARGS__)
 
-/* "'word'", "a number", "a string", "end of file" ... for messages. */
-static const char *tok_desc(const struct token *t, char *buf, size_t n)
-{
-	switch (t->kind) {
-	case T_EOF: return "end of file";
-	case T_STR: return "a string";
-	case T_NUM: return "a number";
-	default:
-		snprintf(buf, n, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
-		return buf;
-	}
-}
-
 /* --- field lookup with helpful errors ------------------------------------------ */
 
 static size_t edit_distance(const char *a, const char *b)
@@ -173,7 +160,7 @@ static bool read_operand(struct pstate *ps, struct operand *o)
 		}
 		/* fall through */
 	default:
-		ERR(ps, ps->t, "expected a field or a value, found %s", tok_desc(ps->t, buf, sizeof buf));
+		ERR(ps, ps->t, "expected a field or a value, found %s", token_desc(ps->t, buf, sizeof buf));
 		return false;
 	}
 }
@@ -302,7 +289,7 @@ static bool parse_match(struct pstate *ps, struct node *n, const struct token *l
 		return false;
 	if (ps->t->kind != T_STR) {
 		ERR(ps, ps->t, "'%s' needs a regex in quotes, found %s", cmp_op_name(n->op),
-		    tok_desc(ps->t, buf, sizeof buf));
+		    token_desc(ps->t, buf, sizeof buf));
 		return false;
 	}
 	n->re_src = tok_string(ps->t);
@@ -404,7 +391,7 @@ static bool parse_in(struct pstate *ps, struct node *n, const struct token *lat)
 			return next(ps);
 		if (ps->t->kind != T_COMMA) {
 			ERR(ps, ps->t, "expected ',' or ')' in the list, found %s",
-			    tok_desc(ps->t, buf, sizeof buf));
+			    token_desc(ps->t, buf, sizeof buf));
 			return false;
 		}
 		if (!next(ps))
@@ -424,7 +411,7 @@ static bool parse_is(struct pstate *ps, struct node *n)
 			return false;
 	}
 	if (!tok_is(ps->t, "null")) {
-		ERR(ps, ps->t, "expected 'null' after 'is', found %s", tok_desc(ps->t, buf, sizeof buf));
+		ERR(ps, ps->t, "expected 'null' after 'is', found %s", token_desc(ps->t, buf, sizeof buf));
 		return false;
 	}
 	return next(ps);
@@ -488,7 +475,7 @@ static struct node *parse_unary(struct pstate *ps)
 		if (!next(ps) || !(n = parse_or(ps)))
 			goto fail;
 		if (ps->t->kind != T_RPAREN) {
-			ERR(ps, ps->t, "expected ')', found %s", tok_desc(ps->t, buf, sizeof buf));
+			ERR(ps, ps->t, "expected ')', found %s", token_desc(ps->t, buf, sizeof buf));
 			goto fail;
 		}
 		if (!next(ps))

@@ -68,6 +68,8 @@ struct lexer {
 void lex_init(struct lexer *lx, const char *src, size_t len, struct rule_err *err);
 /* Next token; false (error set) on bad input. */
 bool lex_next(struct lexer *lx, struct token *t);
+/* "'word'", "a number", "a string", "end of file" ... for error messages. */
+const char *token_desc(const struct token *t, char *buf, size_t n);
 /* The next run of non-blank characters (a rule name), as T_IDENT; T_EOF at
  * the end of the line or input. */
 void lex_word(struct lexer *lx, struct token *t);

@@ -318,3 +318,15 @@ const char *cmp_op_name(enum cmp_op op)
 	};
 	return names[op];
 }
+
+const char *token_desc(const struct token *t, char *buf, size_t n)
+{
+	switch (t->kind) {
+	case T_EOF: return "end of file";
+	case T_STR: return "a string";
+	case T_NUM: return "a number";
+	default:
+		snprintf(buf, n, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
+		return buf;
+	}
+}

@@ -41,18 +41,6 @@ static bool next(struct rparse *rp)
 	return lex_next(&rp->lx, &rp->t);
 }
 
-static const char *desc(const struct token *t, char *buf, size_t n)
-{
-	switch (t->kind) {
-	case T_EOF: return "end of file";
-	case T_STR: return "a string";
-	case T_NUM: return "a number";
-	default:
-		snprintf(buf, n, "'%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
-		return buf;
-	}
-}
-
 const char *severity_name(enum severity s)
 {
 	switch (s) {
@@ -87,7 +75,7 @@ static bool clause_on(struct rparse *rp)
 			return next(rp);
 	}
 	ERR(rp, &rp->t, "unknown event %s (events: session_end, txn_end, reply, tcp, host_status)",
-	    desc(&rp->t, buf, sizeof buf));
+	    token_desc(&rp->t, buf, sizeof buf));
 	return false;
 }
 
@@ -105,7 +93,7 @@ static bool clause_when(struct rparse *rp)
 		return false;
 	if (rp->t.kind != T_IDENT && rp->t.kind != T_EOF) {
 		ERR(rp, &rp->t, "unexpected %s after the condition (missing 'and' or 'or'?)",
-		    desc(&rp->t, buf, sizeof buf));
+		    token_desc(&rp->t, buf, sizeof buf));
 		return false;
 	}
 	return true;
@@ -116,7 +104,7 @@ static bool expect_word(struct rparse *rp, const char *word)
 	char buf[64];
 	if (tok_is(&rp->t, word))
 		return next(rp);
-	ERR(rp, &rp->t, "expected '%s', found %s", word, desc(&rp->t, buf, sizeof buf));
+	ERR(rp, &rp->t, "expected '%s', found %s", word, token_desc(&rp->t, buf, sizeof buf));
 	return false;
 }
 
@@ -141,7 +129,7 @@ static bool parse_by(struct rparse *rp)
 		if (!next(rp))
 			return false;
 		if (rp->t.kind != T_IDENT) {
-			ERR(rp, &rp->t, "expected a field after 'by', found %s", desc(&rp->t, buf, sizeof buf));
+			ERR(rp, &rp->t, "expected a field after 'by', found %s", token_desc(&rp->t, buf, sizeof buf));
 			return false;
 		}
 		if (r->nby == RULE_BY_MAX) {
@@ -168,7 +156,7 @@ static bool clause_count(struct rparse *rp)
 	if (nt.kind != T_NUM || nt.unit != RU_NONE || !(nt.num >= 1 && nt.num <= RULE_COUNT_MAX) ||
 	    nt.num != (double)(int64_t)nt.num) {
 		ERR(rp, &nt, "'count' needs a whole number from 1 to %d, found %s", RULE_COUNT_MAX,
-		    desc(&nt, buf, sizeof buf));
+		    token_desc(&nt, buf, sizeof buf));
 		return false;
 	}
 	r->count = (uint32_t)nt.num;
@@ -178,7 +166,7 @@ static bool clause_count(struct rparse *rp)
 	if (wt.kind != T_NUM || (wt.unit != RU_NONE && wt.unit != RU_SECONDS) || wt.num <= 0 ||
 	    wt.num > RULE_WINDOW_MAX_S) {
 		ERR(rp, &wt, "'within' needs a duration such as 90s, 10m or 1h (at most 30d), found %s",
-		    desc(&wt, buf, sizeof buf));
+		    token_desc(&wt, buf, sizeof buf));
 		return false;
 	}
 	r->window_us = (int64_t)(wt.num * 1e6 + 0.5);
@@ -195,7 +183,7 @@ static bool clause_collect(struct rparse *rp)
 		return false;
 	rp->collect_at = rp->t;
 	if (rp->t.kind != T_IDENT) {
-		ERR(rp, &rp->t, "expected a field after 'collect', found %s", desc(&rp->t, buf, sizeof buf));
+		ERR(rp, &rp->t, "expected a field after 'collect', found %s", token_desc(&rp->t, buf, sizeof buf));
 		return false;
 	}
 	rp->r->collect = rule_field_resolve(rp->err, &rp->t, rp->r->event);
@@ -214,7 +202,7 @@ static bool clause_severity(struct rparse *rp)
 			return next(rp);
 		}
 	}
-	ERR(rp, &rp->t, "unknown severity %s (info, warning, critical)", desc(&rp->t, buf, sizeof buf));
+	ERR(rp, &rp->t, "unknown severity %s (info, warning, critical)", token_desc(&rp->t, buf, sizeof buf));
 	return false;
 }
 
@@ -224,7 +212,7 @@ static bool clause_message(struct rparse *rp)
 	if (!next(rp))
 		return false;
 	if (rp->t.kind != T_STR) {
-		ERR(rp, &rp->t, "'message' needs a string in quotes, found %s", desc(&rp->t, buf, sizeof buf));
+		ERR(rp, &rp->t, "'message' needs a string in quotes, found %s", token_desc(&rp->t, buf, sizeof buf));
 		return false;
 	}
 	while (rp->t.kind == T_STR) {
@@ -268,7 +256,7 @@ static bool parse_clause(struct rparse *rp)
 			c = &clauses[i];
 	if (!c) {
 		ERR(rp, &rp->t, "expected a clause (on, when, count, collect, severity, message) "
-				"or the next 'rule', found %s", desc(&rp->t, buf, sizeof buf));
+				"or the next 'rule', found %s", token_desc(&rp->t, buf, sizeof buf));
 		return false;
 	}
 	bool *seen = (bool *)((char *)rp + c->seen);
@@ -308,7 +296,7 @@ static bool rule_header(struct rparse *rp)
 	if (!tok_is(&rp->t, "rule")) {
 		ERR(rp, &rp->t, replace ? "expected 'rule' after 'replace', found %s"
 					: "expected 'rule NAME', found %s",
-		    desc(&rp->t, buf, sizeof buf));
+		    token_desc(&rp->t, buf, sizeof buf));
 		return false;
 	}
 	struct token nt;
