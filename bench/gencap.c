@@ -1,6 +1,6 @@
 /* gencap.c — a large, deterministic, realistic SMTP capture for benchmarks.
  *
- *   gencap [-s MB] [-c CONCURRENT] [-B MAX_BODY_KB] [-S SEED] [-z] [-q] -o FILE
+ *   gencap [-s MB] [-c CONCURRENT] [-b MIN_BODY_BYTES] [-B MAX_BODY_KB] [-S SEED] [-z] [-q] -o FILE
  *
  * Writes a classic little-endian pcap (microsecond timestamps, DLT_EN10MB)
  * with fwrite: Ethernet / IPv4 / TCP, correct IP total lengths, IP header
@@ -9,7 +9,8 @@
  * Up to CONCURRENT (default 2000) SMTP sessions are in flight at once; each
  * is a full dialogue: SYN/SYN-ACK/ACK, 220 banner, EHLO and a multi-line 250,
  * MAIL, 1-3 RCPT, DATA, 354, a message (headers + body, total 1 KB - 5 MB,
- * log-uniform; -B lowers the top, e.g. -B 64 for many small messages) with dot-stuffed lines, ".", 250, QUIT, 221 and the FIN
+ * log-uniform; -B lowers the top, e.g. -B 64 for many small messages, -b
+ * the bottom, e.g. -b 300 -B 4 for a busy gateway's small mail) with dot-stuffed lines, ".", 250, QUIT, 221 and the FIN
  * handshake.  Body segments are 1448 bytes (TCP timestamps option, so the
  * frames are 1514 bytes), the server ACKs every second segment; about 0.5%
  * of the body segments arrive out of order (swapped with the next one) and
@@ -91,7 +92,7 @@ static double rnd_logu(double lo, double hi)
 /* ---- the body text: 8 MB of CRLF lines, some dot-stuffed ---- */
 
 #define BODY_BUF (8u << 20)
-#define BODY_MIN 1024u
+static uint32_t BODY_MIN = 1024u; /* -b BYTES */
 
 static uint32_t BODY_MAX = 5u << 20; /* -B KB */
 static char *body;
@@ -748,7 +749,7 @@ static struct sess *start_session(int64_t t)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gencap [-s MB] [-c CONCURRENT] [-B MAX_BODY_KB] [-S SEED] [-z] [-q] -o FILE\n");
+	fprintf(stderr, "usage: gencap [-s MB] [-c CONCURRENT] [-b MIN_BODY_BYTES] [-B MAX_BODY_KB] [-S SEED] [-z] [-q] -o FILE\n");
 	exit(1);
 }
 
@@ -760,10 +761,11 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	bool quiet = false;
 	int c;
-	while ((c = getopt(argc, argv, "s:c:B:S:o:zq")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:b:B:S:o:zq")) != -1) {
 		switch (c) {
 		case 's': mb = atof(optarg); break;
 		case 'c': conc = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'b': BODY_MIN = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'B': BODY_MAX = (uint32_t)strtoul(optarg, NULL, 10) << 10; break;
 		case 'S': seed = strtoull(optarg, NULL, 10); break;
 		case 'o': path = optarg; break;
@@ -772,7 +774,7 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (!path || mb <= 0 || conc == 0 || BODY_MAX < 2 * BODY_MIN || BODY_MAX > (5u << 20))
+	if (!path || mb <= 0 || conc == 0 || BODY_MIN < 64 || BODY_MAX < 2 * BODY_MIN || BODY_MAX > (5u << 20))
 		usage();
 	uint64_t sm = seed;
 	for (int i = 0; i < 4; i++)

@@ -1,24 +1,27 @@
 #!/bin/bash
 # bench/run.sh — smtpscope against its peers on large generated SMTP captures.
 #
-#   bench/run.sh [SIZE...]        default: 200 1024 200s
+#   bench/run.sh [SIZE...]        default: 200 100m
 #
 # SIZE is a capture size in MB (2^20 bytes) with bench/gencap's realistic mix
 # (message sizes 1 KB - 5 MB log-uniform, all sessions in flight together);
-# a trailing "s" (e.g. 200s) means many small messages instead (1-64 KB,
-# 2,000 sessions in flight, ~11,000 sessions per 200 MB): the per-session
-# costs.  Each file is measured with, side by side:
+# a trailing "m" (e.g. 100m) is the workload of a busy gateway: many short
+# sessions with small messages (300 B - 4 KB, 200 in flight, ~25,000
+# sessions and 20,000 remote hosts per 100 MB): the per-session costs; a
+# trailing "s" (e.g. 200s) small messages of 1-64 KB, 2,000 in flight.
+# Each file is measured with, side by side:
 #
 #   floor       bench/pcap_floor: libpcap pcap_dispatch, empty callback
 #   floor-1M    the same with a 1 MiB stdio buffer (pcap_fopen_offline): libpcap's
 #               own is st_blksize (4 KiB), so 256 read(2)s per MiB instead of 1
 #   tcpdump     tcpdump -r FILE -w /dev/null
-#   ndpiReader  ndpiReader -i FILE                (skipped if not installed)
+#   ndpiReader  ndpiReader -q -i FILE             (skipped if not installed)
 #   tshark      tshark -r FILE -Y smtp -T fields -e tcp.stream -e smtp.response.code
 #   smtpscope   smtpscope -r FILE --format json
 #
-# (all output to /dev/null).  Wall time is the best of $REPEAT runs (default
-# 3; tshark runs once, and only on files up to TSHARK_MAX_MB (default 300:
+# (all output to /dev/null).  CPU time (user + system: what a busy 2-core
+# machine cannot disturb much) and wall time of the run with the least CPU
+# of $REPEAT runs (default 3; tshark runs once, and only on files up to TSHARK_MAX_MB (default 300:
 # it reads ~6-12 MB/s here, a 1 GB file takes minutes): on a larger file its
 # time is estimated from its rate on the previous file, shown as
 # "tshark-est"); peak RSS is /usr/bin/time's %M.
@@ -45,7 +48,7 @@ MEMCAP=${MEMCAP:-1}
 TSHARK_MAX_MB=${TSHARK_MAX_MB:-300}
 tshark_rate=
 KEEP=${KEEP:-1}
-[ $# -gt 0 ] || set -- 200 1024 200s
+[ $# -gt 0 ] || set -- 200 100m
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$SMTPSCOPE" ] || die "no smtpscope at $SMTPSCOPE (build it, or set SMTPSCOPE)"
@@ -77,33 +80,36 @@ for t in tcpdump tshark ndpiReader; do
 done
 
 # ---- measuring ----
-# run NAME REPS CMD...: sets best (seconds) and rss (KiB, of the best run)
+# run NAME REPS CMD...: sets cpu (user+sys seconds), best (wall seconds of
+# that run) and rss (KiB, of that run): the run with the least CPU
 run() {
-	local name=$1 reps=$2 i t0 t1 ns
+	local name=$1 reps=$2 i t0 t1 ns c
 	shift 2
-	best= rss=
+	best= rss= cpu=
 	for ((i = 0; i < reps; i++)); do
 		t0=$(date +%s%N)
-		if ! /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err"; then
+		if ! /usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err"; then
 			echo "bench: $name failed:" >&2
 			tail -5 "$tmp/err" >&2
-			best=NA rss=NA
+			best=NA rss=NA cpu=NA
 			return 0
 		fi
 		t1=$(date +%s%N)
 		ns=$((t1 - t0))
-		if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then
-			best=$ns
-			rss=$(tail -1 "$tmp/rss")
+		c=$(tail -1 "$tmp/rss" | awk '{ printf "%.3f", $2 + $3 }')
+		if [ -z "$cpu" ] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then
+			cpu=$c
+			best=$(awk -v n="$ns" 'BEGIN { printf "%.4f", n / 1e9 }')
+			rss=$(tail -1 "$tmp/rss" | cut -d' ' -f1)
 		fi
 	done
-	best=$(awk -v n="$best" 'BEGIN { printf "%.4f", n / 1e9 }')
 }
 
 declare -A ns_per_pkt
 for size in "$@"; do
 	case $size in
 	*s) mb=${size%s} gen_args="-B 64 -c 2000" kind="small messages (1-64 KB), 2000 in flight" ;;
+	*m) mb=${size%m} gen_args="-b 300 -B 4 -c 200" kind="many short sessions, messages 300 B-4 KB, 200 in flight" ;;
 	*) mb=$size gen_args="" kind="messages 1 KB-5 MB log-uniform" ;;
 	esac
 	file="$BENCH_DIR/smtp-$size.pcap"
@@ -117,12 +123,12 @@ for size in "$@"; do
 	echo "# gencap: $gen"
 	echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-	names=() times=() rsss=()
-	add() { names+=("$1"); times+=("$best"); rsss+=("$rss"); }
+	names=() times=() rsss=() cpus=()
+	add() { names+=("$1"); times+=("$best"); rsss+=("$rss"); cpus+=("$cpu"); }
 	run floor "$REPEAT" "$BENCH_DIR/bin/pcap_floor" "$file"; add floor
 	run floor-1M "$REPEAT" "$BENCH_DIR/bin/pcap_floor" -b "$file"; add floor-1M
 	if have tcpdump; then run tcpdump "$REPEAT" tcpdump -r "$file" -w /dev/null; add tcpdump; fi
-	if have ndpiReader; then run ndpiReader "$REPEAT" ndpiReader -i "$file"; add ndpiReader; fi
+	if have ndpiReader; then run ndpiReader "$REPEAT" ndpiReader -q -i "$file"; add ndpiReader; fi
 	if have tshark && [ "$TSHARK" = 1 ]; then
 		if [ $((bytes >> 20)) -le "$TSHARK_MAX_MB" ]; then
 			run tshark 1 tshark -r "$file" -Y smtp -T fields -e tcp.stream -e smtp.response.code
@@ -130,7 +136,7 @@ for size in "$@"; do
 			[ "$best" = NA ] || tshark_rate=$(awk -v b="$bytes" -v t="$best" 'BEGIN { print b / t }')
 		elif [ -n "$tshark_rate" ]; then
 			# too slow to wait for: its rate on the last file it read
-			best=$(awk -v b="$bytes" -v r="$tshark_rate" 'BEGIN { printf "%.4f", b / r }') rss=NA
+			best=$(awk -v b="$bytes" -v r="$tshark_rate" 'BEGIN { printf "%.4f", b / r }') rss=NA cpu=$best
 			add tshark-est
 			echo "# tshark-est: not run on this file (> TSHARK_MAX_MB=$TSHARK_MAX_MB); its time is" \
 				"this size at tshark's rate on the previous file (RSS unknown)"
@@ -143,21 +149,25 @@ for size in "$@"; do
 	"$SMTPSCOPE" -r "$file" --format json | tail -1 >"$tmp/stats"
 	echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-	floor_t=${times[0]} tshark_t=NA
+	floor_c=${cpus[0]} tshark_t=NA ndpi_c=NA
 	for i in "${!names[@]}"; do
-		case ${names[$i]} in tshark*) tshark_t=${times[$i]} ;; esac
+		case ${names[$i]} in tshark*) tshark_t=${times[$i]} ;; ndpiReader) ndpi_c=${cpus[$i]} ;; esac
 	done
-	printf '%-13s %9s %9s %9s %9s %8s %9s\n' tool "wall s" "MB/s" "Mpkt/s" "RSS MB" "x floor" "tshark/x"
+	# x floor: CPU / the bare libpcap loop's CPU; ndpi/x: ndpiReader's CPU / this tool's
+	printf '%-13s %8s %8s %8s %9s %8s %8s %8s %9s\n' tool "cpu s" "wall s" "MB/s" "Mpkt/s" "RSS MB" \
+		"x floor" "ndpi/x" "tshark/x"
 	for i in "${!names[@]}"; do
-		awk -v name="${names[$i]}" -v t="${times[$i]}" -v rss="${rsss[$i]}" -v b="$bytes" \
-			-v p="$pkts" -v f="$floor_t" -v ts="$tshark_t" 'BEGIN {
-			if (t == "NA") { printf "%-13s %9s\n", name, "failed"; exit }
-			printf "%-13s %9.3f %9.0f %9.2f %9s %8.2f %9s\n", name, t, b / 1048576 / t,
-				p / 1e6 / t, rss == "NA" ? "-" : sprintf("%.1f", rss / 1024), t / f,
+		awk -v name="${names[$i]}" -v t="${times[$i]}" -v c="${cpus[$i]}" -v rss="${rsss[$i]}" \
+			-v b="$bytes" -v p="$pkts" -v f="$floor_c" -v nd="$ndpi_c" -v ts="$tshark_t" 'BEGIN {
+			if (t == "NA") { printf "%-13s %8s\n", name, "failed"; exit }
+			cc = c > 0.001 ? c : 0.001
+			printf "%-13s %8.3f %8.3f %8.0f %9.2f %8s %8.2f %8s %9s\n", name, c, t,
+				b / 1048576 / cc, p / 1e6 / cc, rss == "NA" ? "-" : sprintf("%.1f", rss / 1024),
+				cc / (f > 0.001 ? f : 0.001), nd == "NA" ? "-" : sprintf("%.2f", nd / cc),
 				ts == "NA" ? "-" : sprintf("%.0f", ts / t) }'
 		case ${names[$i]} in smtpscope*) ;; *) continue ;; esac
 		[ "${times[$i]}" != NA ] || continue
-		ns_per_pkt[$size.${names[$i]}]=$(awk -v t="${times[$i]}" -v p="$pkts" 'BEGIN { printf "%.0f", t * 1e9 / p }')
+		ns_per_pkt[$size.${names[$i]}]=$(awk -v t="${cpus[$i]}" -v p="$pkts" 'BEGIN { printf "%.0f", t * 1e9 / p }')
 	done
 	python3 - "$tmp/stats" "$gen" <<'EOF'
 import json, sys
@@ -173,7 +183,7 @@ done
 
 if [ ${#ns_per_pkt[@]} -gt 0 ]; then
 	echo
-	echo "# smtpscope cost per packet (wall, best run):"
+	echo "# smtpscope cost per packet (CPU, best run):"
 	for size in "$@"; do
 		for tool in smtpscope smtpscope-alt; do
 			[ -z "${ns_per_pkt[$size.$tool]:-}" ] ||
