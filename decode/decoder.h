@@ -24,7 +24,10 @@ struct dec_config {
 	size_t ntls_ports;
 	bool any_port;                   /* nDPI on every TCP flow: SMTP on any port, and what
 					  * the SMTP ports carry (protocol, flow risks) */
-	int64_t idle_timeout_us;
+	int64_t idle_timeout_us;         /* silence that times a session out (flow_idle.h) */
+	bool live;                       /* live capture: report a timed-out session at once
+					  * (from a file the verdict waits, so that a late
+					  * continuation can rejoin its session) */
 	uint32_t held_bytes_max;         /* out-of-order bytes held per direction */
 	struct smtp_config smtp;
 };

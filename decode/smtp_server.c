@@ -320,6 +320,7 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 		resync_queue(p, r->code);
 	struct pending_cmd *c = verb[0] ? NULL : queue_head(p);
 	if (!verb[0] && !c) {
+		server_timeout_check(s, r);
 		unsolicited(s, r);
 	} else if (c) {
 		verb = smtp_cmd_verb((enum smtp_cmd)c->cmd);
