@@ -31,11 +31,13 @@ static bool says_timeout(const char *t)
 	return false;
 }
 
-void server_timeout_check(struct smtp_session *s, const struct smtp_reply *r)
+bool server_timeout_check(struct smtp_session *s, const struct smtp_reply *r)
 {
 	struct smtp_parser *p = s->parser;
-	if (s->server_timeout || r->code / 100 != 4 || !says_timeout(r->text))
-		return;
+	if (r->code / 100 != 4 || !says_timeout(r->text))
+		return false;
+	if (s->server_timeout)
+		return true; /* the first one counts */
 	/* the client's last bytes, else the start: a client that never spoke
 	 * was silent from the handshake on */
 	int64_t last = p->client_spoke && p->cmd_ts ? p->cmd_ts : s->start_ts;
@@ -43,4 +45,5 @@ void server_timeout_check(struct smtp_session *s, const struct smtp_reply *r)
 	s->server_timeout_code = r->code;
 	s->server_timeout_ts = r->ts_us;
 	s->client_silent_us = r->ts_us > last ? r->ts_us - last : 0;
+	return true;
 }

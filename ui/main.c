@@ -422,6 +422,7 @@ static int run(struct app *a)
 	else if (a->opt.bundle_dir)
 		a->bundle_model = model_new(a->pipe.hm, BUNDLE_KEEP_SESSIONS, BUNDLE_KEEP_ALERTS);
 	add_outputs(a);
+	a->opt.dec.live = a->live; /* live: a timed-out session is reported at once */
 	a->dec = dec_new(&a->opt.dec, pipeline_sink(&a->pipe));
 	a->pipe.dec = a->dec;
 	int rc = a->tui ? app_run_tui(a) : app_run_batch(a);
