@@ -122,3 +122,13 @@ EXTRA_DIST += tests/tsan.sh
 # The architecture's layering rules on the sources (doc/architecture.md).
 TESTS += tests/layering.py
 EXTRA_DIST += tests/layering.py
+# Idle timeouts and who ended a session, stated by hand on their samples.
+TESTS += tests/timeouts-samples.py
+EXTRA_DIST += tests/timeouts-samples.py
+# Silences past the idle timeout: rejoin from a file, live tombstones, horizon.
+UNIT_TESTS += tests/unit/test_idle
+check_PROGRAMS += tests/unit/test_idle
+TESTS += tests/unit/test_idle
+tests_unit_test_idle_SOURCES = tests/unit/test_idle.c tests/unit/check.h
+tests_unit_test_idle_LDADD = $(UNIT_LDADD)
+tests_unit_test_idle_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
