@@ -550,6 +550,15 @@ static bool classify(struct decoder *d, struct flow *f, int ep, const struct tcp
 	return false;
 }
 
+uint64_t dec_stalled(const struct decoder *d, int64_t now_us, int64_t silent_us)
+{
+	uint64_t n = 0;
+	for (const struct flow *f = ft_oldest(d->ft); f && now_us - f->last_ts > silent_us;
+	     f = f->lru_next)
+		n += f->session != NULL;
+	return n;
+}
+
 void dec_advance(struct decoder *d, int64_t now_us)
 {
 	expire(d, now_us);

@@ -71,6 +71,9 @@ void dec_finish(struct decoder *d);
 /* Live capture: advance the clock without a packet (idle timeouts). */
 void dec_advance(struct decoder *d, int64_t now_us);
 const struct dec_stats *dec_get_stats(const struct decoder *d);
+/* Open sessions with no packet for longer than `silent_us` before `now`
+ * (live: "stalled"); costs one step per such session. */
+uint64_t dec_stalled(const struct decoder *d, int64_t now_us, int64_t silent_us);
 void dec_free(struct decoder *d);
 
 #endif

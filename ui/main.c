@@ -19,6 +19,7 @@
 #include "rules/default_rules.h"
 #include "capture/evidence.h"
 #include "capture/full_capture.h"
+#include "decode/flow_idle.h"
 #include "decode/mem.h"
 #include "ui/output/json_output.h"
 #include "ui/output/metrics_output.h"
@@ -139,7 +140,14 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.evidence = a->evidence ? es : NULL,
 		.full_capture = a->fullcap ? fs : NULL,
 		.final = final,
+		.sessions_stalled = -1,
 	};
+	if (a->live) { /* on the wall clock, as dec_advance */
+		struct timeval tv;
+		gettimeofday(&tv, NULL);
+		sum->sessions_stalled = (int64_t)dec_stalled(
+			a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec, IDLE_STALLED_US);
+	}
 }
 
 void app_on_tick(void *ctx)

@@ -116,6 +116,44 @@ static void test_pause_and_horizon(void)
 	CHECK(r.v[1].partial_start);
 }
 
+/* Both Postfix sessions go quiet by t = 11 s: stalled (silent > 60 s) at
+ * t = 100 s, not at t = 30 s; live, nothing has timed out yet. */
+static void test_stalled(void)
+{
+	char path[512], err[PCAP_ERRBUF_SIZE];
+	snprintf(path, sizeof path, "%s/samples/postfix-idle-timeout.pcap", SRCDIR);
+	pcap_t *p = pcap_open_offline(path, err);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	struct dec_config cfg;
+	dec_config_default(&cfg);
+	cfg.live = true;
+	struct run r = { .n = 0 };
+	struct dec_sink sink = { .ctx = &r, .session_end = on_end };
+	struct decoder *d = dec_new(&cfg, &sink);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int64_t t0 = 0;
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		if (!t0)
+			t0 = ts;
+		if (ts - t0 > 100 * 1000000LL)
+			break;
+		dec_packet(d, pcap_datalink(p), ts, data, h->caplen, h->len);
+	}
+	CHECK_EQ_INT(dec_stalled(d, t0 + 30 * 1000000LL, IDLE_STALLED_US), 0);
+	dec_advance(d, t0 + 100 * 1000000LL);
+	CHECK_EQ_INT(dec_stalled(d, t0 + 100 * 1000000LL, IDLE_STALLED_US), 2);
+	CHECK_EQ_INT(r.n, 0);
+	dec_advance(d, t0 + 1000 * 1000000LL); /* live: past the 15 min timeout */
+	CHECK_EQ_INT(r.n, 2);
+	CHECK_EQ_INT(dec_stalled(d, t0 + 1000 * 1000000LL, IDLE_STALLED_US), 0);
+	dec_free(d);
+	pcap_close(p);
+}
+
 static struct tcp_seg seg(uint8_t flags, uint32_t seq, uint32_t ack)
 {
 	struct tcp_seg s;
@@ -155,6 +193,7 @@ int main(void)
 	test_rejoin_from_file();
 	test_live_tombstone();
 	test_pause_and_horizon();
+	test_stalled();
 	test_continues();
 	CHECK_DONE();
 }

@@ -367,6 +367,8 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kuint(w, "late_packets", d->late_packets);
 	jw_kuint(w, "sessions", d->sessions);
 	jw_kuint(w, "sessions_evicted", d->sessions_evicted);
+	if (v->sessions_stalled >= 0)
+		jw_kuint(w, "sessions_stalled", (uint64_t)v->sessions_stalled);
 	jw_kuint(w, "port_reuse", d->port_reuse);
 	jw_kuint(w, "retransmits", d->retransmits);
 	jw_kuint(w, "gaps", d->gaps);
