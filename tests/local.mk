@@ -126,7 +126,8 @@ EXTRA_DIST += tests/layering.py
 TESTS += tests/timeouts-samples.py
 EXTRA_DIST += tests/timeouts-samples.py
 # Silences past the idle timeout: rejoin from a file, live tombstones, horizon.
-UNIT_TESTS += tests/unit/test_idle   # in TESTS and check_PROGRAMS through UNIT_TESTS
+# (in TESTS and check_PROGRAMS through UNIT_TESTS)
+UNIT_TESTS += tests/unit/test_idle
 tests_unit_test_idle_SOURCES = tests/unit/test_idle.c tests/unit/check.h
 tests_unit_test_idle_LDADD = $(UNIT_LDADD)
 tests_unit_test_idle_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
