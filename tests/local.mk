@@ -131,3 +131,6 @@ UNIT_TESTS += tests/unit/test_idle
 tests_unit_test_idle_SOURCES = tests/unit/test_idle.c tests/unit/check.h
 tests_unit_test_idle_LDADD = $(UNIT_LDADD)
 tests_unit_test_idle_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+# The dashboard marks a silent open session "stalled N s" (--replay clock).
+TESTS += tests/tui-stalled.sh
+EXTRA_DIST += tests/tui-stalled.sh

@@ -73,6 +73,21 @@ static int64_t wall_us(void)
 	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* While --replay waits through a silence, the dashboard's clock goes on (so
+ * that an open session can be seen stalling), as it would live. */
+static void replay_clock(struct app *a, int64_t wall)
+{
+	if (!a->locked)
+		return;
+	int64_t ts = a->replay_first_ts + (int64_t)((double)(wall - a->replay_wall0) * a->opt.replay_speed);
+	model_lock(a->model);
+	if (ts > a->model->stats.capture_ts) {
+		a->model->stats.capture_ts = ts;
+		a->model->version++;
+	}
+	model_unlock(a->model);
+}
+
 /* --replay: wait until this packet's moment has come (scaled by SPEED). */
 static void replay_pace(struct app *a, int64_t ts)
 {
@@ -92,6 +107,7 @@ static void replay_pace(struct app *a, int64_t ts)
 			return;
 		int64_t wait = due - now;
 		usleep((useconds_t)(wait > 100000 ? 100000 : wait));
+		replay_clock(a, wall_us());
 	}
 }
 
