@@ -134,3 +134,7 @@ tests_unit_test_idle_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 # The dashboard marks a silent open session "stalled N s" (--replay clock).
 TESTS += tests/tui-stalled.sh
 EXTRA_DIST += tests/tui-stalled.sh
+# A server's own idle-timeout reply, and implicit TLS waiting for a byte.
+UNIT_TESTS += tests/unit/test_server_timeout
+tests_unit_test_server_timeout_SOURCES = tests/unit/test_server_timeout.c tests/unit/check.h
+tests_unit_test_server_timeout_LDADD = $(UNIT_LDADD)
