@@ -35,7 +35,7 @@ EXPECTED = {
     "slow-server.pcap": {("slow-server", "198.51.100.66"): 2},
     # the server's own 421/451 idle timeout mid-dialogue (not after a delivery)
     "postfix-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.50"): 2},
-    "exchange-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.60"): 1},
+    "exchange-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.60"): 2},
     "refused-465.pcap": {("connection-refused", "198.51.100.95"): 3},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap"]

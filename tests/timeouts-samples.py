@@ -67,13 +67,16 @@ for extra in ([], ["--idle-timeout", "200"]):
     check(tag + " resume entries", len(resumed), 2 if extra else 0)
 
 # Exchange: 451 4.7.0 after 300 s idle; after a delivered message (ready: no
-# alert) and after MAIL FROM (alert).
+# alert), after MAIL FROM (alert), and in the body followed by a RST (alert,
+# and no rst-mid-data: the server said why it closed).
 ss, alerts, _ = run("exchange-idle-timeout.pcap")
-check("exchange sessions", ends(ss), [(25, "fin", "server", "ready"), (25, "fin", "server", "mail")])
-check("exchange timeout codes", [s["server_timeout"]["code"] for s in ss], [451, 451])
+check("exchange sessions", ends(ss), [(25, "fin", "server", "ready"), (25, "fin", "server", "mail"),
+                                      (25, "rst", "server", "body")])
+check("exchange timeout codes", [s["server_timeout"]["code"] for s in ss], [451, 451, 451])
 check("exchange outcomes", [[t["outcome"] for t in s["transactions"]] for s in ss],
-      [["accepted"], ["aborted"]])
-check("exchange alerts", alerts, [("client-idle-timeout", "198.51.100.60", ss[1]["id"])])
+      [["accepted"], ["aborted"], ["aborted"]])
+check("exchange alerts", alerts, [("client-idle-timeout", "198.51.100.60", ss[1]["id"]),
+                                  ("client-idle-timeout", "198.51.100.60", ss[2]["id"])])
 
 # 7 minutes of silence inside DATA, then the rest: one session, delivered,
 # with the default timeout and with a 5 minute one (rejoined).

@@ -61,8 +61,9 @@ static void greet_exchange(struct conn *c, const char *const *ext)
 	cmd(c, "EHLO " GW_HOST "\r\n", r);
 }
 
-/* Exchange (ConnectionInactivityTimeout 5 min) closes two idle sessions: one
- * left open after a delivered message, one silent after MAIL FROM. */
+/* Exchange (ConnectionInactivityTimeout 5 min) closes three idle sessions:
+ * one left open after a delivered message, one silent after MAIL FROM, and
+ * one silent in the body, which it resets after its 451. */
 void s_exchange_idle_timeout(struct cap *cap)
 {
 	static const char *const ext[] = {
@@ -90,6 +91,22 @@ void s_exchange_idle_timeout(struct cap *cap)
 	mail(&c, "dave@example.com", &m, R250_MAIL);
 	server_gives_up(&c, SEC(300), R451_EXCHANGE);
 	note_conn(&c, "silent after MAIL, 451 after 300 s", SEC(20));
+	msg_free(&m);
+
+	msg_make(&m, "Erin Example <erin@example.com>", "Mark Example <mark@example.org>",
+		 "Plans (text)", "20261120030040.ex3@gw.example.com", 6000, 0);
+	conn_out(&c, cap, "198.51.100.60", SEC(40));
+	greet_exchange(&c, ext);
+	mail(&c, "erin@example.com", &m, R250_MAIL);
+	rcpt(&c, "mark@example.org", R250_RCPT);
+	cmd(&c, "DATA\r\n", "354 Start mail input; end with <CRLF>.<CRLF>\r\n");
+	think(&c);
+	xmit(&c, CLI, m.wire, 2 * c.mss);
+	wait_us(&c, SEC(300));
+	send_s(&c, R451_EXCHANGE);
+	wait_us(&c, rnd(cap, 200, 900));
+	rst_s(&c);
+	note_conn(&c, "silent mid-body, 451 after 300 s, then RST", SEC(40));
 	msg_free(&m);
 }
 
