@@ -10,6 +10,7 @@
 #include "decode/dpi.h"
 #include "decode/flow.h"
 #include "decode/flow_class.h"
+#include "decode/flow_idle.h"
 #include "decode/mem.h"
 #include "decode/packet.h"
 #include "decode/smtp_session.h"
@@ -46,7 +47,7 @@ void dec_config_default(struct dec_config *cfg)
 	cfg->nports = sizeof ports / sizeof ports[0];
 	cfg->implicit_tls_ports[0] = 465;
 	cfg->ntls_ports = 1;
-	cfg->idle_timeout_us = 300 * 1000000LL;
+	cfg->idle_timeout_us = IDLE_TIMEOUT_DEFAULT_US;
 	cfg->held_bytes_max = 256 * 1024;
 	smtp_config_default(&cfg->smtp);
 }
@@ -109,7 +110,7 @@ static void open_session(struct decoder *d, struct flow *f, int64_t ts, bool syn
 	d->st.sessions++;
 	d->st.sessions_open++;
 	if (bit(d->tls_port, s->server_port))
-		smtp_set_implicit_tls(s);
+		smtp_expect_implicit_tls(s);
 	if (d->sink && d->sink->session_start)
 		d->sink->session_start(d->sink->ctx, s);
 }
@@ -125,24 +126,26 @@ static void start_session(struct decoder *d, struct flow *f, const struct tcp_se
 	open_session(d, f, seg->ts_us, syn);
 }
 
+/* DESIGN.md "States a session can end in": QUIT answered by 221 is a QUIT
+ * ended by the client that sent it, whoever closes the socket after; else the
+ * first RST, unless a FIN came first (the RST then only answers data sent
+ * into a closing connection: the FIN's sender ended it); else the first FIN. */
 static void decide_end(struct smtp_session *s, enum end_reason fallback)
 {
-	if (s->rst_by != SIDE_NONE || s->fin_by != SIDE_NONE) {
-		enum side closer = s->fin_by != SIDE_NONE ? s->fin_by : s->rst_by;
-		if (s->quit_acked) {
-			s->end_reason = END_QUIT;
-			s->end_by = closer;
-		} else if (s->rst_by != SIDE_NONE) {
-			s->end_reason = END_RST;
-			s->end_by = s->rst_by;
-		} else {
-			s->end_reason = END_FIN;
-			s->end_by = s->fin_by;
-		}
-		return;
+	bool fin = s->fin_by != SIDE_NONE, rst = s->rst_by != SIDE_NONE;
+	if (s->quit_acked && (fin || rst)) {
+		s->end_reason = END_QUIT;
+		s->end_by = SIDE_CLIENT;
+	} else if (rst && !s->rst_after_fin) {
+		s->end_reason = END_RST;
+		s->end_by = s->rst_by;
+	} else if (fin) {
+		s->end_reason = END_FIN;
+		s->end_by = s->fin_by;
+	} else {
+		s->end_reason = fallback;
+		s->end_by = SIDE_NONE;
 	}
-	s->end_reason = fallback;
-	s->end_by = SIDE_NONE;
 }
 
 static void add_stats(struct dec_stats *st, const struct smtp_session *s)
@@ -204,15 +207,33 @@ static void drop_flow(struct decoder *d, struct flow *f, enum end_reason fallbac
 	ft_remove(d->ft, f);
 }
 
+/* Silence past the idle timeout.  A session flow is parked rather than
+ * dropped (flow_idle.h): from a file, its session stays open until the
+ * horizon, so that a packet continuing the connection in sequence rejoins
+ * it; live, the session is reported as timed out at once and the parked flow
+ * is a tombstone whose late packets are counted, not taken for a new
+ * mid-stream session.  At the horizon the parked flow goes, its session (if
+ * still open) as timed out. */
 static void expire(struct decoder *d, int64_t now)
 {
 	struct flow *f;
-	while ((f = ft_oldest(d->ft)) && now - f->last_ts > d->cfg.idle_timeout_us)
+	int64_t horizon = d->cfg.idle_timeout_us * IDLE_HORIZON_FACTOR;
+	while ((f = ft_oldest(d->ft)) && now - f->last_ts > d->cfg.idle_timeout_us) {
+		if (!f->session) {
+			drop_flow(d, f, END_TIMEOUT);
+			continue;
+		}
+		if (d->cfg.live)
+			end_session(d, f, END_TIMEOUT);
+		ft_park(d->ft, f);
+	}
+	while ((f = ft_oldest_parked(d->ft)) && now - f->last_ts > horizon)
 		drop_flow(d, f, END_TIMEOUT);
 }
 
-/* Room for one more connection under --memcap: the least recently seen
- * flows go first (closed ones are at the front, so they usually pay). */
+/* Room for one more connection under --memcap: parked flows first (their
+ * verdict, timeout, is known), then the least recently seen flows (closed
+ * ones are at the front, so they usually pay). */
 static void make_room(struct decoder *d)
 {
 	struct flow *f;
@@ -220,6 +241,8 @@ static void make_room(struct decoder *d)
 	 * without asking (table doublings, host entries, transcripts): a
 	 * sixteenth of the cap keeps the peak under --memcap. */
 	size_t need = sizeof(struct flow) + sizeof(struct smtp_session) + 4096 + mem_acct.cap / 16;
+	while (mem_would_exceed(need) && (f = ft_oldest_parked(d->ft)))
+		drop_flow(d, f, END_TIMEOUT);
 	while (mem_would_exceed(need) && (f = ft_oldest(d->ft)))
 		drop_flow(d, f, END_EVICTED);
 }
@@ -282,6 +305,7 @@ static void note_flags(struct flow *f, const struct tcp_seg *seg, enum flow_dir 
 		const struct tcp_dir *d = &f->dir[dir];
 		smtp_note_tcp(s, side, seg->ts_us, "rst", 0);
 		s->rst_by = side;
+		s->rst_after_fin = s->fin_by != SIDE_NONE;
 		s->rst_ttl = seg->ttl;
 		s->rst_ip_id = seg->ip_id;
 		s->rst_sender_seen = d->st.packets > 0;
@@ -313,9 +337,26 @@ static bool classify(struct decoder *d, struct flow *f, int ep, const struct tcp
 static void track(struct decoder *d, struct flow *f, int ep, const struct tcp_seg *seg,
 		  const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 
+/* A packet on the tuple of a parked session: the connection coming back
+ * (true: it rejoins its session, the silence noted in the transcript), or a
+ * new connection on the same tuple (the old session ends as timed out). */
+static bool rejoin(struct decoder *d, struct flow *f, const struct tcp_seg *seg, int ep)
+{
+	enum flow_dir dir = flow_dir_of(f, ep);
+	if (!idle_continues(f, seg, dir)) {
+		drop_flow(d, f, END_TIMEOUT);
+		return false;
+	}
+	smtp_note_tcp(f->session, dir == DIR_C2S ? SIDE_CLIENT : SIDE_SERVER, seg->ts_us, "resume",
+		      (uint64_t)((seg->ts_us - f->last_ts) / 1000000));
+	return true;
+}
+
 static struct flow *find_or_start(struct decoder *d, const struct tcp_seg *seg, int *ep)
 {
 	struct flow *f = ft_lookup(d->ft, seg, ep);
+	if (f && f->parked && f->session && !rejoin(d, f, seg, *ep))
+		f = NULL;
 	if (f && f->closed) {
 		/* a finished connection cannot take a retransmitted SYN: any SYN
 		 * opens a new one, even with the same ISN (a replayed capture) */
@@ -412,6 +453,8 @@ static void track(struct decoder *d, struct flow *f, int ep, const struct tcp_se
 		reasm_ack(&f->dir[1 - dir], 1 - dir, seg->ack, ts_us, &out);
 	reasm_segment(&f->dir[dir], dir, seg, &d->lim, &out);
 	ft_touch(d->ft, f, ts_us);
+	if (f->session)
+		f->session->last_ts = ts_us;
 	tcp_events(d, f, &marks);
 	if (finished(f, seg))
 		end_session(d, f, END_CAPTURE_END);
@@ -507,6 +550,15 @@ static bool classify(struct decoder *d, struct flow *f, int ep, const struct tcp
 	return false;
 }
 
+uint64_t dec_stalled(const struct decoder *d, int64_t now_us, int64_t silent_us)
+{
+	uint64_t n = 0;
+	for (const struct flow *f = ft_oldest(d->ft); f && now_us - f->last_ts > silent_us;
+	     f = f->lru_next)
+		n += f->session != NULL;
+	return n;
+}
+
 void dec_advance(struct decoder *d, int64_t now_us)
 {
 	expire(d, now_us);
@@ -515,6 +567,8 @@ void dec_advance(struct decoder *d, int64_t now_us)
 void dec_finish(struct decoder *d)
 {
 	struct flow *f;
+	while ((f = ft_oldest_parked(d->ft)))
+		drop_flow(d, f, END_TIMEOUT);
 	while ((f = ft_oldest(d->ft))) {
 		bool idle = d->st.last_ts - f->last_ts > d->cfg.idle_timeout_us;
 		drop_flow(d, f, idle ? END_TIMEOUT : END_CAPTURE_END);

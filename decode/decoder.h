@@ -24,7 +24,10 @@ struct dec_config {
 	size_t ntls_ports;
 	bool any_port;                   /* nDPI on every TCP flow: SMTP on any port, and what
 					  * the SMTP ports carry (protocol, flow risks) */
-	int64_t idle_timeout_us;
+	int64_t idle_timeout_us;         /* silence that times a session out (flow_idle.h) */
+	bool live;                       /* live capture: report a timed-out session at once
+					  * (from a file the verdict waits, so that a late
+					  * continuation can rejoin its session) */
 	uint32_t held_bytes_max;         /* out-of-order bytes held per direction */
 	struct smtp_config smtp;
 };
@@ -68,6 +71,9 @@ void dec_finish(struct decoder *d);
 /* Live capture: advance the clock without a packet (idle timeouts). */
 void dec_advance(struct decoder *d, int64_t now_us);
 const struct dec_stats *dec_get_stats(const struct decoder *d);
+/* Open sessions with no packet for longer than `silent_us` before `now`
+ * (live: "stalled"); costs one step per such session. */
+uint64_t dec_stalled(const struct decoder *d, int64_t now_us, int64_t silent_us);
 void dec_free(struct decoder *d);
 
 #endif

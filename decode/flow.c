@@ -1,7 +1,8 @@
 /* flow.c — the TCP flow table: 5-tuple + VLAN hash, free list, LRU (RFC 9293).
  *
- * A chained hash on the canonical key, flows from a slab-fed free list, and
- * an LRU list for idle expiry and memcap eviction.
+ * A chained hash on the canonical key, flows from a slab-fed free list, an
+ * LRU list for idle expiry and memcap eviction, and a list of parked flows
+ * (timed out, waiting for a late continuation) in the order they went quiet.
  *
  * A TCP connection is identified by its two endpoints (RFC 9293 section
  * 3.4, "socket pair"); the key stores them sorted so both directions hash and
@@ -39,7 +40,8 @@ struct flow_table {
 	struct flow **buckets;
 	size_t mask;                  /* bucket count - 1 */
 	size_t count;
-	struct flow *lru_head, *lru_tail;
+	struct flow_list lru;         /* flows in use, least recently seen first */
+	struct flow_list parked;      /* timed out, kept for a late continuation (flow_idle.h) */
 	struct flow *free_list;       /* linked through hnext */
 	struct flow_slab *slabs;
 	uint64_t seed;                /* per table, so crafted tuples cannot aim at one chain */
@@ -131,27 +133,34 @@ static void unlink_hash(struct flow_table *ft, struct flow *f)
 
 /* ---- LRU --------------------------------------------------------------- */
 
-static void lru_append(struct flow_table *ft, struct flow *f)
+static void list_append(struct flow_list *l, struct flow *f)
 {
 	f->lru_next = NULL;
-	f->lru_prev = ft->lru_tail;
-	if (ft->lru_tail)
-		ft->lru_tail->lru_next = f;
+	f->lru_prev = l->tail;
+	if (l->tail)
+		l->tail->lru_next = f;
 	else
-		ft->lru_head = f;
-	ft->lru_tail = f;
+		l->head = f;
+	l->tail = f;
 }
 
-static void lru_unlink(struct flow_table *ft, struct flow *f)
+static void list_unlink(struct flow_list *l, struct flow *f)
 {
 	if (f->lru_prev)
 		f->lru_prev->lru_next = f->lru_next;
 	else
-		ft->lru_head = f->lru_next;
+		l->head = f->lru_next;
 	if (f->lru_next)
 		f->lru_next->lru_prev = f->lru_prev;
 	else
-		ft->lru_tail = f->lru_prev;
+		l->tail = f->lru_prev;
+}
+
+/* The list a flow is on: parked flows are kept apart so that the LRU head
+ * stays the next flow to time out. */
+static struct flow_list *list_of(struct flow_table *ft, const struct flow *f)
+{
+	return f->parked ? &ft->parked : &ft->lru;
 }
 
 /* ---- free list --------------------------------------------------------- */
@@ -206,8 +215,10 @@ void ft_free(struct flow_table *ft)
 {
 	if (!ft)
 		return;
-	while (ft->lru_head)
-		ft_remove(ft, ft->lru_head);
+	while (ft->lru.head)
+		ft_remove(ft, ft->lru.head);
+	while (ft->parked.head)
+		ft_remove(ft, ft->parked.head);
 	while (ft->slabs) {
 		struct flow_slab *s = ft->slabs;
 		ft->slabs = s->next;
@@ -247,7 +258,7 @@ struct flow *ft_insert(struct flow_table *ft, const struct tcp_seg *seg, int *ep
 	bucket = &ft->buckets[f->hash & ft->mask];
 	f->hnext = *bucket;
 	*bucket = f;
-	lru_append(ft, f);
+	list_append(&ft->lru, f);
 	if (++ft->count > ft->mask + 1)
 		grow(ft);
 	return f;
@@ -256,7 +267,7 @@ struct flow *ft_insert(struct flow_table *ft, const struct tcp_seg *seg, int *ep
 void ft_remove(struct flow_table *ft, struct flow *f)
 {
 	unlink_hash(ft, f);
-	lru_unlink(ft, f);
+	list_unlink(list_of(ft, f), f);
 	ft->count--;
 	flow_release(ft, f);
 }
@@ -264,15 +275,30 @@ void ft_remove(struct flow_table *ft, struct flow *f)
 void ft_touch(struct flow_table *ft, struct flow *f, int64_t ts_us)
 {
 	f->last_ts = ts_us;
-	if (ft->lru_tail == f)
+	if (ft->lru.tail == f)
 		return;
-	lru_unlink(ft, f);
-	lru_append(ft, f);
+	list_unlink(list_of(ft, f), f);
+	f->parked = false;
+	list_append(&ft->lru, f);
+}
+
+void ft_park(struct flow_table *ft, struct flow *f)
+{
+	if (f->parked)
+		return;
+	list_unlink(&ft->lru, f);
+	f->parked = true;
+	list_append(&ft->parked, f);
 }
 
 struct flow *ft_oldest(const struct flow_table *ft)
 {
-	return ft->lru_head;
+	return ft->lru.head;
+}
+
+struct flow *ft_oldest_parked(const struct flow_table *ft)
+{
+	return ft->parked.head;
 }
 
 size_t ft_count(const struct flow_table *ft)

@@ -5,7 +5,9 @@
  * refilled in slabs, so a new connection does not cost a malloc each time
  * and packets of known flows never allocate.  The LRU list (least recently
  * seen first) lets the decoder expire idle flows by capture time and evict
- * the oldest ones when the memory cap is reached, both in O(1) per flow.
+ * the oldest ones when the memory cap is reached, both in O(1) per flow;
+ * flows past the idle timeout wait on a second list (parked) in case the
+ * connection comes back (flow_idle.h).
  */
 #ifndef SMTPSCOPE_FLOW_H
 #define SMTPSCOPE_FLOW_H
@@ -37,6 +39,7 @@ struct flow {
 
 	uint8_t client_ep;   /* key endpoint (0/1) that is the client */
 	bool closed;         /* the session was reported; late packets are only counted */
+	bool parked;         /* silent past the idle timeout: on the parked list */
 	int64_t first_ts, last_ts;
 
 	struct tcp_dir dir[2];           /* [DIR_C2S], [DIR_S2C] */
@@ -48,6 +51,10 @@ struct flow {
 	uint8_t dpi_class;               /* nDPI's verdict (enum dpi_class), once classified */
 	bool pending;                    /* --any-port: no session yet, frames held */
 	bool ignored;                    /* --any-port: not SMTP; packets only counted */
+};
+
+struct flow_list {
+	struct flow *head, *tail;
 };
 
 struct flow_table;
@@ -66,11 +73,17 @@ struct flow *ft_insert(struct flow_table *ft, const struct tcp_seg *seg, int *ep
 /* Removes a flow from the table and returns it to the free list. */
 void ft_remove(struct flow_table *ft, struct flow *f);
 
-/* Marks a flow as just seen: moves it to the LRU tail. */
+/* Marks a flow as just seen: moves it to the LRU tail (off the parked list). */
 void ft_touch(struct flow_table *ft, struct flow *f, int64_t ts_us);
 
-/* The least recently seen flow, or NULL when empty. */
+/* Moves a flow that went silent past the idle timeout from the LRU list to
+ * the tail of the parked list; it stays findable by ft_lookup. */
+void ft_park(struct flow_table *ft, struct flow *f);
+
+/* The least recently seen flow that is not parked, or NULL when none. */
 struct flow *ft_oldest(const struct flow_table *ft);
+/* The parked flow that went silent first, or NULL when none. */
+struct flow *ft_oldest_parked(const struct flow_table *ft);
 
 size_t ft_count(const struct flow_table *ft);
 

@@ -115,6 +115,10 @@ void server_gap(struct smtp_session *s, int64_t ts, uint64_t n);
 
 void header_state_free(struct smtp_parser *p);
 
+/* smtp_timeout.c: a reply that answers no command, checked for the server's
+ * own idle timeout; true (and s->server_timeout set) when it is one. */
+bool server_timeout_check(struct smtp_session *s, const struct smtp_reply *r);
+
 /* smtp_parser.c */
 bool queue_push(struct smtp_session *s, const struct pending_cmd *c);
 void set_state(struct smtp_session *s, enum smtp_state st);

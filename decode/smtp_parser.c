@@ -155,6 +155,11 @@ void smtp_feed(struct smtp_session *s, enum side from, int64_t ts_us, const uint
 {
 	if (n == 0)
 		return;
+	if (s->implicit_tls && !s->tls) {
+		/* the first byte on an implicit-TLS port: the handshake begins */
+		s->tls = true;
+		set_state(s, ST_TLS);
+	}
 	if (from == SIDE_CLIENT)
 		client_feed(s, ts_us, data, n);
 	else
@@ -180,6 +185,13 @@ void smtp_set_implicit_tls(struct smtp_session *s)
 	s->tls = true;
 	s->implicit_tls = true;
 	s->state = ST_TLS;
+	s->parser->cmode = CM_OPAQUE;
+	s->parser->server_opaque = true;
+}
+
+void smtp_expect_implicit_tls(struct smtp_session *s)
+{
+	s->implicit_tls = true;
 	s->parser->cmode = CM_OPAQUE;
 	s->parser->server_opaque = true;
 }

@@ -38,8 +38,12 @@ void smtp_note_tcp(struct smtp_session *s, enum side side, int64_t ts_us, const 
 void smtp_feed(struct smtp_session *s, enum side from, int64_t ts_us, const uint8_t *p, size_t n);
 /* `n` bytes sent by `from` are missing from the capture at this point. */
 void smtp_gap(struct smtp_session *s, enum side from, int64_t ts_us, uint64_t n);
-/* The connection is TLS from its first byte (port 465). */
+/* The connection is TLS from its first byte (a TLS record seen). */
 void smtp_set_implicit_tls(struct smtp_session *s);
+/* The port speaks TLS from the first byte (465): bytes are not parsed, and
+ * the session is in state tls once a byte flows (a refused or silent
+ * connection stays in connect, as on any other port). */
+void smtp_expect_implicit_tls(struct smtp_session *s);
 /* The connection is over: close the open transaction (aborted unless its
  * outcome is known).  end_reason and end_by must be set by the caller first. */
 void smtp_end(struct smtp_session *s, int64_t ts_us);

@@ -320,7 +320,10 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 		resync_queue(p, r->code);
 	struct pending_cmd *c = verb[0] ? NULL : queue_head(p);
 	if (!verb[0] && !c) {
-		unsolicited(s, r);
+		/* a server timing out a silent client decides nothing about the
+		 * message in flight: it stays open (aborted at the end) */
+		if (!server_timeout_check(s, r))
+			unsolicited(s, r);
 	} else if (c) {
 		verb = smtp_cmd_verb((enum smtp_cmd)c->cmd);
 		cmd_ts = c->ts_us;

@@ -137,6 +137,18 @@ struct smtp_session {
 	uint8_t ttl_min[2], ttl_max[2];
 	enum side rst_by;           /* first RST, SIDE_NONE if none */
 	enum side fin_by;           /* first FIN, SIDE_NONE if none */
+	bool rst_after_fin;         /* the first RST came after the first FIN: it only
+				     * answered data sent into a closing connection */
+	int64_t last_ts;            /* last packet of either side (open sessions: "stalled") */
+
+	/* The server closed the dialogue on its own idle timer (Postfix "421
+	 * 4.4.2 ... Error: timeout exceeded", Exchange "451 4.7.0 Timeout
+	 * waiting for client input"): the client, or the path from it, went
+	 * silent.  decode/smtp_timeout.c. */
+	bool server_timeout;
+	uint16_t server_timeout_code;
+	int64_t server_timeout_ts;
+	int64_t client_silent_us;   /* since the client's last byte, at that reply */
 	/* The RST that ended the session, next to what its sender's own packets
 	 * looked like before it: a device on the path forging resets rarely gets
 	 * the TTL or the IP ID sequence right. */

@@ -600,6 +600,12 @@ static void apply_verdict(struct host_entry *e, enum verdict v, int64_t ts, int6
 		p->settled = HS_READY;
 		return;
 	}
+	if (p->has_success && ts < p->last_success_ts) {
+		/* older than the last success (an idle timeout is only known once
+		 * the silence has lasted): counted, but the host recovered since */
+		e->failed_attempts++;
+		return;
+	}
 	note_failure(e, p, ts);
 	p->settled = is_failing(p, window) ? HS_FAILING : HS_RETRY;
 }

@@ -149,11 +149,7 @@ GETTER(g_auth) { UNUSED_SCRATCH; return put_bool(v, ev->session->auth); }
 GETTER(g_starttls_offered) { UNUSED_SCRATCH; return put_bool(v, ev->session->starttls_offered); }
 GETTER(g_ehlo_keywords) { UNUSED_SCRATCH; return put_text(v, ev->session->ehlo_keywords); }
 
-GETTER(g_starttls_reply)
-{
-	UNUSED_SCRATCH;
-	return ev->session->starttls_reply ? put_num(v, ev->session->starttls_reply) : false;
-}
+GETTER(g_starttls_reply) { UNUSED_SCRATCH; return ev->session->starttls_reply ? put_num(v, ev->session->starttls_reply) : false; }
 
 GETTER(g_banner_code)
 {
@@ -174,6 +170,8 @@ GETTER(g_banner_text)
 GETTER(g_end_reason) { UNUSED_SCRATCH; return put_str(v, end_reason_name(ev->session->end_reason)); }
 GETTER(g_end_by) { UNUSED_SCRATCH; return put_str(v, side_name(ev->session->end_by)); }
 GETTER(g_rst_by) { UNUSED_SCRATCH; return put_str(v, side_name(ev->session->rst_by)); }
+GETTER(g_server_timeout) { UNUSED_SCRATCH; return put_bool(v, ev->session->server_timeout); }
+GETTER(g_client_silent) { UNUSED_SCRATCH; return ev->session->server_timeout ? put_num(v, secs(ev->session->client_silent_us)) : false; }
 GETTER(g_end_state) { UNUSED_SCRATCH; return put_str(v, smtp_state_name(ev->session->state)); }
 GETTER(g_syn_seen) { UNUSED_SCRATCH; return put_bool(v, ev->session->syn_seen); }
 GETTER(g_syn_answered) { UNUSED_SCRATCH; return put_bool(v, ev->session->synack_seen); }
@@ -639,6 +637,8 @@ static const struct rule_field fields[] = {
 	F("end_reason", S, RU_NONE, SE, g_end_reason, "quit, fin, rst, timeout, capture_end, evicted"),
 	F("end_by", S, RU_NONE, SE, g_end_by, "client or server (null if unknown)"),
 	F("rst_by", S, RU_NONE, SE, g_rst_by, "side that sent the first RST (null if none)"),
+	F("server_timeout", B, RU_NONE, SE, g_server_timeout, "the server closed on its own idle timer (421/451 \"timeout\")"),
+	F("client_silent", N, RU_SECONDS, SE, g_client_silent, "client silence before that timeout reply (null if none)"),
 	F("end_state", S, RU_NONE, SE, g_end_state, "connect, ehlo, ready, mail, rcpt, data, body, dot, bdat, tls, quit"),
 	F("end_how", S, RU_NONE, SE, g_end_how, "short phrase: \"rst by server in body\", \"timeout in dot\", \"quit\""),
 	F("last_code", N, RU_NONE, SE, g_last_code, "code of the last server reply"),

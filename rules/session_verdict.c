@@ -12,7 +12,7 @@
 
 /* decoder.c's default --idle-timeout.  The session record does not carry the
  * configured value, so the words for a timeout quote the default. */
-#define IDLE_TIMEOUT_S 300
+#define IDLE_TIMEOUT_S 900
 
 /* --- attempt results ------------------------------------------------------------ */
 
@@ -152,10 +152,17 @@ static void add_reply(struct sbuf *b, const struct smtp_reply *r)
 		sb_add(b, " %.*s", n, t);
 }
 
-/* How the connection ended: "connection reset by server", "no packet for 300 s". */
+/* How the connection ended: "connection reset by server", "no packet for 900 s",
+ * "server timed out the client after 300 s of silence". */
 static void add_how(struct sbuf *b, const struct smtp_session *s)
 {
 	const char *by = side_name(s->end_by);
+	if (s->server_timeout && (s->end_reason == END_FIN || s->end_reason == END_RST)) {
+		/* the server's own idle timer, not a drop: the client went quiet */
+		sb_add(b, "server timed out the client after %.0f s of silence",
+		       (double)s->client_silent_us / 1e6);
+		return;
+	}
 	switch (s->end_reason) {
 	case END_RST:
 		sb_add(b, "connection reset%s%s", by ? " by " : "", by ? by : "");

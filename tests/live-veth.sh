@@ -78,6 +78,9 @@ if extra:
 stats = [r for r in live_recs if r["type"] == "stats"]
 if not stats or stats[-1]["dropped_kernel"] is None:
     print("FAIL live stats record without kernel drop figures"); fail = 1
+elif stats[-1].get("sessions_stalled") != 0:
+    # every session has ended when the final record is written
+    print("FAIL live stats: sessions_stalled %r, expected 0" % stats[-1].get("sessions_stalled")); fail = 1
 else:
     print("ok   live stats: %d packets, %d dropped by the kernel, %d by the interface"
           % (stats[-1]["packets"], stats[-1]["dropped_kernel"], stats[-1]["dropped_interface"]))

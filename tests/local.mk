@@ -122,3 +122,19 @@ EXTRA_DIST += tests/tsan.sh
 # The architecture's layering rules on the sources (doc/architecture.md).
 TESTS += tests/layering.py
 EXTRA_DIST += tests/layering.py
+# Idle timeouts and who ended a session, stated by hand on their samples.
+TESTS += tests/timeouts-samples.py
+EXTRA_DIST += tests/timeouts-samples.py
+# Silences past the idle timeout: rejoin from a file, live tombstones, horizon.
+# (in TESTS and check_PROGRAMS through UNIT_TESTS)
+UNIT_TESTS += tests/unit/test_idle
+tests_unit_test_idle_SOURCES = tests/unit/test_idle.c tests/unit/check.h
+tests_unit_test_idle_LDADD = $(UNIT_LDADD)
+tests_unit_test_idle_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+# The dashboard marks a silent open session "stalled N s" (--replay clock).
+TESTS += tests/tui-stalled.sh
+EXTRA_DIST += tests/tui-stalled.sh
+# A server's own idle-timeout reply, and implicit TLS waiting for a byte.
+UNIT_TESTS += tests/unit/test_server_timeout
+tests_unit_test_server_timeout_SOURCES = tests/unit/test_server_timeout.c tests/unit/check.h
+tests_unit_test_server_timeout_LDADD = $(UNIT_LDADD)

@@ -18,8 +18,9 @@ tshark (expected/<capture>/tshark-smtp.tsv, every capture), per TCP stream:
              seen by smtpscope. The session record only says how the session
              ended (end_reason), and "quit"/"fin" do not tell whether a RST
              followed the close. So: end_reason "rst" needs a tshark RST, and a
-             tshark RST that cut the dialogue (before any 221 and before FINs
-             from both sides, rst_ended()) needs end_reason "rst". Should the
+             tshark RST that cut the dialogue (before any 221 and before any
+             FIN, rst_ended(): DESIGN.md, a RST after a FIN only answers data
+             sent into a closing connection) needs end_reason "rst". Should the
              record grow an explicit field (rst_seen, or tcp.client/server.rst),
              scope_rst_fields() picks it up and the full check applies.
   * session: a tshark stream with no smtpscope session is a disagreement.
@@ -223,9 +224,9 @@ def parse_tshark_tsv(path):
 def rst_ended(seq):
     """Whether a tshark event sequence shows a connection cut by a RST: a RST
     that came before the dialogue was closed (no 221 reply to QUIT and no FIN
-    from both sides before the first RST)."""
+    from either side before the first RST: a RST after a FIN only answers data
+    sent into a closing connection, and the session ended "fin", DESIGN.md)."""
     quit_seen = closed = False
-    fins = set()
     for tok in seq:
         if tok == 'C:QUIT':
             quit_seen = True
@@ -234,9 +235,7 @@ def rst_ended(seq):
             # pipelined behind the message body
             closed = True
         elif tok in ('FINc', 'FINs'):
-            fins.add(tok)
-            if len(fins) == 2:
-                closed = True
+            closed = True
         elif tok in ('RSTc', 'RSTs'):
             return not closed
     return False
@@ -461,7 +460,7 @@ def compare_tshark(st, s, swapped):
         # The record only says how the session ended. end_reason "rst" means
         # a RST was seen; "quit"/"fin" do not say whether a RST followed the
         # close, so then a tshark RST is a disagreement only when it cut the
-        # dialogue (came before a 221 and before FINs from both sides).
+        # dialogue (came before a 221 and before any FIN).
         srst = s.get('end_reason') == 'rst'
         if (srst and not st['rst']) or (not srst and st['rst_end']):
             diffs.append(('rst', 'tshark RST=%s, cut by RST=%s (%s), smtpscope '

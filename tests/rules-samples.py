@@ -33,6 +33,10 @@ EXPECTED = {
                        ("middlebox-interference", "198.51.100.63"): 1,
                        ("rst-mid-data", "198.51.100.63"): 1},
     "slow-server.pcap": {("slow-server", "198.51.100.66"): 2},
+    # the server's own 421/451 idle timeout mid-dialogue (not after a delivery)
+    "postfix-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.50"): 2},
+    "exchange-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.60"): 2},
+    "refused-465.pcap": {("connection-refused", "198.51.100.95"): 3},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap"]
 

@@ -19,6 +19,7 @@
 #include "rules/default_rules.h"
 #include "capture/evidence.h"
 #include "capture/full_capture.h"
+#include "decode/flow_idle.h"
 #include "decode/mem.h"
 #include "ui/output/json_output.h"
 #include "ui/output/metrics_output.h"
@@ -72,6 +73,21 @@ static int64_t wall_us(void)
 	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* While --replay waits through a silence, the dashboard's clock goes on (so
+ * that an open session can be seen stalling), as it would live. */
+static void replay_clock(struct app *a, int64_t wall)
+{
+	if (!a->locked)
+		return;
+	int64_t ts = a->replay_first_ts + (int64_t)((double)(wall - a->replay_wall0) * a->opt.replay_speed);
+	model_lock(a->model);
+	if (ts > a->model->stats.capture_ts) {
+		a->model->stats.capture_ts = ts;
+		a->model->version++;
+	}
+	model_unlock(a->model);
+}
+
 /* --replay: wait until this packet's moment has come (scaled by SPEED). */
 static void replay_pace(struct app *a, int64_t ts)
 {
@@ -91,6 +107,7 @@ static void replay_pace(struct app *a, int64_t ts)
 			return;
 		int64_t wait = due - now;
 		usleep((useconds_t)(wait > 100000 ? 100000 : wait));
+		replay_clock(a, wall_us());
 	}
 }
 
@@ -139,7 +156,14 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.evidence = a->evidence ? es : NULL,
 		.full_capture = a->fullcap ? fs : NULL,
 		.final = final,
+		.sessions_stalled = -1,
 	};
+	if (a->live) { /* on the wall clock, as dec_advance */
+		struct timeval tv;
+		gettimeofday(&tv, NULL);
+		sum->sessions_stalled = (int64_t)dec_stalled(
+			a->dec, (int64_t)tv.tv_sec * 1000000 + tv.tv_usec, IDLE_STALLED_US);
+	}
 }
 
 void app_on_tick(void *ctx)
@@ -422,6 +446,7 @@ static int run(struct app *a)
 	else if (a->opt.bundle_dir)
 		a->bundle_model = model_new(a->pipe.hm, BUNDLE_KEEP_SESSIONS, BUNDLE_KEEP_ALERTS);
 	add_outputs(a);
+	a->opt.dec.live = a->live; /* live: a timed-out session is reported at once */
 	a->dec = dec_new(&a->opt.dec, pipeline_sink(&a->pipe));
 	a->pipe.dec = a->dec;
 	int rc = a->tui ? app_run_tui(a) : app_run_batch(a);

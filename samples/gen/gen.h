@@ -186,6 +186,14 @@ void s_middlebox(struct cap *cap);
 void s_slow_server(struct cap *cap);
 void s_clean_many(struct cap *cap);
 
+/* scenarios_timeouts.c */
+void s_postfix_idle_timeout(struct cap *cap);
+void s_exchange_idle_timeout(struct cap *cap);
+void s_pause_in_data(struct cap *cap);
+void s_fin_then_rst(struct cap *cap);
+void s_quit_close_order(struct cap *cap);
+void s_refused_465(struct cap *cap);
+
 /* scenarios.c: the table smtpgen walks */
 struct sample {
 	const char *name;

@@ -212,9 +212,10 @@ static void s_drop_mid_body(struct cap *cap)
 	     sent * c.mss, c.mss);
 	msg_free(&m);
 
-	healthy(cap, SEC(400), "bob@example.com", "Bob Example <bob@example.com>",
+	/* after the 15 min idle timeout, so that session 1 has timed out */
+	healthy(cap, SEC(1000), "bob@example.com", "Bob Example <bob@example.com>",
 		"dan@example.net", "Dan Example <dan@example.net>", "Status update",
-		"20261120030640.d2@gw.example.com", 4000, "250 2.0.0 Ok: queued as 6A7B8C9D0E\r\n");
+		"20261120031640.d2@gw.example.com", 4000, "250 2.0.0 Ok: queued as 6A7B8C9D0E\r\n");
 }
 
 static void s_deferrals(struct cap *cap)
@@ -766,5 +767,12 @@ const struct sample samples[] = {
 	{"middlebox.pcap", LINK_EN10MB, s_middlebox},
 	{"slow-server.pcap", LINK_EN10MB, s_slow_server},
 	{"clean-many.pcap", LINK_EN10MB, s_clean_many},
+	/* scenarios_timeouts.c: idle timeouts and who ended a session */
+	{"postfix-idle-timeout.pcap", LINK_EN10MB, s_postfix_idle_timeout},
+	{"exchange-idle-timeout.pcap", LINK_EN10MB, s_exchange_idle_timeout},
+	{"pause-in-data.pcap", LINK_EN10MB, s_pause_in_data},
+	{"fin-then-rst.pcap", LINK_EN10MB, s_fin_then_rst},
+	{"quit-close-order.pcap", LINK_EN10MB, s_quit_close_order},
+	{"refused-465.pcap", LINK_EN10MB, s_refused_465},
 	{NULL, LINK_EN10MB, NULL},
 };

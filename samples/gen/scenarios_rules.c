@@ -105,9 +105,10 @@ void s_drop_after_dot(struct cap *cap)
 	note_msg("message (complete, never answered)", &m);
 	msg_free(&m);
 
-	healthy(cap, SEC(400), "bob@example.com", "Bob Example <bob@example.com>",
+	/* after the 15 min idle timeout, so that session 1 has timed out */
+	healthy(cap, SEC(1000), "bob@example.com", "Bob Example <bob@example.com>",
 		"dan@example.net", "Dan Example <dan@example.net>", "Weekly figures",
-		"20261120030640.dd2@gw.example.com", 4000,
+		"20261120031640.dd2@gw.example.com", 4000,
 		"250 2.0.0 Ok: queued as 3B4C5D6E7F\r\n");
 }
 

@@ -192,6 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.hosts_dropped = hm_hosts_dropped(r.pipe.hm),
 		.alerts = r.pipe.alerts,
 		.final = true,
+		.sessions_stalled = -1, /* a file */
 	};
 	FZ_CHECK(pipeline_state(&r.pipe, &sum) == 0, "final records failed");
 	if (r.model) {

@@ -180,6 +180,14 @@ void json_session(struct jw *w, const struct smtp_session *s, bool with_transcri
 	jw_kstr(w, "end_reason", end_reason_name(s->end_reason));
 	jw_kstr(w, "end_by", side_name(s->end_by));
 	jw_kstr(w, "end_state", smtp_state_name(s->state));
+	if (s->server_timeout) {
+		jw_key(w, "server_timeout");
+		jw_object_begin(w);
+		jw_ktime(w, "ts", s->server_timeout_ts);
+		jw_kuint(w, "code", s->server_timeout_code);
+		jw_ktime(w, "client_silent", s->client_silent_us); /* seconds, as times are */
+		jw_object_end(w);
+	}
 	reply(w, "last_reply", &s->last_reply, s->has_last_reply);
 	jw_kuint(w, "packets", c->packets + v->packets);
 	jw_kuint(w, "bytes", c->bytes + v->bytes);
@@ -359,6 +367,8 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kuint(w, "late_packets", d->late_packets);
 	jw_kuint(w, "sessions", d->sessions);
 	jw_kuint(w, "sessions_evicted", d->sessions_evicted);
+	if (v->sessions_stalled >= 0)
+		jw_kuint(w, "sessions_stalled", (uint64_t)v->sessions_stalled);
 	jw_kuint(w, "port_reuse", d->port_reuse);
 	jw_kuint(w, "retransmits", d->retransmits);
 	jw_kuint(w, "gaps", d->gaps);

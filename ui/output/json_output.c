@@ -85,6 +85,7 @@ static int on_state(void *self, const struct run_summary *sum)
 		.rule_groups_evicted = sum->rule_groups_evicted,
 		.evidence = sum->evidence,
 		.full_capture = sum->full_capture,
+		.sessions_stalled = sum->sessions_stalled,
 	};
 	json_stats(&jo->jw, &v);
 	flush_if_live(jo);

@@ -36,6 +36,7 @@ struct run_summary {
 	const struct evidence_stats *evidence;         /* -w, NULL without */
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	bool final;                /* the end of the run (else a periodic snapshot) */
+	int64_t sessions_stalled;  /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */
 };
 
 struct output_ops {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/flow_idle.h"
 #include "decode/mem.h"
 #include "ui/tui/tui_view.h"
 
@@ -140,6 +141,7 @@ static void copy_session(struct sess_copy *c, const struct smtp_session *s, bool
 	c->end_by = s->end_by;
 	c->state = s->state;
 	c->open = open;
+	c->last = s->last_ts;
 }
 
 static bool wanted(const struct sessions_view *v, const struct smtp_session *s)
@@ -197,8 +199,20 @@ static bool marked(const struct sessions_view *v, uint64_t id)
 	return false;
 }
 
-static void ended_text(char *out, size_t n, const struct sess_copy *c)
+/* An open session silent for a minute: the peer, the path or the other
+ * side's timer is holding it (RFC 5321 4.5.3.2 allows minutes). */
+static bool stalled(const struct sess_copy *c, int64_t now)
 {
+	return c->open && c->last && now - c->last > IDLE_STALLED_US;
+}
+
+static void ended_text(char *out, size_t n, const struct sess_copy *c, int64_t now)
+{
+	if (stalled(c, now)) {
+		snprintf(out, n, "stalled %" PRId64 " s (%s)", (now - c->last) / 1000000,
+			 smtp_state_name(c->state));
+		return;
+	}
 	if (c->open) {
 		snprintf(out, n, "open (%s)", smtp_state_name(c->state));
 		return;
@@ -212,8 +226,10 @@ static void ended_text(char *out, size_t n, const struct sess_copy *c)
 		snprintf(out, n, "%s in %s", why ? why : "?", smtp_state_name(c->state));
 }
 
-static int ended_style(const struct sess_copy *c)
+static int ended_style(const struct sess_copy *c, int64_t now)
 {
+	if (stalled(c, now))
+		return STY_WARN;
 	if (c->open)
 		return STY_ACTIVE;
 	switch (c->why) {
@@ -253,8 +269,8 @@ static void add_row(struct sessions_view *v, const struct sess_copy *c, int64_t 
 		tbl_cell(tb, SC_OUT, -1, STY_DIM, "no mail");
 	else
 		tbl_cell(tb, SC_OUT, c->outcome, outcome_style(c->outcome), outcome_name(c->outcome));
-	ended_text(b, sizeof b, c);
-	tbl_cell(tb, SC_END, 0, ended_style(c), b);
+	ended_text(b, sizeof b, c, now);
+	tbl_cell(tb, SC_END, 0, ended_style(c, now), b);
 	int64_t dur = (c->open ? now : c->end) - c->start;
 	fmt_dur(b, sizeof b, dur);
 	tbl_cell(tb, SC_DUR, (double)dur, STY_NORMAL, b);

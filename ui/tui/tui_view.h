@@ -203,6 +203,7 @@ struct sess_copy {
 	enum side end_by;
 	enum smtp_state state;
 	bool open;
+	int64_t last;              /* last packet, for "stalled" */
 };
 
 enum sess_target { TGT_ALL, TGT_HOST, TGT_DOMAIN };
