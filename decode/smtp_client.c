@@ -205,8 +205,13 @@ static void bdat_chunk_end(struct smtp_session *s)
 {
 	struct smtp_parser *p = s->parser;
 	if (p->bdat_last) {
-		if (p->hs && p->in_header)
-			hdr_finish(&p->hs->hdr, on_header_field, s);
+		struct header_state *h = p->hs;
+		if (h && p->in_header) {
+			/* unlike DATA, BDAT content may end without a line ending */
+			if (h->hline_len && !h->line_bad)
+				hdr_line(&h->hdr, h->hline, h->hline_len, on_header_field, s);
+			hdr_finish(&h->hdr, on_header_field, s);
+		}
 		header_state_free(p);
 		p->in_header = false;
 	}

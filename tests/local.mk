@@ -122,3 +122,9 @@ EXTRA_DIST += tests/tsan.sh
 # The architecture's layering rules on the sources (doc/architecture.md).
 TESTS += tests/layering.py
 EXTRA_DIST += tests/layering.py
+# Exchange's SMTP verbs and BDAT header layouts (decode/smtp_exchange.c).
+UNIT_TESTS += tests/unit/test_smtp_exchange
+check_PROGRAMS += tests/unit/test_smtp_exchange
+TESTS += tests/unit/test_smtp_exchange
+tests_unit_test_smtp_exchange_SOURCES = tests/unit/test_smtp_exchange.c tests/unit/check.h
+tests_unit_test_smtp_exchange_LDADD = $(UNIT_LDADD)
