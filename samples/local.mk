@@ -9,6 +9,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/conn.c \
 	samples/gen/scenarios.c \
 	samples/gen/scenarios_rules.c \
+	samples/gen/scenarios_exchange.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -38,7 +39,13 @@ SAMPLE_CAPTURES = \
 	samples/pmtu-blackhole.pcap \
 	samples/middlebox.pcap \
 	samples/slow-server.pcap \
-	samples/clean-many.pcap
+	samples/clean-many.pcap \
+	samples/exchange-anonymoustls.pcap \
+	samples/exchange-xexch50-accepted.pcap \
+	samples/exchange-xexch50-refused.pcap \
+	samples/exchange-bdat-split.pcap \
+	samples/exchange-x-exps.pcap \
+	samples/exchange-link2state.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

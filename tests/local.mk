@@ -128,3 +128,6 @@ check_PROGRAMS += tests/unit/test_smtp_exchange
 TESTS += tests/unit/test_smtp_exchange
 tests_unit_test_smtp_exchange_SOURCES = tests/unit/test_smtp_exchange.c tests/unit/check.h
 tests_unit_test_smtp_exchange_LDADD = $(UNIT_LDADD)
+# The Exchange samples against facts stated by hand (not the goldens).
+TESTS += tests/exchange-samples.py
+EXTRA_DIST += tests/exchange-samples.py

@@ -186,6 +186,14 @@ void s_middlebox(struct cap *cap);
 void s_slow_server(struct cap *cap);
 void s_clean_many(struct cap *cap);
 
+/* scenarios_exchange.c: Exchange-to-Exchange sessions */
+void s_exchange_anonymoustls(struct cap *cap);
+void s_exchange_xexch50_accepted(struct cap *cap);
+void s_exchange_xexch50_refused(struct cap *cap);
+void s_exchange_bdat_split(struct cap *cap);
+void s_exchange_xexps(struct cap *cap);
+void s_exchange_link2state(struct cap *cap);
+
 /* scenarios.c: the table smtpgen walks */
 struct sample {
 	const char *name;

@@ -766,5 +766,12 @@ const struct sample samples[] = {
 	{"middlebox.pcap", LINK_EN10MB, s_middlebox},
 	{"slow-server.pcap", LINK_EN10MB, s_slow_server},
 	{"clean-many.pcap", LINK_EN10MB, s_clean_many},
+	/* scenarios_exchange.c: Microsoft Exchange's verbs and BDAT layouts */
+	{"exchange-anonymoustls.pcap", LINK_EN10MB, s_exchange_anonymoustls},
+	{"exchange-xexch50-accepted.pcap", LINK_EN10MB, s_exchange_xexch50_accepted},
+	{"exchange-xexch50-refused.pcap", LINK_EN10MB, s_exchange_xexch50_refused},
+	{"exchange-bdat-split.pcap", LINK_EN10MB, s_exchange_bdat_split},
+	{"exchange-x-exps.pcap", LINK_EN10MB, s_exchange_xexps},
+	{"exchange-link2state.pcap", LINK_EN10MB, s_exchange_link2state},
 	{NULL, LINK_EN10MB, NULL},
 };
