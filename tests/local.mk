@@ -131,3 +131,6 @@ tests_unit_test_smtp_exchange_LDADD = $(UNIT_LDADD)
 # The Exchange samples against facts stated by hand (not the goldens).
 TESTS += tests/exchange-samples.py
 EXTRA_DIST += tests/exchange-samples.py
+# Zeek smtp.log agreement field by field, Message-ID and Subject included.
+TESTS += tests/peer-fields.sh
+EXTRA_DIST += tests/peer-fields.sh tests/peer-fields.py
