@@ -81,6 +81,7 @@ void exchange_command(struct smtp_session *s, int64_t ts, int cmd, const char *a
 		uint64_t size = xexch50_size(arg, n);
 		if (size > 0) {
 			p->blob_left = size;
+			p->blob_started = false;
 			p->cmode = CM_BLOB;
 		}
 		break;
@@ -154,8 +155,10 @@ void exchange_reply(struct smtp_session *s, const struct pending_cmd *c, const s
 			p->cmode = CM_COMMAND;
 		break;
 	case CMD_XEXCH50:
-		/* refused (500, 502, 503, 504...): no blob follows */
-		if (p->cmode == CM_BLOB && r->code >= 400) {
+		/* A final reply before any of the blob: refused (500, 502, 503,
+		 * 504...), or answered without 354, so no blob follows.  After the
+		 * blob (or once it started) this is the reply to the blob. */
+		if (p->cmode == CM_BLOB && !p->blob_started) {
 			p->cmode = CM_COMMAND;
 			p->blob_left = 0;
 			lines_reset(&p->lines[SIDE_CLIENT], false);
@@ -175,6 +178,7 @@ size_t exchange_blob_feed(struct smtp_session *s, int64_t ts, size_t n)
 	(void)ts;
 	size_t take = n < p->blob_left ? n : (size_t)p->blob_left;
 	p->blob_left -= take;
+	p->blob_started = true;
 	if (p->blob_left == 0)
 		p->cmode = CM_COMMAND;
 	return take;
@@ -185,6 +189,7 @@ uint64_t exchange_blob_gap(struct smtp_session *s, uint64_t n)
 	struct smtp_parser *p = s->parser;
 	uint64_t take = n < p->blob_left ? n : p->blob_left;
 	p->blob_left -= take;
+	p->blob_started = true;
 	if (p->blob_left == 0)
 		p->cmode = CM_COMMAND;
 	return take;

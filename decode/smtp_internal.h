@@ -95,6 +95,7 @@ struct smtp_parser {
 	uint64_t bdat_left;              /* chunk bytes still to come */
 	bool bdat_last;                  /* the chunk being counted is the LAST one */
 	uint64_t blob_left;              /* XEXCH50 blob bytes still to come */
+	bool blob_started;               /* some of the blob was seen */
 	bool link_state;                 /* inside an X-LINK2STATE exchange */
 	bool link_state_answered;        /* a reply came after its last chunk */
 
