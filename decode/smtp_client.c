@@ -352,12 +352,12 @@ static bool looks_binary(const struct line *l)
 }
 
 /* Mid-stream pickup: a first line that is not a command means we joined in
- * the middle of message content.  Verbs are letters, Exchange's also '-'
- * (X-ANONYMOUSTLS, 14 characters). */
+ * the middle of message content.  Verbs are letters, Exchange's also digits
+ * and '-' (XEXCH50, X-ANONYMOUSTLS: up to 14 characters). */
 static bool starts_with_command(const uint8_t *p, size_t n)
 {
 	size_t v = 0;
-	while (v < n && v < 16 && (isalpha(p[v]) || (v > 0 && p[v] == '-')))
+	while (v < n && v < 16 && (isalpha(p[v]) || (v > 0 && (isdigit(p[v]) || p[v] == '-'))))
 		v++;
 	if (v == 0 || (v < n && p[v] != ' ' && p[v] != '\r' && p[v] != '\n'))
 		return false;

@@ -427,6 +427,42 @@ static void test_bdat_layouts(void)
 	smtp_session_free(s);
 }
 
+/* Picked up mid-stream, or after a gap: an Exchange verb starts a command
+ * line (not message content, not the tail of a lost line). */
+static void test_resync_on_exchange_verbs(void)
+{
+	struct smtp_session *s = smtp_session_new(1, &cfg, NULL);
+	s->partial_start = true;
+	C(s, "X-EXPS GSSAPI\r\n");
+	S(s, "334 \r\n");
+	C(s, "YIIGgwYJKoZIhvcSAQICAQBuggZy\r\n");
+	S(s, "235 2.7.0 Authentication successful\r\n");
+	smtp_end(s, now);
+	CHECK(s->auth);
+	CHECK_EQ_INT(s->txn_count, 0); /* not taken for message content */
+	smtp_session_free(s);
+
+	s = greeted();
+	C(s, "MAIL FROM:<a@contoso.com>\r\nRCPT TO:<b@fabrikam.com>\r\n");
+	S(s, "250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n");
+	/* a NOOP cut by a gap, its reply lost too; the blob is "QUIT\r\n" */
+	C(s, "NOOP lost in the ");
+	smtp_gap(s, SIDE_CLIENT, now, 8);
+	smtp_gap(s, SIDE_SERVER, now, 14);
+	C(s, "XEXCH50 6 2\r\n");
+	S(s, "354 Send binary data\r\n");
+	Cn(s, "QUIT\r\n", 6);
+	S(s, "250 2.0.0 XEXCH50 OK\r\n");
+	send_bdat_message(s);
+	smtp_end(s, now);
+	CHECK_EQ_STR(s->txn_head->message_id, "<hop1@contoso.com>");
+	CHECK_EQ_INT(s->txn_head->outcome, OUT_ACCEPTED);
+	CHECK(!transcript_has(s, "QUIT"));
+	CHECK_EQ_INT(s->state, ST_READY);
+	CHECK_EQ_INT(s->anomalies[ANOM_UNSOLICITED_REPLY], 0);
+	smtp_session_free(s);
+}
+
 int main(void)
 {
 	smtp_config_default(&cfg);
@@ -437,5 +473,6 @@ int main(void)
 	test_link2state();
 	test_extension_verbs();
 	test_bdat_layouts();
+	test_resync_on_exchange_verbs();
 	CHECK_DONE();
 }
