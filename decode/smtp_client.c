@@ -1,7 +1,8 @@
 /* smtp_client.c — the client half of an SMTP dialogue: command lines
  * (RFC 5321 4.1), DATA content with dot-unstuffing and end-of-data detection
- * across segment boundaries (4.5.2), BDAT chunks (RFC 3030), STARTTLS
- * (RFC 3207) and AUTH exchanges (RFC 4954, credentials masked). */
+ * across segment boundaries (4.5.2), BDAT chunks (RFC 3030) with the message
+ * header read across chunk boundaries, STARTTLS (RFC 3207) and AUTH exchanges
+ * (RFC 4954, credentials masked).  Exchange's verbs: smtp_exchange.c. */
 #include "config.h"
 
 #include <ctype.h>
@@ -98,12 +99,12 @@ static void transcript_command(struct smtp_session *s, int64_t ts, enum smtp_cmd
 	struct tr_entry *e = tr_note(s, TR_COMMAND, 'C', ts);
 	if (!e)
 		return;
-	if (cmd != CMD_AUTH) {
+	if (cmd != CMD_AUTH && cmd != CMD_XEXPS) {
 		tr_set_text(e, l->s, l->len);
 		e->cut = e->cut || l->cut;
 		return;
 	}
-	/* keep "AUTH MECH", mask any initial response */
+	/* keep "AUTH MECH" (or "X-EXPS MECH"), mask any initial response */
 	const char *arg = l->s + verb_len;
 	size_t n = l->len - verb_len;
 	while (n && *arg == ' ') {
@@ -195,6 +196,30 @@ static void cmd_data(struct smtp_session *s, int64_t ts)
 	body_begin(s, t);
 }
 
+static void on_header_field(void *ctx, enum hdr_field f, const char *v, size_t n);
+
+/* The end of a BDAT chunk: after the LAST one the message header is over
+ * (a field still being unfolded is complete); otherwise the next chunk
+ * continues it, even in the middle of a line. */
+static void bdat_chunk_end(struct smtp_session *s)
+{
+	struct smtp_parser *p = s->parser;
+	if (p->bdat_last) {
+		struct header_state *h = p->hs;
+		if (h && p->in_header) {
+			/* unlike DATA, BDAT content may end without a line ending */
+			if (h->hline_len && !h->line_bad)
+				hdr_line(&h->hdr, h->hline, h->hline_len, on_header_field, s);
+			hdr_finish(&h->hdr, on_header_field, s);
+		}
+		header_state_free(p);
+		p->in_header = false;
+	}
+	p->cmode = CM_COMMAND;
+	p->body_txn = NULL;
+	p->data_entry = NULL;
+}
+
 static void cmd_bdat(struct smtp_session *s, int64_t ts, const char *arg, size_t n)
 {
 	struct smtp_parser *p = s->parser;
@@ -216,6 +241,11 @@ static void cmd_bdat(struct smtp_session *s, int64_t ts, const char *arg, size_t
 	push(s, CMD_BDAT, t, NULL, last);
 	p->body_txn = t;
 	p->bdat_left = size;
+	p->bdat_last = last;
+	if (t && t->bdat_chunks == 1)
+		header_begin(p); /* the message header starts in the first chunk */
+	else if (!t)
+		p->in_header = false;
 	struct tr_entry *e = tr_note(s, TR_DATA, 'C', ts);
 	if (e)
 		e->complete = last;
@@ -227,6 +257,8 @@ static void cmd_bdat(struct smtp_session *s, int64_t ts, const char *arg, size_t
 	}
 	if (size > 0)
 		p->cmode = CM_BDAT;
+	else
+		bdat_chunk_end(s);
 }
 
 static void client_command(struct smtp_session *s, int64_t ts, const struct line *l)
@@ -244,6 +276,12 @@ static void client_command(struct smtp_session *s, int64_t ts, const struct line
 	transcript_command(s, ts, cmd, l, vlen);
 	if (s->state == ST_CONNECT && s->partial_start)
 		set_state(s, ST_READY); /* picked up mid-stream, after the greeting */
+	if (exchange_verb(cmd)) {
+		exchange_command(s, ts, cmd, arg, alen);
+		return;
+	}
+	if (cmd != CMD_UNKNOWN)
+		exchange_other_command(s);
 
 	switch (cmd) {
 	case CMD_HELO:
@@ -291,6 +329,8 @@ static void client_command(struct smtp_session *s, int64_t ts, const struct line
 		break;
 	}
 	case CMD_UNKNOWN:
+		if (exchange_link_state_data(s))
+			break; /* X-LINK2STATE data on a line of its own: no reply of its own */
 		note(s, ANOM_UNKNOWN_COMMAND);
 		push(s, cmd, NULL, NULL, false);
 		break;
@@ -312,11 +352,12 @@ static bool looks_binary(const struct line *l)
 }
 
 /* Mid-stream pickup: a first line that is not a command means we joined in
- * the middle of message content. */
+ * the middle of message content.  Verbs are letters, Exchange's also digits
+ * and '-' (XEXCH50, X-ANONYMOUSTLS: up to 14 characters). */
 static bool starts_with_command(const uint8_t *p, size_t n)
 {
 	size_t v = 0;
-	while (v < n && v < 9 && isalpha(p[v]))
+	while (v < n && v < 16 && (isalpha(p[v]) || (v > 0 && (isdigit(p[v]) || p[v] == '-'))))
 		v++;
 	if (v == 0 || (v < n && p[v] != ' ' && p[v] != '\r' && p[v] != '\n'))
 		return false;
@@ -362,8 +403,13 @@ void body_begin(struct smtp_session *s, struct smtp_txn *t)
 	p->dot_state = 0;
 	p->prev_cr = false;
 	p->last_eol = 0;
-	p->in_header = true;
 	p->data_entry = NULL;
+	header_begin(p);
+}
+
+void header_begin(struct smtp_parser *p)
+{
+	p->in_header = true;
 	if (!p->hs) {
 		p->hs = xmalloc(sizeof *p->hs);
 		mem_charge(sizeof *p->hs);
@@ -430,6 +476,9 @@ static void content(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t
 			keep = room;
 		memcpy(h->hline + h->hline_len, d, keep);
 		h->hline_len += (uint32_t)keep;
+		/* a CR that ended the previous piece (segment or BDAT chunk) */
+		if (eol && h->hline_len > 0 && h->hline[h->hline_len - 1] == '\r')
+			h->hline_len--;
 		if (eol) {
 			if (!h->line_bad)
 				hdr_line(&h->hdr, h->hline, h->hline_len, on_header_field, s);
@@ -569,21 +618,23 @@ static size_t body_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, si
 
 /* --- feeding ------------------------------------------------------------ */
 
-static size_t bdat_feed(struct smtp_session *s, int64_t ts, size_t n)
+/* Chunk bytes are content as they are (no dot-stuffing, RFC 3030 2): while
+ * the header is read they go to content() one line at a time. */
+static size_t bdat_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t n)
 {
 	struct smtp_parser *p = s->parser;
 	size_t take = n < p->bdat_left ? n : (size_t)p->bdat_left;
 	p->bdat_left -= take;
-	if (p->body_txn)
-		p->body_txn->data_bytes += take;
-	struct tr_entry *e = data_entry(s, ts);
-	if (e)
-		e->bytes += take;
-	if (p->bdat_left == 0) {
-		p->cmode = CM_COMMAND;
-		p->body_txn = NULL;
-		p->data_entry = NULL;
+	size_t i = 0;
+	while (i < take && p->in_header && p->hs && !p->hs->hdr.done) {
+		const uint8_t *lf = memchr(d + i, '\n', take - i);
+		size_t end = lf ? (size_t)(lf - d) + 1 : take;
+		content(s, ts, d + i, end - i);
+		i = end;
 	}
+	content(s, ts, d + i, take - i);
+	if (p->bdat_left == 0)
+		bdat_chunk_end(s);
 	return take;
 }
 
@@ -617,7 +668,10 @@ void client_feed(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t n)
 			used = body_feed(s, ts, d, n);
 			break;
 		case CM_BDAT:
-			used = bdat_feed(s, ts, n);
+			used = bdat_feed(s, ts, d, n);
+			break;
+		case CM_BLOB:
+			used = exchange_blob_feed(s, ts, n);
 			break;
 		case CM_TLS_PENDING:
 			if (!lines_pending(&p->lines[SIDE_CLIENT]) && is_tls_record(d, n)) {
@@ -681,15 +735,20 @@ void client_gap(struct smtp_session *s, int64_t ts, uint64_t n)
 			p->body_txn->gap_bytes += take;
 			p->body_txn->data_bytes += take;
 		}
+		if (p->hs)
+			p->hs->line_bad = true; /* a header line cut by the gap is unusable */
 		p->bdat_left -= take;
 		if (p->bdat_left > 0)
 			return;
-		p->cmode = CM_COMMAND;
-		p->body_txn = NULL;
+		bdat_chunk_end(s);
 		if (take == n)
 			return;
 		break;
 	}
+	case CM_BLOB:
+		if (exchange_blob_gap(s, n) == n)
+			return;
+		break;
 	default:
 		break;
 	}

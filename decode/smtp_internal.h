@@ -5,18 +5,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decode/smtp_exchange.h"
 #include "decode/smtp_header.h"
 #include "decode/smtp_lines.h"
 #include "decode/smtp_parser.h"
 
-/* Commands (RFC 5321 4.1 plus extensions), and EOD: the end-of-data marker,
- * which the server answers like a command.  X-macro: (ENUM, "VERB"). */
+/* Commands (RFC 5321 4.1 plus extensions, Exchange's in smtp_exchange.h), and
+ * EOD: the end-of-data marker, which the server answers like a command.
+ * X-macro: (ENUM, "VERB"); lookup_verb (smtp_client.c) tries all before EOD. */
 #define SMTP_CMD_LIST(X) \
 	X(CMD_UNKNOWN, "") \
 	X(CMD_HELO, "HELO") X(CMD_EHLO, "EHLO") X(CMD_MAIL, "MAIL") X(CMD_RCPT, "RCPT") \
 	X(CMD_DATA, "DATA") X(CMD_BDAT, "BDAT") X(CMD_RSET, "RSET") X(CMD_VRFY, "VRFY") \
 	X(CMD_EXPN, "EXPN") X(CMD_HELP, "HELP") X(CMD_NOOP, "NOOP") X(CMD_QUIT, "QUIT") \
-	X(CMD_STARTTLS, "STARTTLS") X(CMD_AUTH, "AUTH") X(CMD_EOD, "EOD")
+	X(CMD_STARTTLS, "STARTTLS") X(CMD_AUTH, "AUTH") \
+	SMTP_EXCHANGE_CMD_LIST(X) \
+	X(CMD_EOD, "EOD")
 
 enum smtp_cmd {
 #define X(e, v) e,
@@ -40,9 +44,10 @@ struct pending_cmd {
 
 enum client_mode {
 	CM_COMMAND,     /* command lines */
-	CM_AUTH,        /* AUTH exchange: lines are credentials */
+	CM_AUTH,        /* AUTH or X-EXPS exchange: lines are credentials */
 	CM_BODY,        /* DATA content up to <CRLF>.<CRLF> */
 	CM_BDAT,        /* counting a BDAT chunk */
+	CM_BLOB,        /* counting an XEXCH50 blob (binary, not lines) */
 	CM_TLS_PENDING, /* STARTTLS sent: a TLS record may come next */
 	CM_OPAQUE,      /* TLS: bytes are counted, not parsed */
 };
@@ -88,6 +93,11 @@ struct smtp_parser {
 	struct tr_entry *data_entry;     /* transcript entry of the content, while it is the last one */
 
 	uint64_t bdat_left;              /* chunk bytes still to come */
+	bool bdat_last;                  /* the chunk being counted is the LAST one */
+	uint64_t blob_left;              /* XEXCH50 blob bytes still to come */
+	bool blob_started;               /* some of the blob was seen */
+	bool link_state;                 /* inside an X-LINK2STATE exchange */
+	bool link_state_answered;        /* a reply came after its last chunk */
 
 	bool in_reply;                   /* inside a multi-line reply */
 	struct smtp_reply reply;         /* reply being assembled */
@@ -108,8 +118,11 @@ void client_feed(struct smtp_session *s, int64_t ts, const uint8_t *p, size_t n)
 void client_gap(struct smtp_session *s, int64_t ts, uint64_t n);
 void body_begin(struct smtp_session *s, struct smtp_txn *t);
 void body_stop(struct smtp_session *s, int64_t ts, bool complete);
+/* Starts reading a message header (Message-ID, Subject) for body_txn. */
+void header_begin(struct smtp_parser *p);
 
 /* smtp_server.c */
+
 void server_feed(struct smtp_session *s, int64_t ts, const uint8_t *p, size_t n);
 void server_gap(struct smtp_session *s, int64_t ts, uint64_t n);
 

@@ -81,7 +81,8 @@ static void queue_pop(struct smtp_parser *p)
 }
 
 /* After replies went missing in a gap, a reply whose code only fits one
- * command (354 DATA, 221 QUIT, 334/235 AUTH) tells where the queue stands. */
+ * command (354 DATA, 221 QUIT, 334/235 AUTH or X-EXPS) tells where the queue
+ * stands. */
 static void resync_queue(struct smtp_parser *p, unsigned code)
 {
 	enum smtp_cmd want;
@@ -93,7 +94,8 @@ static void resync_queue(struct smtp_parser *p, unsigned code)
 	default: return;
 	}
 	for (uint32_t i = 0; i < p->q_len; i++) {
-		if (p->queue[(p->q_head + i) % p->q_cap].cmd == want) {
+		uint8_t cmd = p->queue[(p->q_head + i) % p->q_cap].cmd;
+		if (cmd == want || (want == CMD_AUTH && cmd == CMD_XEXPS)) {
 			while (i--)
 				queue_pop(p);
 			return;
@@ -265,8 +267,17 @@ static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, con
 			s->quit_acked = true;
 		break;
 	default:
+		if (exchange_verb(c->cmd))
+			exchange_reply(s, c, r);
 		break;
 	}
+}
+
+/* A reply that asks for more and leaves its command waiting: 334 to AUTH
+ * (RFC 4954), and Exchange's intermediate replies. */
+static bool reply_continues(const struct pending_cmd *c, unsigned code)
+{
+	return (c->cmd == CMD_AUTH && code == 334) || exchange_reply_continues(c->cmd, code);
 }
 
 static void unsolicited(struct smtp_session *s, const struct smtp_reply *r)
@@ -327,7 +338,7 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 	} else if (c) {
 		verb = smtp_cmd_verb((enum smtp_cmd)c->cmd);
 		cmd_ts = c->ts_us;
-		if (!(c->cmd == CMD_AUTH && r->code == 334)) {
+		if (!reply_continues(c, r->code)) {
 			struct pending_cmd done = *c;
 			queue_pop(p);
 			apply_reply(s, &done, r);

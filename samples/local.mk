@@ -10,6 +10,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios.c \
 	samples/gen/scenarios_rules.c \
 	samples/gen/scenarios_timeouts.c \
+	samples/gen/scenarios_exchange.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -45,7 +46,13 @@ SAMPLE_CAPTURES = \
 	samples/pause-in-data.pcap \
 	samples/fin-then-rst.pcap \
 	samples/quit-close-order.pcap \
-	samples/refused-465.pcap
+	samples/refused-465.pcap \
+	samples/exchange-anonymoustls.pcap \
+	samples/exchange-xexch50-accepted.pcap \
+	samples/exchange-xexch50-refused.pcap \
+	samples/exchange-bdat-split.pcap \
+	samples/exchange-x-exps.pcap \
+	samples/exchange-link2state.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

@@ -138,3 +138,15 @@ EXTRA_DIST += tests/tui-stalled.sh
 UNIT_TESTS += tests/unit/test_server_timeout
 tests_unit_test_server_timeout_SOURCES = tests/unit/test_server_timeout.c tests/unit/check.h
 tests_unit_test_server_timeout_LDADD = $(UNIT_LDADD)
+# Exchange's SMTP verbs and BDAT header layouts (decode/smtp_exchange.c).
+UNIT_TESTS += tests/unit/test_smtp_exchange
+check_PROGRAMS += tests/unit/test_smtp_exchange
+TESTS += tests/unit/test_smtp_exchange
+tests_unit_test_smtp_exchange_SOURCES = tests/unit/test_smtp_exchange.c tests/unit/check.h
+tests_unit_test_smtp_exchange_LDADD = $(UNIT_LDADD)
+# The Exchange samples against facts stated by hand (not the goldens).
+TESTS += tests/exchange-samples.py
+EXTRA_DIST += tests/exchange-samples.py
+# Zeek smtp.log agreement field by field, Message-ID and Subject included.
+TESTS += tests/peer-fields.sh
+EXTRA_DIST += tests/peer-fields.sh tests/peer-fields.py

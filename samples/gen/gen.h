@@ -193,6 +193,13 @@ void s_pause_in_data(struct cap *cap);
 void s_fin_then_rst(struct cap *cap);
 void s_quit_close_order(struct cap *cap);
 void s_refused_465(struct cap *cap);
+/* scenarios_exchange.c: Exchange-to-Exchange sessions */
+void s_exchange_anonymoustls(struct cap *cap);
+void s_exchange_xexch50_accepted(struct cap *cap);
+void s_exchange_xexch50_refused(struct cap *cap);
+void s_exchange_bdat_split(struct cap *cap);
+void s_exchange_xexps(struct cap *cap);
+void s_exchange_link2state(struct cap *cap);
 
 /* scenarios.c: the table smtpgen walks */
 struct sample {

@@ -774,5 +774,12 @@ const struct sample samples[] = {
 	{"fin-then-rst.pcap", LINK_EN10MB, s_fin_then_rst},
 	{"quit-close-order.pcap", LINK_EN10MB, s_quit_close_order},
 	{"refused-465.pcap", LINK_EN10MB, s_refused_465},
+	/* scenarios_exchange.c: Microsoft Exchange's verbs and BDAT layouts */
+	{"exchange-anonymoustls.pcap", LINK_EN10MB, s_exchange_anonymoustls},
+	{"exchange-xexch50-accepted.pcap", LINK_EN10MB, s_exchange_xexch50_accepted},
+	{"exchange-xexch50-refused.pcap", LINK_EN10MB, s_exchange_xexch50_refused},
+	{"exchange-bdat-split.pcap", LINK_EN10MB, s_exchange_bdat_split},
+	{"exchange-x-exps.pcap", LINK_EN10MB, s_exchange_xexps},
+	{"exchange-link2state.pcap", LINK_EN10MB, s_exchange_link2state},
 	{NULL, LINK_EN10MB, NULL},
 };
