@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake pkg-config libpcap-dev libndpi-dev
 libmaxminddb-dev libncurses-dev zlib1g-dev python3 tmux libmaxmind-db-writer-perl
-tcpreplay iproute2"
+tcpreplay iproute2 prometheus systemd"
 
 missing=""
 for p in $PACKAGES; do

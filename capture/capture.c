@@ -577,3 +577,11 @@ int cap_list_interfaces(FILE *out, char *err, size_t errlen)
 	pcap_freealldevs(devs);
 	return 0;
 }
+
+void cap_lib_version(char *buf, size_t n)
+{
+	/* "libpcap version 1.10.3 (with TPACKET_V3)": the number only */
+	const char *s = pcap_lib_version();
+	const char *num = strpbrk(s, "0123456789");
+	snprintf(buf, n, "%.*s", num ? (int)strcspn(num, " ") : 0, num ? num : "");
+}

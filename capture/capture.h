@@ -76,6 +76,9 @@ void cap_get_stats(struct cap_source *cs, struct cap_stats *st);
 
 void cap_close(struct cap_source *cs);
 
+/* libpcap's version number ("1.10.3") into buf, for build information. */
+void cap_lib_version(char *buf, size_t n);
+
 /* -D: prints the capture interfaces, numbered, like tcpdump -D.  Returns 0 or
  * writes the reason into err and returns -1. */
 int cap_list_interfaces(FILE *out, char *err, size_t errlen);

@@ -340,3 +340,8 @@ void dpi_risks(uint64_t risks, char *out, size_t n)
 		len += (size_t)w;
 	}
 }
+
+const char *dpi_lib_version(void)
+{
+	return ndpi_revision();
+}

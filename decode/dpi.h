@@ -44,6 +44,8 @@ struct dpi_flow;
 
 /* The detection module; NULL with a reason in err when nDPI fails to start. */
 struct dpi *dpi_new(char *err, size_t errlen);
+/* nDPI's version ("4.2.0"), for build information. */
+const char *dpi_lib_version(void);
 void dpi_free(struct dpi *d);
 
 /* nDPI state for one more flow; NULL when it would pass --memcap (the flow

@@ -71,6 +71,25 @@ EXTRA_DIST += tests/any-port.py
 # --metrics-file: strict text-format parse, values against the JSON records.
 TESTS += tests/metrics.py
 EXTRA_DIST += tests/metrics.py doc/metrics.md
+# host="other" stays a counter while hosts move in and out of the list.
+UNIT_TESTS += tests/unit/test_metrics
+check_PROGRAMS += tests/unit/test_metrics
+TESTS += tests/unit/test_metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c tests/unit/check.h
+tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
+# A final --metrics-file write that fails (full tmpfs) is exit 2.
+TESTS += tests/metrics-full-disk.sh
+EXTRA_DIST += tests/metrics-full-disk.sh
+# --metrics-listen scraped by a real Prometheus on a live veth capture; the
+# Grafana dashboard's queries run against it (~20 s).
+TESTS += tests/prometheus.sh
+EXTRA_DIST += tests/prometheus.sh
+# --metrics-listen beside the dashboard's --replay (tmux).
+TESTS += tests/metrics-replay.sh
+EXTRA_DIST += tests/metrics-replay.sh
+# The systemd unit: exposure <= 2.5 (systemd-analyze security), CAP_NET_RAW only.
+TESTS += tests/service-hardening.sh
+EXTRA_DIST += tests/service-hardening.sh
 
 # tests/fuzz/ — one libFuzzer harness per entry point (built by --enable-fuzz
 # with clang), the same harnesses run over the committed corpus by a replay

@@ -20,6 +20,7 @@
 struct evidence;
 struct full_capture;
 struct json_output;
+struct metrics_output;
 
 struct app {
 	struct options opt;
@@ -39,6 +40,7 @@ struct app {
 	struct evidence *evidence;  /* -w DIR, NULL without */
 	struct full_capture *fullcap; /* --write-all FILE, NULL without */
 	int64_t next_stats_us;      /* --stats-interval: when the next records are due */
+	struct metrics_output *metrics_out; /* --metrics-file/--metrics-listen, NULL without */
 	/* --replay pacing */
 	int64_t replay_first_ts, replay_wall0;
 	/* written by the dashboard thread ('p'), read by the capture thread's
@@ -65,6 +67,10 @@ int app_run_tui(struct app *a);
 /* Shared by both: the packet callback and the timer tick. */
 void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 void app_on_tick(void *ctx);
+/* --metrics-listen: a snapshot for a scrape that waits for one (force: in
+ * any case), taking the model lock where there is one; from the capture
+ * thread (--replay waits, the timer) and once the capture is over. */
+void app_metrics_serve(struct app *a, bool force);
 /* Stops the capture from a signal handler. */
 void app_install_signals(struct app *a);
 void app_clear_signals(void);

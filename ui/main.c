@@ -106,6 +106,9 @@ static void replay_pace(struct app *a, int64_t ts)
 		if (due <= now || cap_stop_requested(a->cap))
 			return;
 		int64_t wait = due - now;
+		/* the capture thread waits here, not in cap_run's timer: a
+		 * scrape of --metrics-listen gets its snapshot all the same */
+		app_metrics_serve(a, false);
 		usleep((useconds_t)(wait > 100000 ? 100000 : wait));
 		replay_clock(a, wall_us());
 	}
@@ -166,11 +169,30 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 	}
 }
 
+void app_metrics_serve(struct app *a, bool force)
+{
+	if (!a->metrics_out || (!force && !metrics_output_wanted(a->metrics_out)))
+		return;
+	if (a->locked)
+		model_lock(a->model);
+	struct run_summary sum;
+	struct cap_stats cs;
+	struct evidence_stats es;
+	struct full_capture_stats fs;
+	app_summary(a, &sum, &cs, &es, &fs, false);
+	metrics_output_publish(a->metrics_out, &sum);
+	if (a->locked)
+		model_unlock(a->model);
+}
+
 void app_on_tick(void *ctx)
 {
 	struct app *a = ctx;
-	if (!a->live && !a->locked)
+	if (!a->live && !a->locked) {
+		/* a file read at full speed: only --metrics-listen's snapshots */
+		app_metrics_serve(a, false);
 		return;
+	}
 	if (a->locked)
 		model_lock(a->model);
 	struct run_summary sum;
@@ -191,6 +213,8 @@ void app_on_tick(void *ctx)
 		if (a->fullcap)
 			full_capture_flush(a->fullcap);
 		pipeline_tick(&a->pipe, now, &sum);
+	} else if (a->metrics_out && metrics_output_wanted(a->metrics_out)) {
+		metrics_output_publish(a->metrics_out, &sum); /* --replay */
 	}
 	if (a->model) {
 		struct model_stats *st = &a->model->stats;
@@ -431,6 +455,8 @@ static int run(struct app *a)
 		.max_hosts = host_cap(a->opt.memcap),
 	};
 	a->pipe.hm = hm_new(&hc);
+	if (a->metrics_out) /* which side is the gateway: the direction label */
+		metrics_output_set_model(a->metrics_out, a->pipe.hm);
 	if (a->json && !a->opt.transcript && !a->opt.bundle_dir) {
 		/* nothing will print a dialogue: do not keep one */
 		a->opt.dec.smtp.tr_head = 0;
@@ -458,20 +484,23 @@ static int run(struct app *a)
 	return rc ? rc : orc;
 }
 
-/* --metrics-file: written once before -Z (a path that cannot be written
- * stops the run at once), then an output like the others. */
+/* --metrics-file and --metrics-listen: the file written once and the
+ * socket bound before -Z (a path that cannot be written or an address that
+ * cannot be bound stops the run at once), then an output like the others. */
 static int open_metrics(struct app *a)
 {
-	if (!a->opt.metrics_file)
+	if (!a->opt.metrics_file && !a->opt.metrics_listen)
 		return 0;
 	char err[512];
-	struct metrics_output *mo = metrics_output_open(a->opt.metrics_file, a->opt.metrics_interval,
-							a->opt.metrics_hosts, a->opt.memcap, err, sizeof err);
+	struct metrics_output *mo = metrics_output_open(a->opt.metrics_file, a->opt.metrics_listen,
+							a->opt.metrics_interval, a->opt.metrics_hosts,
+							a->opt.memcap, err, sizeof err);
 	if (!mo) {
 		fprintf(stderr, "smtpscope: %s\n", err);
 		return 2;
 	}
 	output_add(&a->pipe.outs, &metrics_output_ops, mo);
+	a->metrics_out = mo;
 	return 0;
 }
 
@@ -551,7 +580,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = open_output(&a);
 	if (rc == 0)
-		rc = open_metrics(&a); /* --metrics-file: writable before -Z */
+		rc = open_metrics(&a); /* --metrics-file writable, --metrics-listen bound, before -Z */
 	if (rc == 0)
 		rc = open_full_capture(&a);
 	if (rc == 0 && a.opt.user)

@@ -12,12 +12,14 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "ui/output/metrics_http.h"
 
 enum {
 	OPT_FORMAT = 256, OPT_GATEWAY, OPT_PORTS, OPT_IDLE, OPT_TRANSCRIPT, OPT_MEMCAP,
 	OPT_VERSION, OPT_IMMEDIATE, OPT_TUI, OPT_REPLAY, OPT_ASCII, OPT_GEOIP, OPT_STATS_INTERVAL,
 	OPT_RULES, OPT_DISABLE_RULE, OPT_NO_DEFAULT_RULES, OPT_CHECK_RULES,
 	OPT_ANY_PORT, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_METRICS_HOSTS,
+	OPT_METRICS_LISTEN,
 	OPT_WRITE_ALL, OPT_BUNDLE, OPT_BUNDLE_HOST,
 };
 
@@ -45,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "metrics-hosts", required_argument, NULL, OPT_METRICS_HOSTS },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -107,6 +110,8 @@ void opt_usage(FILE *out)
 	      "  --metrics-interval S live: rewrite the metrics file every S seconds (default 15)\n"
 	      "  --metrics-hosts N    per-host metrics for the N worst hosts, the rest as\n"
 	      "                       host=\"other\" (default 20)\n"
+	      "  --metrics-listen ADDR:PORT  serve the same metrics over HTTP at /metrics\n"
+	      "                       (e.g. 127.0.0.1:9925; [::1]:9925; off by default)\n"
 	      "  --tui                browse in the terminal dashboard (default for -i on a terminal)\n"
 	      "  --replay[=SPEED]     with -r and --tui: feed the file at capture pace (or SPEED times faster)\n"
 	      "  --ascii              draw the dashboard with plain ASCII\n"
@@ -250,6 +255,11 @@ static int one_option(struct options *o, int c, const char *arg)
 		if (!parse_uint(arg, 10000, &v))
 			return bad("--metrics-hosts (0 to 10000)", arg);
 		o->metrics_hosts = (unsigned)v;
+		return 0;
+	case OPT_METRICS_LISTEN:
+		if (!metrics_listen_valid(arg))
+			return bad("--metrics-listen (ADDR:PORT, numeric address)", arg);
+		o->metrics_listen = arg;
 		return 0;
 	case OPT_CHECK_RULES: o->check_rules = true; return 0;
 	case OPT_STATS_INTERVAL:

@@ -33,6 +33,7 @@ struct options {
 	unsigned stats_interval;   /* --stats-interval SECS, 0 = only at the end */
 	const char *metrics_file;  /* --metrics-file PATH (Prometheus textfile), NULL = none */
 	unsigned metrics_interval; /* --metrics-interval SECS (live), default 15 */
+	const char *metrics_listen; /* --metrics-listen ADDR:PORT (HTTP /metrics), NULL = off */
 	unsigned metrics_hosts;    /* --metrics-hosts N: per-host series for the N worst, default 20 */
 #define OPT_MAX_RULE_FILES 16
 	const char *rule_files[OPT_MAX_RULE_FILES]; /* --rules FILE, in order */

@@ -33,6 +33,7 @@ static void finish_capture(struct app *a)
 	a->model->stats.memory_used = app_memory_used(a);
 	a->model->version++;
 	model_unlock(a->model);
+	app_metrics_serve(a, true); /* --metrics-listen: the final figures */
 }
 
 static void *feed(void *arg)

@@ -1,10 +1,13 @@
-/* prom.c — the Prometheus text exposition format, written atomically. */
+/* prom.c — the Prometheus text exposition format, built in memory and
+ * written atomically. */
 #include "config.h"
 
 #include "ui/output/prom.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,121 +15,150 @@
 
 #include "decode/mem.h"
 
-struct prom {
-	FILE *f;
-	char *path, *tmp;
-};
-
-struct prom *prom_begin(const char *path, char *err, size_t errlen)
+void prom_reset(struct prom *p)
 {
-	size_t n = strlen(path);
-	char *tmp = xmalloc(n + 5);
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".tmp", 5);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "--metrics-file %s: cannot write %s: %s", path, tmp, strerror(errno));
-		free(tmp);
-		return NULL;
-	}
-	struct prom *p = xcalloc(1, sizeof *p);
-	p->f = f;
-	p->path = xstrdup(path);
-	p->tmp = tmp;
-	return p;
+	p->len = 0;
 }
 
-/* HELP text: backslash and newline escaped. */
-static void help_text(FILE *f, const char *s)
+void prom_release(struct prom *p)
+{
+	free(p->buf);
+	memset(p, 0, sizeof *p);
+}
+
+static void reserve(struct prom *p, size_t more)
+{
+	if (p->len + more + 1 <= p->cap)
+		return;
+	size_t cap = p->cap ? p->cap : 4096;
+	while (cap < p->len + more + 1)
+		cap *= 2;
+	p->buf = xrealloc(p->buf, cap);
+	p->cap = cap;
+}
+
+static void put(struct prom *p, const char *s, size_t n)
+{
+	reserve(p, n);
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+	p->buf[p->len] = '\0';
+}
+
+static void puts_(struct prom *p, const char *s)
+{
+	put(p, s, strlen(s));
+}
+
+static void printf_(struct prom *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void printf_(struct prom *p, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	/* only numbers go through here: they always fit */
+	put(p, tmp, n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* HELP text escapes backslash and newline; label values also the double
+ * quote. */
+static void escaped(struct prom *p, const char *s, int quote)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
-			fputs("\\\\", f);
+			put(p, "\\\\", 2);
 		else if (*s == '\n')
-			fputs("\\n", f);
+			put(p, "\\n", 2);
+		else if (*s == '"' && quote)
+			put(p, "\\\"", 2);
 		else
-			fputc(*s, f);
-	}
-}
-
-/* Label values: backslash, double quote and newline escaped. */
-static void label_value(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\\\", f);
-		else if (*s == '"')
-			fputs("\\\"", f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
+			put(p, s, 1);
 	}
 }
 
 void prom_family(struct prom *p, const char *name, const char *type, const char *help)
 {
-	fprintf(p->f, "# HELP %s ", name);
-	help_text(p->f, help);
-	fprintf(p->f, "\n# TYPE %s %s\n", name, type);
+	puts_(p, "# HELP ");
+	puts_(p, name);
+	put(p, " ", 1);
+	escaped(p, help, 0);
+	puts_(p, "\n# TYPE ");
+	puts_(p, name);
+	put(p, " ", 1);
+	puts_(p, type);
+	put(p, "\n", 1);
 }
 
 static void head(struct prom *p, const char *name, const char *const *labels)
 {
-	fputs(name, p->f);
+	puts_(p, name);
 	if (!labels || !labels[0])
 		return;
-	fputc('{', p->f);
+	put(p, "{", 1);
 	for (size_t i = 0; labels[i] && labels[i + 1]; i += 2) {
-		fprintf(p->f, "%s%s=\"", i ? "," : "", labels[i]);
-		label_value(p->f, labels[i + 1]);
-		fputc('"', p->f);
+		if (i)
+			put(p, ",", 1);
+		puts_(p, labels[i]);
+		put(p, "=\"", 2);
+		escaped(p, labels[i + 1], 1);
+		put(p, "\"", 1);
 	}
-	fputc('}', p->f);
+	put(p, "}", 1);
 }
 
 void prom_u64(struct prom *p, const char *name, const char *const *labels, uint64_t v)
 {
 	head(p, name, labels);
-	fprintf(p->f, " %llu\n", (unsigned long long)v);
+	printf_(p, " %llu\n", (unsigned long long)v);
 }
 
 void prom_f64(struct prom *p, const char *name, const char *const *labels, double v)
 {
 	head(p, name, labels);
 	if (isnan(v))
-		fputs(" NaN\n", p->f);
+		puts_(p, " NaN\n");
 	else if (isinf(v))
-		fputs(v > 0 ? " +Inf\n" : " -Inf\n", p->f);
+		puts_(p, v > 0 ? " +Inf\n" : " -Inf\n");
 	else
-		fprintf(p->f, " %.17g\n", v);
+		printf_(p, " %.17g\n", v);
 }
 
-static void prom_free(struct prom *p)
+int prom_write_file(const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
-	free(p->path);
-	free(p->tmp);
-	free(p);
-}
-
-int prom_commit(struct prom *p, char *err, size_t errlen)
-{
+	size_t n = strlen(path);
+	char *tmp = xmalloc(n + 5);
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmp", 5);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "--metrics-file %s: cannot write %s: %s", path, tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int saved = 0;
+	for (size_t off = 0; off < len && !saved;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w > 0)
+			off += (size_t)w;
+		else if (w < 0 && errno != EINTR)
+			saved = errno;
+		else if (w == 0)
+			saved = EIO;
+	}
 	/* the data must be on disk before the rename makes it the file, or a
 	 * crash could leave an empty PATH behind */
-	int bad = fflush(p->f) != 0 || ferror(p->f) || fsync(fileno(p->f)) != 0;
-	int saved = errno;
-	if (fclose(p->f) != 0 && !bad) {
-		bad = 1;
+	if (!saved && fsync(fd) != 0)
 		saved = errno;
-	}
-	if (!bad && rename(p->tmp, p->path) != 0) {
-		bad = 1;
+	if (close(fd) != 0 && !saved)
 		saved = errno;
+	if (!saved && rename(tmp, path) != 0)
+		saved = errno;
+	if (saved) {
+		snprintf(err, errlen, "--metrics-file %s: %s", path, strerror(saved));
+		unlink(tmp);
 	}
-	if (bad) {
-		snprintf(err, errlen, "--metrics-file %s: %s", p->path, strerror(saved));
-		unlink(p->tmp);
-	}
-	prom_free(p);
-	return bad ? -1 : 0;
+	free(tmp);
+	return saved ? -1 : 0;
 }
