@@ -61,12 +61,13 @@ else
 fi
 
 # 2. lintian: no errors
-lintian "$tmp"/smtpscope_*.changes > "$tmp/lintian" 2>&1
-if grep -q '^E:' "$tmp/lintian"; then
-	echo "FAIL lintian errors:"; grep '^E:' "$tmp/lintian"; fail=1
+lintian -I --fail-on error "$tmp"/smtpscope_*.changes > "$tmp/lintian" 2>&1
+lrc=$?
+if [ $lrc -ne 0 ] || grep -q '^E:' "$tmp/lintian"; then
+	echo "FAIL lintian (exit $lrc):"; cat "$tmp/lintian"; fail=1
 else
-	echo "ok   lintian: no errors ($(grep -c '^W:' "$tmp/lintian") warnings)"
-	grep '^W:' "$tmp/lintian" | sed 's/^/     /'
+	echo "ok   lintian: exit 0, no errors ($(grep -c '^W:' "$tmp/lintian") warnings, $(grep -c '^I:' "$tmp/lintian") info tags)"
+	grep -E '^(W|I):' "$tmp/lintian" | sed 's/^/     /'
 fi
 
 # 3. install; the files where the unit and the admin expect them
