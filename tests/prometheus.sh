@@ -183,6 +183,11 @@ for q, v in expect:
     got = scalar(q)
     check(got == v, "Prometheus: %s = %s (got %s)" % (q, v, got))
 
+# What a scrape costs (Prometheus measures it): well under the 0.9 s timeout
+dur, n = scalar('scrape_duration_seconds{job="smtpscope"}'), scalar('scrape_samples_scraped{job="smtpscope"}')
+check(dur is not None and dur < 0.5 and n and n > 200,
+      "a scrape: %s samples in %.1f ms" % (n, (dur or 0) * 1000))
+
 # Every query of the Grafana dashboard parses and returns data
 dash = json.load(open(os.path.join(srcdir, "contrib", "grafana", "smtpscope-dashboard.json")))
 exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
