@@ -97,20 +97,32 @@ static void drop_if_empty(struct ev_files *f, const char *name)
 		forget_seen(f, name);
 }
 
-/* Closes a slot; a failed flush means frames were lost. */
-static void close_slot(struct ev_files *f, struct evf_slot *s)
+/* Flushes a slot; false (counted, the first one said) if frames were lost
+ * now or in an earlier buffered write (the stream's error flag). */
+static bool flush_slot(struct ev_files *f, struct evf_slot *s)
 {
-	if (!s->d)
-		return;
 	errno = 0;
-	bool failed = pcap_dump_flush(s->d) != 0 || ferror(pcap_dump_file(s->d));
-	if (failed)
-		fail(f, s->name, errno ? strerror(errno) : "write error");
+	if (pcap_dump_flush(s->d) == 0 && !ferror(pcap_dump_file(s->d)))
+		return true;
+	fail(f, s->name, errno ? strerror(errno) : "write error");
+	clearerr(pcap_dump_file(s->d)); /* each failure counted once */
+	return false;
+}
+
+static void release_slot(struct ev_files *f, struct evf_slot *s, bool failed)
+{
 	pcap_dump_close(s->d);
 	if (failed && s->created)
 		drop_if_empty(f, s->name);
 	s->d = NULL;
 	s->name[0] = '\0';
+}
+
+/* Closes a slot; a failed flush means frames were lost. */
+static void close_slot(struct ev_files *f, struct evf_slot *s)
+{
+	if (s->d)
+		release_slot(f, s, !flush_slot(f, s));
 }
 
 static void note_seen(struct ev_files *f, const char *name)
@@ -187,9 +199,11 @@ void evf_flush(struct ev_files *f, const char *name)
 		struct evf_slot *s = &f->open[i];
 		if (!s->d || (name && strcmp(s->name, name) != 0))
 			continue;
-		errno = 0;
-		if (pcap_dump_flush(s->d) != 0)
-			fail(f, s->name, errno ? strerror(errno) : "write error");
+		/* a file this run created is closed at a failure, so one left
+		 * empty is gone before the stats record counts the files (a
+		 * later frame reopens it) */
+		if (!flush_slot(f, s) && s->created)
+			release_slot(f, s, true);
 	}
 }
 

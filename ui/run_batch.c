@@ -23,6 +23,9 @@ void app_emit_state(struct app *a, bool final)
 	struct cap_stats cs;
 	struct evidence_stats es;
 	struct full_capture_stats fs;
+	/* a full disk shows at the flush: in the stats record, not after it */
+	if (final && a->evidence)
+		evidence_flush(a->evidence);
 	app_summary(a, &sum, &cs, &es, &fs, final);
 	pipeline_state(&a->pipe, &sum);
 }
