@@ -159,3 +159,7 @@ tests_unit_test_hosts_dropped_LDADD = $(UNIT_LDADD)
 # -o, -w FILE as tcpdump's; --evidence on a full disk (a tmpfs, skip 77).
 TESTS += tests/ops-exits.py tests/evidence-full-disk.sh
 EXTRA_DIST += tests/ops-exits.py tests/evidence-full-disk.sh
+# issue 14: the dashboard at 80, 100 and 200 columns (tmux; skip 77 without),
+# and retry-overdue.pcap checked from its packets.
+TESTS += tests/tui-ops.sh tests/sample-retry-overdue.py
+EXTRA_DIST += tests/tui-ops.sh tests/sample-retry-overdue.py
