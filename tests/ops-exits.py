@@ -193,6 +193,14 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(["-r", OUTAGE, "-w", os.path.join(tmp, "r.pcap"), "-C", "40k"])
     check(rc == 0 and os.path.exists(os.path.join(tmp, "r.pcap1")), "-w FILE -C: rotates as tcpdump")
 
+    p = subprocess.run([BIN, "-r", OUTAGE, "-w", "-", "-o", os.path.join(tmp, "rep.txt")],
+                       capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    check(p.returncode == 0 and pcap_packets(p.stdout) == pcap_packets(RAW),
+          "-w - -o FILE: the pcap on stdout, every packet")
+    check("Remote hosts" in open(os.path.join(tmp, "rep.txt")).read(), "-w - -o FILE: the report in FILE")
+    rc, out, err = run(["-r", OUTAGE, "-w", "-"])
+    check(rc == 1 and out == "" and "-o FILE" in err, "-w - without -o: exit 1, nothing mixed on stdout")
+
     evdir = os.path.join(tmp, "ev")
     os.mkdir(evdir)
     rc, out, err = run(["-r", OUTAGE, "-w", evdir, "--format", "json"])

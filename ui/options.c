@@ -88,7 +88,7 @@ void opt_usage(FILE *out)
 	      "\n"
 	      "Evidence (doc/evidence.md):\n"
 	      "  -w FILE              also write every packet read to FILE, as tcpdump -w does\n"
-	      "                       (--write-all FILE is the same)\n"
+	      "                       ('-' = stdout, then with -o; --write-all FILE is the same)\n"
 	      "  -C SIZE              -w: new file once larger than SIZE million bytes\n"
 	      "                       (or SIZEk/m/g: KiB, MiB, GiB): FILE, FILE1, FILE2 ...\n"
 	      "  -G SECS              -w: new file every SECS of capture time, FILE\n"
@@ -369,6 +369,18 @@ static bool resolve_w(struct options *o)
 	return true;
 }
 
+/* -w - writes the packets to standard output, as tcpdump's does (libpcap
+ * takes "-" for stdout): the report or records must then go elsewhere, or
+ * they would be mixed into the pcap stream. */
+static bool check_stdout_capture(const struct options *o)
+{
+	if (!o->write_all || strcmp(o->write_all, "-") != 0 || o->output)
+		return true;
+	fprintf(stderr, "smtpscope: -w - writes the packets to standard output: give -o FILE for the "
+		"report (see smtpscope --help)\n");
+	return false;
+}
+
 /* -C/-G/-W shape --write-all's files (as they shape tcpdump's -w), and a
  * bundle re-reads its capture file after a batch run. */
 static bool check_evidence_options(const struct options *o)
@@ -489,7 +501,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 		fprintf(stderr, "smtpscope: --replay needs -r FILE\n");
 		return OPT_EXIT_USAGE;
 	}
-	if (!resolve_w(o) || !check_evidence_options(o))
+	if (!resolve_w(o) || !check_stdout_capture(o) || !check_evidence_options(o))
 		return OPT_EXIT_USAGE;
 	if (!o->cap.file == !o->cap.iface) {
 		fprintf(stderr, "smtpscope: give exactly one of -r FILE or -i IFACE (see smtpscope --help)\n");
