@@ -5,6 +5,8 @@ cannot decode, the dashboard without a terminal, -w FILE as tcpdump writes
 it and -w DIR kept as --evidence DIR.  The packet counts are computed here
 from the pcap bytes, not taken from smtpscope.  Each check states what it
 expects."""
+import array
+import fcntl
 import json
 import os
 import signal
@@ -12,7 +14,7 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
+import termios
 import time
 
 SRCDIR = os.environ.get("srcdir", os.path.join(os.path.dirname(__file__), ".."))
@@ -58,10 +60,18 @@ def pcap_packets(data):
 COMPLETE = len(pcap_packets(RAW[:HEAD]))   # whole records in the first HEAD bytes
 
 
-def wait_for_read(p, seconds=1.5):
-    """Gives smtpscope time to read what was fed (it then blocks in read)."""
-    time.sleep(seconds)
-    check(p.poll() is None, "still reading (blocked) before the signal")
+def wait_for_read(p, w):
+    """Until smtpscope has drained the pipe it reads (its signal handlers are
+    in place before the first read), then a moment to decode what it read;
+    it is then blocked in read, waiting for the rest."""
+    buf = array.array("i", [0])
+    for _ in range(400):
+        fcntl.ioctl(w.fileno(), termios.FIONREAD, buf)
+        if buf[0] == 0:
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    check(buf[0] == 0 and p.poll() is None, "read what was fed, blocked for more, before the signal")
 
 
 def interrupted_fifo(tmp, fmt, sig):
@@ -73,7 +83,7 @@ def interrupted_fifo(tmp, fmt, sig):
     w = open(fifo, "wb")          # opens once smtpscope opened its end
     w.write(RAW[:HEAD])
     w.flush()
-    wait_for_read(p)
+    wait_for_read(p, w)
     p.send_signal(sig)
     err = p.communicate(timeout=30)[1].decode()
     w.close()
@@ -105,7 +115,7 @@ with tempfile.TemporaryDirectory() as tmp:
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     p.stdin.write(RAW[:HEAD])
     p.stdin.flush()
-    wait_for_read(p)
+    wait_for_read(p, p.stdin)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)
     out, err = out.decode(), err.decode()
@@ -131,7 +141,7 @@ with tempfile.TemporaryDirectory() as tmp:
         w = open(fifo, "wb")
         w.write(RAW[:HEAD])
         w.flush()
-        wait_for_read(p)
+        wait_for_read(p, w)
         os.rename(out, out + ".1")   # what logrotate does
         p.send_signal(signal.SIGHUP)
         time.sleep(0.3)
