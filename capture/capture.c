@@ -460,6 +460,11 @@ enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_
 		int n = pcap_dispatch(cs->p, batch, handler, (u_char *)cs);
 		if (n == PCAP_ERROR_BREAK)
 			return CAP_STOPPED;
+		/* A stop asked for while a read was blocked (Ctrl-C on -r -, or
+		 * on a FIFO) interrupts that read: libpcap reports EINTR or a
+		 * short record as a read error, but the file is not at fault. */
+		if (n < 0 && atomic_load_explicit(&cs->stop, memory_order_acquire))
+			return CAP_STOPPED;
 		if (n < 0) {
 			note_broken(cs);
 			return CAP_BROKEN;

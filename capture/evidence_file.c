@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture/out_dir.h"
 
@@ -17,11 +19,15 @@
  * host would run into the process limit, so the least recently written file
  * is closed (and reopened for appending when needed again). */
 #define EVF_OPEN_MAX 16
+/* A pcap file this size or smaller holds no packet (the file header is 24
+ * bytes): what a full disk leaves of a file it let us create. */
+#define PCAP_FILE_HDR 24
 
 struct evf_slot {
 	char name[EVF_NAME_MAX];
 	pcap_dumper_t *d;
 	uint64_t last_use;
+	bool created;                  /* this run created the file (it was not there) */
 };
 
 struct ev_files {
@@ -63,21 +69,60 @@ void evf_name(char out[EVF_NAME_MAX], const char *host, int64_t ts_us)
 static void fail(struct ev_files *f, const char *name, const char *why)
 {
 	if (f->errors++ == 0)
-		fprintf(stderr, "smtpscope: -w %s/%s: %s (later evidence write errors are only counted)\n",
+		fprintf(stderr, "smtpscope: --evidence %s/%s: %s (later evidence write errors are only counted)\n",
 			f->dir, name, why);
+}
+
+static void forget_seen(struct ev_files *f, const char *name)
+{
+	for (size_t i = 0; i < f->nseen; i++) {
+		if (strcmp(f->seen[i], name) == 0) {
+			free(f->seen[i]);
+			f->seen[i] = f->seen[--f->nseen];
+			return;
+		}
+	}
+}
+
+/* A file this run created but could not write a packet into (a full disk)
+ * is removed: an empty or header-only pcap is no evidence, and a folder of
+ * them hides the failure the error message and write_errors report. */
+static void drop_if_empty(struct ev_files *f, const char *name)
+{
+	char path[4096];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/%s", f->dir, name);
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size <= PCAP_FILE_HDR &&
+	    unlink(path) == 0)
+		forget_seen(f, name);
+}
+
+/* Flushes a slot; false (counted, the first one said) if frames were lost
+ * now or in an earlier buffered write (the stream's error flag). */
+static bool flush_slot(struct ev_files *f, struct evf_slot *s)
+{
+	errno = 0;
+	if (pcap_dump_flush(s->d) == 0 && !ferror(pcap_dump_file(s->d)))
+		return true;
+	fail(f, s->name, errno ? strerror(errno) : "write error");
+	clearerr(pcap_dump_file(s->d)); /* each failure counted once */
+	return false;
+}
+
+static void release_slot(struct ev_files *f, struct evf_slot *s, bool failed)
+{
+	pcap_dump_close(s->d);
+	if (failed && s->created)
+		drop_if_empty(f, s->name);
+	s->d = NULL;
+	s->name[0] = '\0';
 }
 
 /* Closes a slot; a failed flush means frames were lost. */
 static void close_slot(struct ev_files *f, struct evf_slot *s)
 {
-	if (!s->d)
-		return;
-	errno = 0;
-	if (pcap_dump_flush(s->d) != 0 || ferror(pcap_dump_file(s->d)))
-		fail(f, s->name, errno ? strerror(errno) : "write error");
-	pcap_dump_close(s->d);
-	s->d = NULL;
-	s->name[0] = '\0';
+	if (s->d)
+		release_slot(f, s, !flush_slot(f, s));
 }
 
 static void note_seen(struct ev_files *f, const char *name)
@@ -115,12 +160,17 @@ static struct evf_slot *slot_for(struct ev_files *f, const char *name)
 	snprintf(path, sizeof path, "%s/%s", f->dir, name);
 	/* appends to the file of an earlier run on the same day (a restarted
 	 * service keeps the morning's evidence); writes the header if new */
+	struct stat sb;
+	bool existed = stat(path, &sb) == 0;
 	pcap_dumper_t *d = f->dead ? pcap_dump_open_append(f->dead, path) : NULL;
 	if (!d) {
 		fail(f, name, f->dead ? pcap_geterr(f->dead) : "cannot create a pcap writer");
+		if (!existed)
+			drop_if_empty(f, name);
 		return NULL;
 	}
 	lru->d = d;
+	lru->created = !existed;
 	snprintf(lru->name, sizeof lru->name, "%s", name);
 	lru->last_use = ++f->clock;
 	note_seen(f, name);
@@ -149,9 +199,11 @@ void evf_flush(struct ev_files *f, const char *name)
 		struct evf_slot *s = &f->open[i];
 		if (!s->d || (name && strcmp(s->name, name) != 0))
 			continue;
-		errno = 0;
-		if (pcap_dump_flush(s->d) != 0)
-			fail(f, s->name, errno ? strerror(errno) : "write error");
+		/* a file this run created is closed at a failure, so one left
+		 * empty is gone before the stats record counts the files (a
+		 * later frame reopens it) */
+		if (!flush_slot(f, s) && s->created)
+			release_slot(f, s, true);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "rules/distinct_count.h"
 #include "rules/rule_event.h"
 #include "rules/session_verdict.h"
 
@@ -78,7 +79,7 @@ struct host_model {
 	struct htab domains;      /* recipient domain (hashed into the address) -> entry */
 	const struct host_entry **dsorted;
 	size_t dsorted_cap;
-	uint64_t dropped;
+	struct distinct_count dropped; /* hosts and domains the tables had no room for */
 	uint64_t sessions;
 	bool have_best;
 	struct ip_addr best;      /* address in the most sessions (ties: lowest) */
@@ -282,7 +283,7 @@ static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr 
 		return NULL;
 	struct hslot *s = htab_get(&hm->hosts, a, (uint8_t)role, hm->max_hosts);
 	if (!s) {
-		hm->dropped++;
+		dc_add(&hm->dropped, a->b, sizeof a->b, (uint8_t)role);
 		return NULL;
 	}
 	if (!s->e) {
@@ -645,7 +646,7 @@ static struct host_entry *domain_entry(struct host_model *hm, const char *rcpt)
 	domain_key(d, n, &key);
 	struct hslot *s = htab_get(&hm->domains, &key, ROLE_SERVER, hm->max_hosts);
 	if (!s) {
-		hm->dropped++;
+		dc_add(&hm->dropped, key.b, sizeof key.b, 0xd0); /* a tag of its own: domains */
 		return NULL;
 	}
 	if (!s->e) {
@@ -883,7 +884,7 @@ size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)
 
 uint64_t hm_hosts_dropped(const struct host_model *hm)
 {
-	return hm->dropped;
+	return dc_count(&hm->dropped);
 }
 
 const char *host_status_name(enum host_status s)

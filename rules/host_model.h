@@ -89,6 +89,8 @@ bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_
  * failing, retry, active, ready; then by pending, failed attempts, address.
  * The array is owned by the model and valid until the next hm_ call. */
 size_t hm_hosts(struct host_model *hm, const struct host_entry ***out);
+/* Remote hosts (and recipient domains) the tables had no room for:
+ * different ones, however often each came back (distinct_count.h). */
 uint64_t hm_hosts_dropped(const struct host_model *hm);
 
 /* The same figures per recipient domain (the "next hop" view of a mail

@@ -11,6 +11,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_rules.c \
 	samples/gen/scenarios_timeouts.c \
 	samples/gen/scenarios_exchange.c \
+	samples/gen/scenarios_exits.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -52,7 +53,8 @@ SAMPLE_CAPTURES = \
 	samples/exchange-xexch50-refused.pcap \
 	samples/exchange-bdat-split.pcap \
 	samples/exchange-x-exps.pcap \
-	samples/exchange-link2state.pcap
+	samples/exchange-link2state.pcap \
+	samples/retry-overdue.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

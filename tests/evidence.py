@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""evidence.py — -w DIR evidence pcaps, --write-all with tcpdump's -C/-G/-W
+"""evidence.py — --evidence DIR evidence pcaps, -w FILE (--write-all) with tcpdump's -C/-G/-W
 rotation, and --bundle incident folders (doc/evidence.md).  Every pcap
 written is parsed here and also read back with tcpdump (or tshark) when one
 is installed.  Each check states what it expects."""
@@ -105,7 +105,7 @@ def readable(path, expected):
     return n is None or n == expected
 
 
-# --- -w DIR --------------------------------------------------------------------
+# --- --evidence DIR (was -w DIR) --------------------------------------------------------------------
 
 def check_evidence_dir(d, ref, label):
     """Every file holds exactly the packets of the sessions flagged for its
@@ -155,11 +155,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 0, "reference run exit 0")
 
     d = os.path.join(tmp, "ev")
-    rc, out, err = run(["-r", OUTAGE, "--format", "json", "-w", d])
-    check(rc == 0 and err == "", "-w DIR: exit 0, nothing on stderr (%r)" % err)
-    check(os.path.isdir(d), "-w DIR: the directory is created when missing")
+    rc, out, err = run(["-r", OUTAGE, "--format", "json", "--evidence", d])
+    check(rc == 0 and err == "", "--evidence DIR: exit 0, nothing on stderr (%r)" % err)
+    check(os.path.isdir(d), "--evidence DIR: the directory is created when missing")
     strip = lambda t: [r for r in records(t) if r["type"] != "stats"]
-    check(strip(out) == strip(ref), "-w DIR does not change the records")
+    check(strip(out) == strip(ref), "--evidence DIR does not change the records")
     flagged = check_evidence_dir(d, ref, "outage")
     check(set(flagged) == {FAILING}, "outage: only %s is flagged" % FAILING)
     check(not [f for f in os.listdir(d) if f.startswith(CLEAN)], "outage: the clean host has no file")
@@ -171,10 +171,10 @@ with tempfile.TemporaryDirectory() as tmp:
     n_first = len(read_pcap(os.path.join(d, os.listdir(d)[0]))[1])
 
     # the same day again (a restarted service): appended, one header
-    rc, _, _ = run(["-r", OUTAGE, "--format", "json", "-w", d])
+    rc, _, _ = run(["-r", OUTAGE, "--format", "json", "--evidence", d])
     p = read_pcap(os.path.join(d, os.listdir(d)[0]))[1]
     check(rc == 0 and len(p) == 2 * n_first and readable(os.path.join(d, os.listdir(d)[0]), len(p)),
-          "-w DIR: a second run appends to the day's file (one header, %d packets)" % len(p))
+          "--evidence DIR: a second run appends to the day's file (one header, %d packets)" % len(p))
 
     # several hosts in one capture
     for name in ["middlebox.pcap", "deferral-storm.pcap", "connect-failures.pcap",
@@ -182,8 +182,8 @@ with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(SAMPLES, name)
         rc, r2, _ = run(["-r", path, "--format", "json"])
         d2 = os.path.join(tmp, "ev-" + name)
-        rc, _, err = run(["-r", path, "--format", "json", "-w", d2])
-        check(rc == 0, "%s -w: exit 0" % name)
+        rc, _, err = run(["-r", path, "--format", "json", "--evidence", d2])
+        check(rc == 0, "%s --evidence: exit 0" % name)
         check_evidence_dir(d2, r2, name)
 
     # a capture that crosses midnight UTC: one file per host and day, each
@@ -194,24 +194,24 @@ with tempfile.TemporaryDirectory() as tmp:
     write_pcap(night, lt, [(ts + shift, c, w, f) for ts, c, w, f in pk])
     rc, r3, _ = run(["-r", night, "--format", "json"])
     d3 = os.path.join(tmp, "ev-night")
-    rc, _, _ = run(["-r", night, "--format", "json", "-w", d3])
+    rc, _, _ = run(["-r", night, "--format", "json", "--evidence", d3])
     check(rc == 0 and len(os.listdir(d3)) == 2, "midnight: two files for the host (%s)" % os.listdir(d3))
     check_evidence_dir(d3, r3, "midnight")
 
     # a clean capture writes nothing
     d4 = os.path.join(tmp, "ev-clean")
-    rc, _, err = run(["-r", os.path.join(SAMPLES, "clean-many.pcap"), "-w", d4])
-    check(rc == 0 and os.path.isdir(d4) and os.listdir(d4) == [], "clean-many -w: no file at all")
+    rc, _, err = run(["-r", os.path.join(SAMPLES, "clean-many.pcap"), "--evidence", d4])
+    check(rc == 0 and os.path.isdir(d4) and os.listdir(d4) == [], "clean-many --evidence: no file at all")
 
     # bad directories: one line naming it, exit 2
     afile = os.path.join(tmp, "afile")
     open(afile, "w").close()
-    rc, out, err = run(["-r", OUTAGE, "-w", afile])
+    rc, out, err = run(["-r", OUTAGE, "--evidence", afile])
     check(rc == 2 and err.count("\n") == 1 and afile in err and out == "",
-          "-w on a file: exit 2, one line naming it (%r)" % err)
-    rc, _, err = run(["-r", OUTAGE, "-w", os.path.join(tmp, "no", "such", "dir")])
+          "--evidence on a file: exit 2, one line naming it (%r)" % err)
+    rc, _, err = run(["-r", OUTAGE, "--evidence", os.path.join(tmp, "no", "such", "dir")])
     check(rc == 2 and err.count("\n") == 1 and "no/such/dir" in err,
-          "-w under a missing parent: exit 2, one line (%r)" % err)
+          "--evidence under a missing parent: exit 2, one line (%r)" % err)
 
     # --- --write-all with rotation --------------------------------------------------
 

@@ -169,3 +169,16 @@ EXTRA_DIST += tests/exchange-samples.py
 # Zeek smtp.log agreement field by field, Message-ID and Subject included.
 TESTS += tests/peer-fields.sh
 EXTRA_DIST += tests/peer-fields.sh tests/peer-fields.py
+# issue 14: hosts_dropped counts hosts (rules/distinct_count.c).
+# (in TESTS and check_PROGRAMS through UNIT_TESTS)
+UNIT_TESTS += tests/unit/test_hosts_dropped
+tests_unit_test_hosts_dropped_SOURCES = tests/unit/test_hosts_dropped.c tests/unit/check.h
+tests_unit_test_hosts_dropped_LDADD = $(UNIT_LDADD)
+# issue 14: honest exits (signals, link types, no terminal), SIGHUP reopening
+# -o, -w FILE as tcpdump's; --evidence on a full disk (a tmpfs, skip 77).
+TESTS += tests/ops-exits.py tests/evidence-full-disk.sh
+EXTRA_DIST += tests/ops-exits.py tests/evidence-full-disk.sh
+# issue 14: the dashboard at 80, 100 and 200 columns (tmux; skip 77 without),
+# and retry-overdue.pcap checked from its packets.
+TESTS += tests/tui-ops.sh tests/sample-retry-overdue.py
+EXTRA_DIST += tests/tui-ops.sh tests/sample-retry-overdue.py

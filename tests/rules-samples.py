@@ -37,6 +37,8 @@ EXPECTED = {
     "postfix-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.50"): 2},
     "exchange-idle-timeout.pcap": {("client-idle-timeout", "198.51.100.60"): 2},
     "refused-465.pcap": {("connection-refused", "198.51.100.95"): 3},
+    # the same message deferred four times, one minute apart (then no more)
+    "retry-overdue.pcap": {("retry-loop", "198.51.100.30"): 1},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap"]
 

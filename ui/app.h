@@ -21,6 +21,7 @@ struct evidence;
 struct full_capture;
 struct json_output;
 struct metrics_output;
+struct text_output;
 
 struct app {
 	struct options opt;
@@ -32,6 +33,8 @@ struct app {
 	struct geo_db *geo;         /* --geoip, NULL without */
 	FILE *out;                  /* -o FILE or stdout */
 	struct json_output *json_out; /* the JSON lines output, NULL without (SIGHUP) */
+	struct text_output *text_out; /* the text report output, NULL without (SIGHUP) */
+	int interrupted_by;         /* SIGINT/SIGTERM that cut the reading of a file, 0 if none */
 	bool json;                  /* JSON lines out (batch or headless live) */
 	bool live;
 	bool tui;
@@ -74,13 +77,17 @@ void app_metrics_serve(struct app *a, bool force);
 /* Stops the capture from a signal handler. */
 void app_install_signals(struct app *a);
 void app_clear_signals(void);
-/* run_batch.c: live JSON upkeep from the timer tick (SIGHUP reopens -o,
- * --stats-interval records). */
+/* run_batch.c: live JSON upkeep from the timer tick (--stats-interval
+ * records). */
 void app_live_tick(struct app *a, int64_t now_us);
 /* main.c: rules again from the same files (SIGHUP); old ones kept on error. */
 void app_reload_rules(struct app *a);
 /* A SIGHUP arrived since the last call. */
 bool app_take_hup(void);
+/* The SIGINT or SIGTERM that stopped the capture, 0 if none did. */
+int app_stop_signal(void);
+/* run_batch.c: SIGHUP: reopen -o (logrotate moved it) and reload the rules. */
+void app_on_hup(struct app *a);
 /* host and stats records now (live: periodic; the end of a run). */
 void app_emit_state(struct app *a, bool final);
 

@@ -21,6 +21,7 @@
 #include "capture/full_capture.h"
 #include "decode/flow_idle.h"
 #include "decode/mem.h"
+#include "decode/packet.h"
 #include "ui/output/json_output.h"
 #include "ui/output/metrics_output.h"
 #include "ui/output/model_output.h"
@@ -31,6 +32,7 @@
 
 static struct cap_source *volatile stop_target;
 static volatile sig_atomic_t hup_pending;
+static volatile sig_atomic_t stop_signal; /* SIGINT or SIGTERM that stopped the run */
 
 static void on_signal(int sig)
 {
@@ -38,8 +40,10 @@ static void on_signal(int sig)
 		hup_pending = 1;
 		return;
 	}
-	if (stop_target)
+	if (stop_target) {
+		stop_signal = sig;
 		cap_stop(stop_target);
+	}
 }
 
 bool app_take_hup(void)
@@ -50,20 +54,33 @@ bool app_take_hup(void)
 	return true;
 }
 
+int app_stop_signal(void)
+{
+	return stop_signal;
+}
+
+/* SIGINT and SIGTERM interrupt a blocked read (no SA_RESTART: the run must
+ * stop); SIGHUP only asks for the files to be reopened at the next tick, so
+ * a read it interrupts is restarted rather than taken for a broken file. */
 void app_install_signals(struct app *a)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	stop_target = a->cap;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
-	stop_target = a->cap;
 }
 
+/* The capture is over: a second Ctrl-C while the report is written ends
+ * the program at once, as the user then wants. */
 void app_clear_signals(void)
 {
 	stop_target = NULL;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 }
 
 static int64_t wall_us(void)
@@ -160,6 +177,7 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.full_capture = a->fullcap ? fs : NULL,
 		.final = final,
 		.sessions_stalled = -1,
+		.interrupted = a->interrupted_by != 0,
 	};
 	if (a->live) { /* on the wall clock, as dec_advance */
 		struct timeval tv;
@@ -188,6 +206,8 @@ void app_metrics_serve(struct app *a, bool force)
 void app_on_tick(void *ctx)
 {
 	struct app *a = ctx;
+	if (!a->tui && app_take_hup()) /* the dashboard writes no files to rotate */
+		app_on_hup(a);
 	if (!a->live && !a->locked) {
 		/* a file read at full speed: only --metrics-listen's snapshots */
 		app_metrics_serve(a, false);
@@ -207,8 +227,6 @@ void app_on_tick(void *ctx)
 		dec_advance(a->dec, now);
 		if (a->json)
 			app_live_tick(a, now);
-		else if (app_take_hup())
-			app_reload_rules(a);
 		/* live files readable while the capture runs; metrics on time */
 		if (a->fullcap)
 			full_capture_flush(a->fullcap);
@@ -277,6 +295,18 @@ static int open_input(struct app *a, char **filter_owned)
 	if (cap_warning(a->cap))
 		fprintf(stderr, "smtpscope: warning: %s\n", cap_warning(a->cap));
 	a->linktype = cap_linktype(a->cap);
+	/* every packet would only be counted as malformed: say so and stop,
+	 * rather than exit 0 with a report of nothing */
+	if (!pkt_linktype_supported(a->linktype)) {
+		const char *name = !a->opt.cap.file ? a->opt.cap.iface
+				   : strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
+		const char *lt = cap_linktype_name(a->cap);
+		fprintf(stderr, "smtpscope: %s: link type %s%sDLT %d%s is not one smtpscope can decode "
+			"(EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4, IPV6)\n", name,
+			strcmp(lt, "unknown") ? lt : "", strcmp(lt, "unknown") ? " (" : "", a->linktype,
+			strcmp(lt, "unknown") ? ")" : "");
+		return 2;
+	}
 	return 0;
 }
 
@@ -323,7 +353,7 @@ static int open_full_capture(struct app *a)
 	return 0;
 }
 
-/* -w DIR and --bundle DIR: checked (or created) once privileges are
+/* --evidence DIR and --bundle DIR: checked (or created) once privileges are
  * dropped, by the user that will write into them. */
 static int evidence_failed(const struct app *a, const char *err)
 {
@@ -388,7 +418,7 @@ static int close_evidence(struct app *a)
 		struct evidence_stats es;
 		evidence_get_stats(a->evidence, &es);
 		if (es.packets_not_kept)
-			fprintf(stderr, "smtpscope: -w %s: %llu packets of flagged sessions were not kept "
+			fprintf(stderr, "smtpscope: --evidence %s: %llu packets of flagged sessions were not kept "
 				"(buffer limits or --memcap; doc/evidence.md)\n", a->opt.evidence_dir,
 				(unsigned long long)es.packets_not_kept);
 		if (!evidence_close(a->evidence))
@@ -433,7 +463,8 @@ static void add_outputs(struct app *a)
 		a->json_out = json_output_new(a->out, a->live, a->opt.transcript);
 		output_add(o, &json_output_ops, a->json_out);
 	} else if (!a->tui) {
-		output_add(o, &text_output_ops, text_output_new(a->out));
+		a->text_out = text_output_new(a->out);
+		output_add(o, &text_output_ops, a->text_out);
 	}
 	if (a->bundle_model)
 		output_add(o, &bundle_output_ops, a);
@@ -556,6 +587,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "smtpscope: %s\n", err);
 		opt_free(&a.opt);
 		return rc ? 2 : 0;
+	}
+	/* the dashboard asked for by name (--tui, --replay) without a terminal
+	 * to draw on is a usage mistake: say it before reading anything */
+	if (a.opt.tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "smtpscope: %s needs a terminal (for a report: --format text or json)\n",
+			a.opt.replay_speed > 0 ? "--replay" : "--tui");
+		opt_free(&a.opt);
+		return 1;
 	}
 	mem_acct.cap = a.opt.memcap;
 	char *filter = NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decode/mem.h"
 #include "ui/output/metrics_http.h"
@@ -20,7 +21,7 @@ enum {
 	OPT_RULES, OPT_DISABLE_RULE, OPT_NO_DEFAULT_RULES, OPT_CHECK_RULES,
 	OPT_ANY_PORT, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_METRICS_HOSTS,
 	OPT_METRICS_LISTEN,
-	OPT_WRITE_ALL, OPT_BUNDLE, OPT_BUNDLE_HOST,
+	OPT_WRITE_ALL, OPT_BUNDLE, OPT_BUNDLE_HOST, OPT_EVIDENCE,
 };
 
 static const struct option long_opts[] = {
@@ -41,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
 	{ "check-rules", no_argument, NULL, OPT_CHECK_RULES },
 	{ "write-all", required_argument, NULL, OPT_WRITE_ALL },
+	{ "evidence", required_argument, NULL, OPT_EVIDENCE },
 	{ "bundle", required_argument, NULL, OPT_BUNDLE },
 	{ "bundle-host", required_argument, NULL, OPT_BUNDLE_HOST },
 	{ "any-port", no_argument, NULL, OPT_ANY_PORT },
@@ -88,14 +90,17 @@ void opt_usage(FILE *out)
 	      "  --check-rules        validate the rules (built-in and --rules), list them, exit\n"
 	      "\n"
 	      "Evidence (doc/evidence.md):\n"
-	      "  -w DIR               write the packets of every session an alert flags, from\n"
-	      "                       its first packet on, to DIR/HOST-YYYYMMDD.pcap (UTC day)\n"
-	      "  --write-all FILE     also write every packet read to FILE (tcpdump's -w)\n"
-	      "  -C SIZE              --write-all: new file once larger than SIZE million bytes\n"
+	      "  -w FILE              also write every packet read to FILE, as tcpdump -w does\n"
+	      "                       ('-' = stdout, then with -o; --write-all FILE is the same)\n"
+	      "  -C SIZE              -w: new file once larger than SIZE million bytes\n"
 	      "                       (or SIZEk/m/g: KiB, MiB, GiB): FILE, FILE1, FILE2 ...\n"
-	      "  -G SECS              --write-all: new file every SECS of capture time, FILE\n"
+	      "  -G SECS              -w: new file every SECS of capture time, FILE\n"
 	      "                       taken as a strftime pattern (local time)\n"
-	      "  -W N                 --write-all with -C or -G: keep at most N files\n"
+	      "  -W N                 -w with -C or -G: keep at most N files\n"
+	      "  --evidence DIR       write the packets of every session an alert flags, from\n"
+	      "                       its first packet on, to DIR/HOST-YYYYMMDD.pcap (UTC day);\n"
+	      "                       -w DIR on an existing directory still means this, with a\n"
+	      "                       warning (it will go away)\n"
 	      "  --bundle DIR         with -r FILE: after the report, DIR/HOST/ with evidence.pcap,\n"
 	      "                       report.txt, records.json for each host in retry or failing\n"
 	      "  --bundle-host ADDR   bundle this host instead (repeatable)\n"
@@ -114,10 +119,13 @@ void opt_usage(FILE *out)
 	      "                       (e.g. 127.0.0.1:9925; [::1]:9925; off by default)\n"
 	      "  --tui                browse in the terminal dashboard (default for -i on a terminal)\n"
 	      "  --replay[=SPEED]     with -r and --tui: feed the file at capture pace (or SPEED times faster)\n"
+	      "                       (--tui and --replay need a terminal)\n"
 	      "  --ascii              draw the dashboard with plain ASCII\n"
 	      "  -h, --help           this help      --version   version\n"
 	      "\n"
-	      "Exit status: 0 success, 1 bad usage, 2 unreadable/corrupt input or capture failure.\n",
+	      "Exit status: 0 success, 1 bad usage, 2 unreadable/corrupt input, a link type\n"
+	      "smtpscope cannot decode, or capture failure; 130 or 143 when SIGINT or SIGTERM\n"
+	      "interrupted the reading of a file (what was read is reported).\n",
 	      out);
 }
 
@@ -309,7 +317,12 @@ static int one_option(struct options *o, int c, const char *arg)
 		return 0;
 	}
 	case OPT_IMMEDIATE: o->cap.immediate = true; return 0;
-	case 'w': o->evidence_dir = arg; return 0;
+	case 'w': o->w_arg = arg; return 0;
+	case OPT_EVIDENCE:
+		if (!arg[0])
+			return bad("--evidence (a directory)", arg);
+		o->evidence_dir = arg;
+		return 0;
 	case OPT_WRITE_ALL: o->write_all = arg; return 0;
 	case 'C':
 		if (!parse_size(arg, &o->rotate_bytes))
@@ -337,13 +350,54 @@ static int one_option(struct options *o, int c, const char *arg)
 	}
 }
 
+/* -w FILE writes every packet, as tcpdump's -w does (a tcpdump user's first
+ * guess).  Before, -w DIR meant the evidence pcaps (now --evidence DIR):
+ * an existing directory keeps that meaning for a while, with a warning, so
+ * the units and scripts written for it go on working. */
+static bool resolve_w(struct options *o)
+{
+	if (!o->w_arg)
+		return true;
+	struct stat sb;
+	if (stat(o->w_arg, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		if (o->evidence_dir) {
+			fprintf(stderr, "smtpscope: -w %s is a directory and --evidence is given: "
+				"-w FILE writes every packet to a file\n", o->w_arg);
+			return false;
+		}
+		fprintf(stderr, "smtpscope: warning: -w %s: a directory; taken as --evidence %s "
+			"(deprecated: -w FILE now writes every packet, as tcpdump does)\n",
+			o->w_arg, o->w_arg);
+		o->evidence_dir = o->w_arg;
+		return true;
+	}
+	if (o->write_all) {
+		fprintf(stderr, "smtpscope: give -w FILE or --write-all FILE, not both\n");
+		return false;
+	}
+	o->write_all = o->w_arg;
+	return true;
+}
+
+/* -w - writes the packets to standard output, as tcpdump's does (libpcap
+ * takes "-" for stdout): the report or records must then go elsewhere, or
+ * they would be mixed into the pcap stream. */
+static bool check_stdout_capture(const struct options *o)
+{
+	if (!o->write_all || strcmp(o->write_all, "-") != 0 || o->output)
+		return true;
+	fprintf(stderr, "smtpscope: -w - writes the packets to standard output: give -o FILE for the "
+		"report (see smtpscope --help)\n");
+	return false;
+}
+
 /* -C/-G/-W shape --write-all's files (as they shape tcpdump's -w), and a
  * bundle re-reads its capture file after a batch run. */
 static bool check_evidence_options(const struct options *o)
 {
 	const char *e = NULL;
 	if ((o->rotate_bytes || o->rotate_secs || o->rotate_files) && !o->write_all)
-		e = "-C, -G and -W need --write-all FILE";
+		e = "-C, -G and -W need -w FILE (or --write-all FILE)";
 	else if (o->rotate_files && !o->rotate_bytes && !o->rotate_secs)
 		e = "-W needs -C or -G";
 	else if (o->nbundle_hosts && !o->bundle_dir)
@@ -457,7 +511,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 		fprintf(stderr, "smtpscope: --replay needs -r FILE\n");
 		return OPT_EXIT_USAGE;
 	}
-	if (!check_evidence_options(o))
+	if (!resolve_w(o) || !check_stdout_capture(o) || !check_evidence_options(o))
 		return OPT_EXIT_USAGE;
 	if (!o->cap.file == !o->cap.iface) {
 		fprintf(stderr, "smtpscope: give exactly one of -r FILE or -i IFACE (see smtpscope --help)\n");

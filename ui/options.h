@@ -48,8 +48,9 @@ struct options {
 	const char *gateway_arg;   /* --gateway as given */
 	char *bpf_owned;           /* joined trailing arguments */
 	/* evidence and full capture (doc/evidence.md) */
-	const char *evidence_dir;  /* -w DIR: pcaps of the sessions alerts flag */
-	const char *write_all;     /* --write-all FILE: every packet read */
+	const char *w_arg;         /* -w as given: a FILE, or (deprecated) an existing DIR */
+	const char *evidence_dir;  /* --evidence DIR: pcaps of the sessions alerts flag */
+	const char *write_all;     /* -w FILE or --write-all FILE: every packet read */
 	uint64_t rotate_bytes;     /* -C: new --write-all file past this size (0 = never) */
 	unsigned rotate_secs;      /* -G: new --write-all file every SECS of capture time */
 	unsigned rotate_files;     /* -W: at most this many --write-all files */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "ui/app.h"
@@ -10,6 +11,7 @@
 #include "capture/evidence.h"
 #include "capture/full_capture.h"
 #include "ui/output/json_output.h"
+#include "ui/output/text_output.h"
 #include "decode/mem.h"
 #include "rules/rule_lang.h"
 
@@ -21,6 +23,9 @@ void app_emit_state(struct app *a, bool final)
 	struct cap_stats cs;
 	struct evidence_stats es;
 	struct full_capture_stats fs;
+	/* a full disk shows at the flush: in the stats record, not after it */
+	if (final && a->evidence)
+		evidence_flush(a->evidence);
 	app_summary(a, &sum, &cs, &es, &fs, final);
 	pipeline_state(&a->pipe, &sum);
 }
@@ -40,14 +45,30 @@ static void reopen_output(struct app *a)
 	a->out = f;
 	if (a->json_out)
 		json_output_set_file(a->json_out, f);
+	if (a->text_out)
+		text_output_set_file(a->text_out, f);
+}
+
+void app_on_hup(struct app *a)
+{
+	reopen_output(a);
+	app_reload_rules(a);
+}
+
+/* SIGINT/SIGTERM while a file (or stdin) was being read: the outputs have
+ * what was read; say so, and exit as a shell expects of a process stopped
+ * by that signal (128 + its number), not 0 as if the file had ended. */
+static int report_interrupted(struct app *a, const struct cap_stats *cs)
+{
+	const char *name = strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
+	fprintf(stderr, "smtpscope: %s: interrupted by %s after %llu packets; "
+		"the output covers those\n", name, a->interrupted_by == SIGINT ? "SIGINT" : "SIGTERM",
+		(unsigned long long)cs->packets);
+	return 128 + a->interrupted_by;
 }
 
 void app_live_tick(struct app *a, int64_t now_us)
 {
-	if (app_take_hup()) {
-		reopen_output(a);
-		app_reload_rules(a);
-	}
 	if (!a->opt.stats_interval)
 		return;
 	if (a->next_stats_us == 0)
@@ -64,6 +85,10 @@ int app_run_batch(struct app *a)
 	app_install_signals(a);
 	enum cap_status st = cap_run(a->cap, a->opt.count, app_on_packet, app_on_tick, a);
 	app_clear_signals();
+	/* live: a signal is how a capture ends (tcpdump's exit 0); a file
+	 * stopped by one was cut short */
+	if (st == CAP_STOPPED && !a->live)
+		a->interrupted_by = app_stop_signal();
 	dec_finish(a->dec);
 
 	app_emit_state(a, true);
@@ -82,5 +107,7 @@ int app_run_batch(struct app *a)
 			(unsigned long long)cs.dropped_kernel, (unsigned long long)cs.dropped_iface,
 			(unsigned long long)dec_get_stats(a->dec)->acked_unseen);
 	int rc = app_report_broken(a, st, &cs);
+	if (!rc && a->interrupted_by)
+		rc = report_interrupted(a, &cs);
 	return rc ? rc : brc;
 }

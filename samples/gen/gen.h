@@ -200,6 +200,8 @@ void s_exchange_xexch50_refused(struct cap *cap);
 void s_exchange_bdat_split(struct cap *cap);
 void s_exchange_xexps(struct cap *cap);
 void s_exchange_link2state(struct cap *cap);
+/* scenarios_exits.c */
+void s_retry_overdue(struct cap *cap);
 
 /* scenarios.c: the table smtpgen walks */
 struct sample {

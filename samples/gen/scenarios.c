@@ -781,5 +781,7 @@ const struct sample samples[] = {
 	{"exchange-bdat-split.pcap", LINK_EN10MB, s_exchange_bdat_split},
 	{"exchange-x-exps.pcap", LINK_EN10MB, s_exchange_xexps},
 	{"exchange-link2state.pcap", LINK_EN10MB, s_exchange_link2state},
+	/* scenarios_exits.c: the dashboard's overdue retry (issue 14) */
+	{"retry-overdue.pcap", LINK_EN10MB, s_retry_overdue},
 	{NULL, LINK_EN10MB, NULL},
 };

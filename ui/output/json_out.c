@@ -400,6 +400,10 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	} else {
 		jw_null(w);
 	}
+	/* only when true, as "evidence" only with -w: the records of a run
+	 * that read its whole input stay as they were */
+	if (v->interrupted)
+		jw_kbool(w, "interrupted", true);
 	uint32_t counts[ANOM__COUNT];
 	for (int a = 0; a < ANOM__COUNT; a++)
 		counts[a] = d->anomalies[a] > UINT32_MAX ? UINT32_MAX : (uint32_t)d->anomalies[a];

@@ -33,6 +33,7 @@ struct stats_view {
 	const struct evidence_stats *evidence;         /* -w, NULL without */
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	int64_t sessions_stalled;   /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */
+	bool interrupted;          /* SIGINT/SIGTERM stopped the reading of a file */
 };
 
 void json_stats(struct jw *w, const struct stats_view *v);

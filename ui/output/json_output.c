@@ -86,6 +86,7 @@ static int on_state(void *self, const struct run_summary *sum)
 		.evidence = sum->evidence,
 		.full_capture = sum->full_capture,
 		.sessions_stalled = sum->sessions_stalled,
+		.interrupted = sum->interrupted,
 	};
 	json_stats(&jo->jw, &v);
 	flush_if_live(jo);

@@ -37,6 +37,7 @@ struct run_summary {
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	bool final;                /* the end of the run (else a periodic snapshot) */
 	int64_t sessions_stalled;  /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */
+	bool interrupted;          /* SIGINT/SIGTERM stopped the reading of a file */
 };
 
 struct output_ops {

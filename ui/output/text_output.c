@@ -22,6 +22,11 @@ struct text_output *text_output_new(FILE *out)
 	return to;
 }
 
+void text_output_set_file(struct text_output *to, FILE *out)
+{
+	to->out = out;
+}
+
 static bool on_session_end(void *self, struct smtp_session *s)
 {
 	struct text_output *to = self;
@@ -48,6 +53,7 @@ static int on_state(void *self, const struct run_summary *sum)
 		.dec = sum->dec,
 		.hm = sum->hm,
 		.memory_peak = sum->memory_peak,
+		.interrupted = sum->interrupted,
 	};
 	rep_print(to->rep, to->out, &rc);
 	return 0;

@@ -11,5 +11,7 @@ extern const struct output_ops text_output_ops;
 
 struct text_output;
 struct text_output *text_output_new(FILE *out);
+/* SIGHUP after logrotate: the report goes to this file. */
+void text_output_set_file(struct text_output *to, FILE *out);
 
 #endif

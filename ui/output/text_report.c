@@ -655,14 +655,17 @@ static void put_footer(FILE *out, const struct report_context *ctx)
 		sanitize(sane, sizeof sane, c->error, strnlen(c->error, sizeof c->error), 2 * WIDTH);
 		put_wrapped(out, lead, 4, sane);
 	}
+	if (ctx->interrupted)
+		fputs("  interrupted (SIGINT or SIGTERM): the report covers the packets read until then\n",
+		      out);
 	if (c && c->have_kernel_stats && (c->dropped_kernel || c->dropped_iface))
 		fprintf(out, "  dropped by the kernel: %" PRIu64 ", by the interface: %" PRIu64 "\n",
 			c->dropped_kernel, c->dropped_iface);
 	if (ctx->dec)
 		put_decode_notes(out, ctx->dec);
 	if (ctx->hm && hm_hosts_dropped(ctx->hm))
-		fprintf(out, "  %" PRIu64 " host updates not tracked (host table full)\n",
-			hm_hosts_dropped(ctx->hm));
+		fprintf(out, "  %" PRIu64 " %s not tracked (host table full)\n",
+			hm_hosts_dropped(ctx->hm), plural(hm_hosts_dropped(ctx->hm), "host", "hosts"));
 	format_size(size, sizeof size, ctx->memory_peak);
 	fprintf(out, "  memory peak %s\n", size);
 }

@@ -20,6 +20,7 @@ struct report_context {
 	const struct dec_stats *dec;
 	struct host_model *hm;
 	size_t memory_peak;              /* bytes */
+	bool interrupted;                /* SIGINT/SIGTERM cut the reading of the file */
 	/* Only this remote host (an incident bundle): its rows, no domain
 	 * table; feed the report only its sessions and alerts.  NULL: all. */
 	const struct ip_addr *only_host;

@@ -173,6 +173,12 @@ static uint64_t selected_session(struct tui *t)
 
 static int alerts_key(struct tui *t, int ch)
 {
+	/* before the table's keys, where 'g' is Home (top row): here it
+	 * switches between groups and one row per alert (Home still goes up) */
+	if (ch == 'g') {
+		t->av.flat = !t->av.flat;
+		return ACT_REBUILD;
+	}
 	int a = tbl_key(&t->av.tbl, ch);
 	if (a != ACT_UNHANDLED)
 		return a;
@@ -188,9 +194,6 @@ static int alerts_key(struct tui *t, int ch)
 		}
 		detail_open(t, id);
 		return ACT_RESNAP;
-	case 'g':
-		t->av.flat = !t->av.flat;
-		return ACT_REBUILD;
 	case KEY_LEFT: case 'h':
 		tui_pop(t);
 		return ACT_RESNAP;
@@ -218,5 +221,5 @@ const struct screen_ops alerts_screen = {
 	.key = alerts_key,
 	.table = alerts_table,
 	.pcap_ids = alerts_pcap_ids,
-	.footer = "Enter:session g:group/flat /:filter s<>:sort w:pcap Esc:back ?:help",
+	.footer = "Enter:session g:group/flat /:filter s<>:sort w:pcap ?:help q/Esc:back",
 };

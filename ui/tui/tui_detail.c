@@ -341,5 +341,5 @@ const struct screen_ops detail_screen = {
 	.key = detail_key,
 	.table = NULL,
 	.pcap_ids = detail_pcap_ids,
-	.footer = "t:transcript/ladder r:time abs/rel arrows:scroll w:pcap a:alerts Esc:back ?:help",
+	.footer = "t:transcript/ladder r:time abs/rel arrows:scroll w:pcap a:alerts ?:help q/Esc:back",
 };

@@ -186,6 +186,41 @@ int draw_text(int y, int x, int w, const char *s, int style)
 	return used;
 }
 
+int draw_words(int y, int x, int w, const char *s, int style)
+{
+	if (x < 0 || y < 0 || y >= LINES || x >= COLS || w <= 1 || !s)
+		return 0;
+	if (w > COLS - x)
+		w = COLS - x;
+	int used;
+	size_t nb = fit(s, w, &used);
+	if (s[nb] == '\0')
+		return draw_text(y, x, w, s, style);
+	nb = fit(s, w - 1, &used); /* room for the ellipsis */
+	/* back to the end of the last word that fits whole: the byte after
+	 * it is a space (or the cut falls on one) */
+	size_t end = nb;
+	while (end > 0 && s[end] != ' ')
+		end--;
+	while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == ',' || s[end - 1] == ';' ||
+			   s[end - 1] == ':'))
+		end--;
+	char buf[512];
+	if (end == 0 || end >= sizeof buf)
+		return draw_text(y, x, w, s, style);
+	memcpy(buf, s, end);
+	buf[end] = '\0';
+	int ew;
+	fit(buf, w, &ew);
+	if (ew < w / 2) /* one long word: cutting inside it shows more */
+		return draw_text(y, x, w, s, style);
+	attrset(attr_of(style));
+	mvaddnstr(y, x, buf, (int)end);
+	addstr(tui_g.ellipsis);
+	attrset(A_NORMAL);
+	return ew + 1;
+}
+
 int draw_text_right(int y, int x, int w, const char *s, int style)
 {
 	int tw = text_width(s);

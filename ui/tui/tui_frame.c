@@ -196,31 +196,73 @@ void frame_header(struct tui *t, int w)
 
 /* --- footer --------------------------------------------------------------------- */
 
+/* One "K:label" of a key bar; false at the end of the spec. */
+static bool next_key(const char **p, char *key, size_t keysz, char *label, size_t labelsz)
+{
+	while (**p == ' ')
+		(*p)++;
+	if (!**p)
+		return false;
+	const char *sp = strchr(*p, ' ');
+	size_t len = sp ? (size_t)(sp - *p) : strlen(*p);
+	char tok[64];
+	snprintf(tok, sizeof tok, "%.*s", (int)(len < 63 ? len : 63), *p);
+	*p += len;
+	char *colon = strchr(tok, ':');
+	if (!colon || colon == tok) {
+		key[0] = label[0] = '\0';
+		return true;
+	}
+	*colon = '\0';
+	snprintf(key, keysz, "%s", tok);
+	snprintf(label, labelsz, "%s", colon + 1);
+	return true;
+}
+
+/* '?' (help) and 'q' (quit, or back) are how a newcomer finds everything
+ * else: they are kept at the end of the bar when it is too narrow for all
+ * the keys, which give way to them. */
+static bool sticky_key(const char *key)
+{
+	return strcmp(key, "?") == 0 || key[0] == 'q';
+}
+
+static int key_width(const char *key, const char *label)
+{
+	return key[0] ? text_width(key) + 1 + text_width(label) + 2 : 0;
+}
+
+static int draw_key(int y, int x, int w, const char *key, const char *label)
+{
+	x += draw_text(y, x, w - x, key, STY_FOOTKEY);
+	x += 1 + draw_text(y, x + 1, w - x - 1, label, STY_FOOTER);
+	return x + 2;
+}
+
 /* "K:label K:label": keys bold, then their labels (as htop's function bar). */
 static void key_bar(int y, int w, const char *spec)
 {
 	draw_fill(y, 0, w, STY_FOOTER);
+	char key[64], label[64];
+	int sticky = 0;
+	for (const char *p = spec; next_key(&p, key, sizeof key, label, sizeof label);)
+		if (key[0] && sticky_key(key))
+			sticky += key_width(key, label);
 	int x = 0;
-	const char *p = spec;
-	while (*p && x < w) {
-		const char *sp = strchr(p, ' ');
-		size_t len = sp ? (size_t)(sp - p) : strlen(p);
-		char tok[64];
-		snprintf(tok, sizeof tok, "%.*s", (int)(len < 63 ? len : 63), p);
-		char *colon = strchr(tok, ':');
-		if (colon && colon != tok) {
-			*colon = '\0';
-			int kw = text_width(tok), lw = text_width(colon + 1);
-			if (x + kw + 1 + lw > w)
-				break;
-			x += draw_text(y, x, w - x, tok, STY_FOOTKEY);
-			x += 1 + draw_text(y, x + 1, w - x - 1, colon + 1, STY_FOOTER);
-			x += 2;
+	bool full = false; /* once one key did not fit, later ones stay out too */
+	for (const char *p = spec; next_key(&p, key, sizeof key, label, sizeof label);) {
+		if (!key[0] || sticky_key(key))
+			continue;
+		/* the last key needs no gap after it */
+		if (full || x + key_width(key, label) - 2 > w - sticky) {
+			full = true;
+			continue;
 		}
-		p += len;
-		while (*p == ' ')
-			p++;
+		x = draw_key(y, x, w, key, label);
 	}
+	for (const char *p = spec; next_key(&p, key, sizeof key, label, sizeof label);)
+		if (key[0] && sticky_key(key) && x + key_width(key, label) - 2 <= w)
+			x = draw_key(y, x, w, key, label);
 }
 
 void frame_footer(struct tui *t, int y, int w)

@@ -21,7 +21,7 @@ static const struct {
 	{ NULL, "Lists (hosts, domains, sessions, alerts)" },
 	{ "Up Down j k", "move the selection" },
 	{ "PgUp PgDn", "a page up or down (also Ctrl-B / Ctrl-F)" },
-	{ "Home End g G", "first or last row" },
+	{ "Home End g G", "first or last row (g: see Alerts)" },
 	{ "Enter Right l", "open the selected row" },
 	{ "/", "filter: free text, applied as you type (Enter keeps it, Esc clears it)" },
 	{ "< >", "sort by the previous or next column (the sorted one is marked)" },
@@ -34,7 +34,7 @@ static const struct {
 	{ NULL, "Sessions" },
 	{ "o", "outcome filter: accepted, deferred, rejected, aborted, failed, open, all" },
 	{ "e", "end filter: quit, fin, rst, timeout, capture_end, evicted, open, all" },
-	{ "Space", "tag or untag a session (w writes the tagged ones)" },
+	{ "Space", "tag or untag a session (marked *; w writes the tagged ones)" },
 	{ "c", "clear the tags" },
 	{ "Enter", "the session's ladder diagram" },
 	{ NULL, "Session (ladder)" },
@@ -47,6 +47,7 @@ static const struct {
 	{ NULL, "Colours" },
 	{ "status", "ready (green), active (cyan), retry (yellow), failing (red)" },
 	{ "sparkline", "sessions per minute, last 12 minutes; a cross: some failed" },
+	{ "NEXT TRY", "~when the next attempt is expected; overdue: that time has passed" },
 };
 
 #define NKEYS (sizeof keys / sizeof *keys)

@@ -37,9 +37,9 @@ static const struct tbl_col host_cols[HC__N] = {
 	[HC_ABRT] = { "ABRT", 5, 6, 6, 8, true, true, false },
 	[HC_RETRY] = { "RETRY", 5, 6, 6, 6, true, true, false },
 	[HC_PEND] = { "PEND", 4, 6, 6, 6, true, true, false },
-	[HC_ERROR] = { "LAST ERROR", 24, 32, 400, 1, false, false, false },
+	[HC_ERROR] = { "LAST ERROR", 24, 32, 400, 1, false, false, false, true },
 	[HC_LAST] = { "LAST TRY", 8, 8, 8, 5, false, true, false },
-	[HC_NEXT] = { "NEXT TRY", 9, 9, 9, 7, false, true, false },
+	[HC_NEXT] = { "NEXT TRY", 11, 11, 11, 2, false, true, false },
 	[HC_SPARK] = { "LAST 12 MIN", 12, 12, 12, 2, false, false, true },
 };
 
@@ -57,9 +57,9 @@ static const struct tbl_col domain_cols[HC__N] = {
 	[HC_ABRT] = { "ABRT", 5, 6, 6, 8, true, true, false },
 	[HC_RETRY] = { "RETRY", 5, 6, 6, 6, true, true, false },
 	[HC_PEND] = { "PEND", 4, 6, 6, 6, true, true, false },
-	[HC_ERROR] = { "LAST ERROR", 24, 32, 400, 1, false, false, false },
+	[HC_ERROR] = { "LAST ERROR", 24, 32, 400, 1, false, false, false, true },
 	[HC_LAST] = { "LAST TRY", 8, 8, 8, 5, false, true, false },
-	[HC_NEXT] = { "NEXT TRY", 9, 9, 9, 7, false, true, false },
+	[HC_NEXT] = { "NEXT TRY", 11, 11, 11, 2, false, true, false },
 	[HC_SPARK] = { "LAST 12 MIN", 12, 12, 12, 2, false, false, true },
 };
 
@@ -248,6 +248,29 @@ static void time_cell(struct tbl *tb, int col, int64_t ts, const char *prefix)
 	tbl_cell(tb, col, (double)ts, ts ? STY_NORMAL : STY_DIM, c);
 }
 
+/* "~03:06:00", or "overdue 4m" once the capture's clock (now: the last
+ * packet of a file, the wall clock live) passed the estimate with no new
+ * attempt: the gateway stopped retrying (its queue stuck, the host given up
+ * on) or the capture misses that traffic -- either way worth a look. */
+static void next_cell(struct tbl *tb, int64_t est, int64_t now)
+{
+	if (!est || !now || now - est < 1000000) {
+		time_cell(tb, HC_NEXT, est, "~");
+		return;
+	}
+	long long s = (long long)((now - est) / 1000000);
+	char b[32];
+	if (s < 60)
+		snprintf(b, sizeof b, "overdue %llds", s);
+	else if (s < 3600)
+		snprintf(b, sizeof b, "overdue %lldm", s / 60);
+	else if (s < 48 * 3600)
+		snprintf(b, sizeof b, "overdue %lldh", s / 3600);
+	else
+		snprintf(b, sizeof b, "overdue %lldd", s / 86400);
+	tbl_cell(tb, HC_NEXT, (double)est, STY_WARN, b);
+}
+
 static void add_row(struct tbl *tb, const struct hosts_view *v, const struct host_entry *e,
 		    size_t rank, size_t total, bool domain)
 {
@@ -277,7 +300,7 @@ static void add_row(struct tbl *tb, const struct hosts_view *v, const struct hos
 		 e->status == HS_READY ? STY_DIM : sst == STY_BAD ? STY_BAD : STY_NORMAL,
 		 e->last_error);
 	time_cell(tb, HC_LAST, e->last_attempt, "");
-	time_cell(tb, HC_NEXT, e->next_retry_estimate, "~");
+	next_cell(tb, e->next_retry_estimate, v->now);
 	const char *codes = spark_of(v, id);
 	size_t fails = 0;
 	for (const char *p = codes; *p; p++)

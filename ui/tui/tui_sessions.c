@@ -15,11 +15,15 @@
 #include "ui/tui/tui_view.h"
 
 enum {
-	SC_ID, SC_START, SC_PEERS, SC_HELO, SC_FROM, SC_RCPT, SC_SIZE, SC_OUT, SC_END, SC_DUR,
+	SC_TAG, SC_ID, SC_START, SC_PEERS, SC_HELO, SC_FROM, SC_RCPT, SC_SIZE, SC_OUT, SC_END, SC_DUR,
 	SC__N
 };
 
+/* The tag mark has a column of its own that is never dropped: on the
+ * narrow screens where the # column goes, a tagged session must still
+ * show before 'w' writes it. */
 static const struct tbl_col cols[SC__N] = {
+	[SC_TAG] = { "*", 1, 1, 1, 0, false, true, false },
 	[SC_ID] = { "#", 5, 8, 8, 5, true, true, false },
 	[SC_START] = { "START", 12, 12, 12, 0, false, true, false },
 	[SC_PEERS] = { "CLIENT -> SERVER", 20, 36, 50, 1, false, false, false },
@@ -245,8 +249,10 @@ static void add_row(struct sessions_view *v, const struct sess_copy *c, int64_t 
 	char b[160], x[ADDR_STRLEN], y[ADDR_STRLEN];
 	struct tbl *tb = &v->tbl;
 	tbl_add(tb, c->id);
-	snprintf(b, sizeof b, "%s%" PRIu64, marked(v, c->id) ? "*" : "", c->id);
-	tbl_cell(tb, SC_ID, (double)c->id, marked(v, c->id) ? STY_WARN : STY_DIM, b);
+	bool tagged = marked(v, c->id);
+	tbl_cell(tb, SC_TAG, tagged, STY_WARN, tagged ? "*" : "");
+	snprintf(b, sizeof b, "%" PRIu64, c->id);
+	tbl_cell(tb, SC_ID, (double)c->id, tagged ? STY_WARN : STY_DIM, b);
 	fmt_hms_ms(b, sizeof b, c->start);
 	tbl_cell(tb, SC_START, (double)c->start, STY_NORMAL, b);
 	addr_format(&c->client, x);
@@ -298,9 +304,11 @@ static struct tbl *sessions_table(struct tui *t)
 static void sessions_draw(struct tui *t, int y, int h, int w)
 {
 	struct sessions_view *v = &t->sv;
-	char title[400], clean[400], of[64] = "";
+	char title[400], clean[400], of[96] = "";
 	if (v->tbl.nvis != v->n)
 		snprintf(of, sizeof of, " of %zu", v->n);
+	if (v->nmarks) /* tags outlive the filters: say how many 'w' will write */
+		snprintf(of + strlen(of), sizeof of - strlen(of), ", %zu tagged", v->nmarks);
 	const char *oname = v->outcome_filter == OUT__COUNT ? "failed" :
 			    v->outcome_filter >= 0 ? outcome_name(v->outcome_filter) : NULL;
 	const char *ename = v->end_filter == END_NONE ? "open" :
@@ -403,6 +411,6 @@ const struct screen_ops sessions_screen = {
 	.key = sessions_key,
 	.table = sessions_table,
 	.pcap_ids = sessions_pcap_ids,
-	.footer = "Enter:ladder o:outcome e:ended /:filter s<>:sort Space:tag w:pcap Esc:back "
-		  "?:help",
+	.footer = "Enter:ladder o:outcome e:ended /:filter s<>:sort Space:tag w:pcap ?:help "
+		  "q/Esc:back",
 };

@@ -254,6 +254,8 @@ static void draw_row(struct tbl *t, const struct tbl_row *r, int y, int w,
 			draw_spark(y, x, width[c], s, sel);
 		else if (t->cols[c].right)
 			draw_text_right(y, x, width[c], s, st);
+		else if (t->cols[c].words)
+			draw_words(y, x, width[c], s, st);
 		else
 			draw_text(y, x, width[c], s, st);
 		x += width[c] + 1;

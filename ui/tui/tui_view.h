@@ -53,6 +53,10 @@ bool draw_has_colour(void);
 /* Writes s at (y, x), at most w columns, an ellipsis when cut; returns the
  * columns used.  s must be clean (from tui_clean or a literal). */
 int draw_text(int y, int x, int w, const char *s, int style);
+/* The same, but a text too long is cut after its last whole word that
+ * leaves at least half of w (a reply text: "please try…", not "please
+ * try agai…"). */
+int draw_words(int y, int x, int w, const char *s, int style);
 /* The same, right-aligned within w. */
 int draw_text_right(int y, int x, int w, const char *s, int style);
 /* Blanks w columns in a style (a bar). */
@@ -101,6 +105,7 @@ struct tbl_col {
 	short min_w, fair_w, max_w; /* min_w 0: a column this table does not use */
 	short prio;                 /* 0 first; larger numbers dropped first */
 	bool right, numeric, spark;
+	bool words;                 /* text cut short at a word's end, not inside one */
 };
 
 struct tbl_row {
