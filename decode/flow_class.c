@@ -35,11 +35,14 @@ struct fc_flow {
 	struct held_frame *head, *tail;
 	uint32_t nheld, held_bytes;
 	int8_t syn_ep;                  /* endpoint that sent the SYN, -1 if none seen */
-	int8_t first_talker;            /* endpoint of the first payload, -1 before */
-	bool banner_first;              /* ...and it began with "220" */
 	int8_t banner_ep;               /* endpoint that sent a "220" line, -1 if none */
+	bool banner_esmtp;              /* ...and the line says "ESMTP" */
 	bool answered;                  /* ...the other one sent something after it */
-	bool smtp_seen;                 /* ...and that was EHLO/HELO/LHLO */
+	bool hello_sent;                /* ...and that was EHLO/HELO/LHLO */
+	bool smtp_cmd;                  /* ...or another command only SMTP has */
+	bool hello_replied;             /* the greeting side then spoke again */
+	bool smtp_seen;                 /* an SMTP exchange: hello answered 250, or an
+					 * ESMTP greeting answered with an SMTP command */
 	bool replyish[2];               /* an endpoint's first payload looks like a reply */
 	bool spoke[2];
 	bool fin[2];
@@ -74,7 +77,6 @@ static struct fc_flow *cls_of(struct flow *f)
 	if (!f->cls) {
 		f->cls = xcalloc(1, sizeof *f->cls);
 		f->cls->syn_ep = -1;
-		f->cls->first_talker = -1;
 		f->cls->banner_ep = -1;
 		f->cls->charged = sizeof *f->cls;
 		mem_charge(sizeof *f->cls);
@@ -229,14 +231,26 @@ static bool is_banner(const uint8_t *p, uint32_t n)
 	return n >= 4 && p[0] == '2' && p[1] == '2' && p[2] == '0' && (p[3] == ' ' || p[3] == '-');
 }
 
+/* "ESMTP" in the greeting line at p (up to its end or n bytes): RFC 5321
+ * 4.3.1 servers that take EHLO say so; FTP servers never do. */
+static bool says_esmtp(const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i + 5 <= n && p[i] != '\n'; i++)
+		if (strncasecmp((const char *)p + i, "ESMTP", 5) == 0)
+			return true;
+	return false;
+}
+
 /* A greeting on any line of the first KB: behind a proxy (HTTP CONNECT,
- * SOCKS) it follows the proxy's own answer. */
-static bool has_banner_line(const uint8_t *p, uint32_t n)
+ * SOCKS) it follows the proxy's own answer.  *esmtp: that line says ESMTP. */
+static bool has_banner_line(const uint8_t *p, uint32_t n, bool *esmtp)
 {
 	uint32_t lim = n < 1024 ? n : 1024;
 	for (uint32_t i = 0; i < lim;) {
-		if (is_banner(p + i, n - i))
+		if (is_banner(p + i, n - i)) {
+			*esmtp = says_esmtp(p + i, n - i);
 			return true;
+		}
 		const uint8_t *nl = memchr(p + i, '\n', lim - i);
 		if (!nl)
 			break;
@@ -254,6 +268,23 @@ static bool is_hello(const uint8_t *p, uint32_t n)
 	for (size_t v = 0; v < 3; v++)
 		if (strncasecmp((const char *)p, verbs[v], 4) == 0)
 			return true;
+	return false;
+}
+
+/* Commands SMTP has and FTP, POP3, IMAP and NNTP do not (RFC 5321 4.1,
+ * RFC 3207, RFC 3030): a greeting answered with one of them is SMTP even
+ * without the reply.  Not AUTH, HELP, NOOP, QUIT: FTP has them too. */
+static bool is_smtp_command(const uint8_t *p, uint32_t n)
+{
+	static const char *const cmds[] = { "MAIL FROM:", "RCPT TO:", "STARTTLS", "VRFY ",
+					    "EXPN ", "ETRN ", "BDAT " };
+	if (is_hello(p, n))
+		return true;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		size_t k = strlen(cmds[i]);
+		if (n >= k && strncasecmp((const char *)p, cmds[i], k) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -276,42 +307,47 @@ static void note(struct fc_flow *c, int ep, const struct tcp_seg *seg)
 	if (seg->payload_len == 0)
 		return;
 	/* a greeting from the side that did not open the connection, then a
-	 * hello from the other: SMTP, whatever came before (a proxy) */
-	if (c->banner_ep < 0 && c->syn_ep != ep && has_banner_line(seg->payload, seg->payload_len))
+	 * hello from the other, answered 250 (or an ESMTP greeting answered
+	 * with an SMTP command): SMTP, whatever came before (a proxy).  A 220
+	 * greeting alone is not: FTP servers greet with 220 too. */
+	if (c->banner_ep < 0 && c->syn_ep != ep &&
+	    has_banner_line(seg->payload, seg->payload_len, &c->banner_esmtp)) {
 		c->banner_ep = (int8_t)ep;
-	else if (c->banner_ep >= 0 && c->banner_ep != ep && !c->answered) {
+	} else if (c->banner_ep >= 0 && c->banner_ep != ep && !c->answered) {
 		c->answered = true;
-		c->smtp_seen = is_hello(seg->payload, seg->payload_len);
+		c->hello_sent = is_hello(seg->payload, seg->payload_len);
+		c->smtp_cmd = is_smtp_command(seg->payload, seg->payload_len);
+		c->smtp_seen = c->banner_esmtp && c->smtp_cmd;
+	} else if (c->banner_ep == ep && c->hello_sent && !c->hello_replied) {
+		c->hello_replied = true;
+		c->smtp_seen = seg->payload_len >= 4 && memcmp(seg->payload, "250", 3) == 0 &&
+			       (seg->payload[3] == ' ' || seg->payload[3] == '-');
 	}
 	if (c->spoke[ep])
 		return;
 	c->spoke[ep] = true;
 	c->replyish[ep] = is_reply(seg->payload, seg->payload_len);
-	if (c->first_talker < 0) {
-		c->first_talker = (int8_t)ep;
-		/* the server speaks first: not the side that sent the SYN */
-		c->banner_first = is_banner(seg->payload, seg->payload_len) && c->syn_ep != ep;
-	}
 }
 
-/* A greeting answered by a hello is SMTP, even inside a proxy tunnel; else
- * nDPI's word; when it has none, a flow whose server spoke first with a
- * greeting.  `ended`: the flow ends or can be held no longer. */
+/* An SMTP exchange (greeting, hello, 250) is SMTP, even inside a proxy
+ * tunnel; else nDPI's word.  A greeting not yet answered, or a hello not yet
+ * replied to, waits for the exchange; a greeting alone is not SMTP.
+ * `ended`: the flow ends or can be held no longer. */
 static enum fc_action judge(const struct fc_flow *c, enum dpi_class k, bool ended)
 {
 	if (c->smtp_seen || is_smtp_class(k))
 		return FC_PROMOTE;
-	/* a greeting not answered yet: the answer decides, not a port-based
-	 * guess (nDPI 4.2 calls SMTP from port 5001 "TargusDataspeed") */
-	if (c->banner_ep >= 0 && !c->answered && k != DPI_TLS)
-		return ended ? (c->banner_first ? FC_PROMOTE : FC_IGNORE) : FC_WAIT;
+	/* the exchange is under way: it decides, not a port-based guess
+	 * (nDPI 4.2 calls SMTP from port 5001 "TargusDataspeed") */
+	bool greeting_pending = c->banner_ep >= 0 && !c->answered;
+	bool hello_pending = c->hello_sent && !c->hello_replied;
+	if ((greeting_pending || hello_pending) && k != DPI_TLS)
+		return ended ? FC_IGNORE : FC_WAIT;
 	if (k == DPI_TUNNEL) /* the tunnel's content decides: wait for a greeting */
 		return ended ? FC_IGNORE : FC_WAIT;
 	if (k != DPI_UNKNOWN)
 		return FC_IGNORE;
-	if (!ended && !c->final)
-		return FC_WAIT;
-	return c->banner_first ? FC_PROMOTE : FC_IGNORE;
+	return !ended && !c->final ? FC_WAIT : FC_IGNORE;
 }
 
 static enum fc_action decided(struct flow_class *fc, enum fc_action a)

@@ -4,8 +4,10 @@
  *
  * A flow on another port starts "pending": no session, its frames kept
  * (bounded) while nDPI looks at its first payload packets.  Recognised as
- * SMTP (or, when nDPI cannot tell, the server spoke first with "220"), the
- * decoder opens a session and replays the kept frames through the normal
+ * SMTP by nDPI, or by an SMTP exchange (a greeting, then EHLO/HELO answered
+ * 250, or an ESMTP greeting answered with an SMTP command; a "220" greeting
+ * alone is not SMTP: FTP servers greet with 220 too), the decoder opens a
+ * session and replays the kept frames through the normal
  * path, so the session is complete from its handshake; anything else is
  * ignored.  Sessions on the SMTP ports get nDPI's verdict recorded (protocol,
  * flow risks) and are flagged when they carry something else (TLS on 25,

@@ -63,6 +63,7 @@ struct held_seg {
 	uint32_t seq;
 	uint32_t len;
 	bool lost;
+	bool seg_start;         /* the first range a held segment made (out_of_order) */
 	uint8_t data[];
 };
 
@@ -214,6 +215,8 @@ static struct held_seg *held_insert(struct tcp_dir *d, struct held_seg **link, u
 	h->seq = seq;
 	h->len = len;
 	h->lost = lost;
+	h->seg_start = d->mark_insert;
+	d->mark_insert = false;
 	if (!lost)
 		memcpy(h->data, p, len);
 	h->next = *link;
@@ -267,13 +270,18 @@ static uint32_t hold_range(struct tcp_dir *d, uint32_t seq, const uint8_t *p, ui
 }
 
 /* Delivers every held range that next_seq has reached, trimming the part
- * that in-order data already covered. */
-static void release_contiguous(struct tcp_dir *d, int dir, int64_t ts,
+ * that in-order data already covered.  `filled`: the hole in front was
+ * filled by its own bytes arriving late, so the held segments really came
+ * out of order; after a hole given up as a gap (bytes the capture never
+ * saw) they only followed a capture loss and are not counted. */
+static void release_contiguous(struct tcp_dir *d, int dir, int64_t ts, bool filled,
 			       const struct reasm_sink *out)
 {
 	struct held_seg *h;
 
 	while ((h = d->held) != NULL && seq_diff(h->seq, d->next_seq) <= 0) {
+		if (filled && h->seg_start)
+			d->st.ooo_segments++;
 		int32_t fresh = seq_diff(h->seq + h->len, d->next_seq);
 
 		if (fresh > 0) {
@@ -297,7 +305,7 @@ static void skip_leading_hole(struct tcp_dir *d, int dir, int64_t ts, bool acked
 
 	if (hole > 0)
 		declare_gap(d, dir, ts, (uint32_t)hole, acked, out);
-	release_contiguous(d, dir, ts, out);
+	release_contiguous(d, dir, ts, false, out);
 }
 
 /* Rule (b): every hole before `upto` is a gap the peer acknowledged. */
@@ -311,7 +319,7 @@ static void skip_acked_holes(struct tcp_dir *d, int dir, int64_t ts, uint32_t up
 			stop = d->held->seq;
 		if (stop != d->next_seq)
 			declare_gap(d, dir, ts, stop - d->next_seq, true, out);
-		release_contiguous(d, dir, ts, out);
+		release_contiguous(d, dir, ts, false, out);
 	}
 }
 
@@ -370,11 +378,12 @@ static bool is_keepalive(const struct tcp_dir *d, const struct payload *pl)
 
 static void hold_payload(struct tcp_dir *d, const struct payload *pl)
 {
+	d->mark_insert = true; /* counted as out of order if its hole fills */
 	uint32_t added = hold_range(d, pl->seq, pl->p, pl->cap);
 
 	if (pl->wire > pl->cap)
 		added += hold_range(d, pl->seq + pl->cap, NULL, pl->wire - pl->cap);
-	d->st.ooo_segments++;
+	d->mark_insert = false;
 	if (added == 0) {
 		/* every byte already held: a retransmission of out-of-order data */
 		d->st.retransmits++;
@@ -404,13 +413,18 @@ static void accept_payload(struct tcp_dir *d, int dir, int64_t ts, struct payloa
 			trim_front(&pl, (uint32_t)old);
 		}
 		if (pl.seq == d->next_seq) {
+			/* the mark is the oldest full-size segment not yet
+			 * acknowledged: the newest would stay ahead of every
+			 * ACK while the sender keeps its window full */
 			if (is_fullsize(d, pl.wire)) {
-				d->full_end = pl.seq + pl.wire;
+				d->full_last = pl.seq + pl.wire;
+				if (!d->full_pending)
+					d->full_end = d->full_last;
 				d->full_pending = true;
 			}
 			deliver_captured(d, dir, ts, pl.p, pl.cap, pl.wire, out);
 			if (d->held)
-				release_contiguous(d, dir, ts, out);
+				release_contiguous(d, dir, ts, true, out);
 			return;
 		}
 		if (hold_fits(d, held_max, pl.cap)) {
@@ -497,7 +511,9 @@ void reasm_ack(struct tcp_dir *d, int dir, uint32_t ack, int64_t ts_us,
 	}
 	if (d->full_pending && seq_diff(ack, d->full_end) >= 0) {
 		d->st.fullsize_acked++;
-		d->full_pending = false;
+		/* full-size segments sent since: the newest is the next mark */
+		d->full_pending = seq_diff(d->full_last, ack) > 0;
+		d->full_end = d->full_last;
 	}
 
 	/* Rule (a): the ACK reaches into a held range, so the receiver had the

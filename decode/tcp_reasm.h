@@ -40,7 +40,8 @@ struct tcp_dir_stats {
 	uint64_t retransmits;      /* segments carrying only already-seen bytes */
 	uint64_t retrans_bytes;
 	uint64_t overlaps;         /* segments partly old, partly new */
-	uint64_t ooo_segments;     /* segments that arrived ahead of a hole */
+	uint64_t ooo_segments;     /* segments that arrived ahead of a hole the late bytes
+				    * then filled (not one the capture lost: a gap) */
 	uint64_t gaps;             /* holes never filled */
 	uint64_t gap_bytes;
 	uint64_t acked_unseen;     /* gaps declared because the peer ACKed beyond them */
@@ -48,8 +49,9 @@ struct tcp_dir_stats {
 	uint32_t max_retx_run;     /* longest run of retransmissions of one segment */
 	uint32_t fullsize_retx;    /* retransmissions of full-size (>= MSS) segments */
 	uint32_t fullsize_retx_unacked; /* ...of which the peer never acknowledged */
-	uint32_t fullsize_acked;   /* full-size segments the peer did acknowledge: none
-				    * while small ones pass is the PMTU black-hole sign */
+	uint32_t fullsize_acked;   /* ACKs that covered a full-size segment (a lower bound
+				    * of the segments): none while small ones pass is the
+				    * PMTU black-hole sign */
 	uint32_t max_seg_len;      /* largest payload seen */
 	uint32_t hold_overflows;   /* gaps forced by the hold-list cap (ANOM_OOO_OVERFLOW) */
 };
@@ -70,8 +72,10 @@ struct tcp_dir {
 	/* Retransmission run tracking (stall / PMTU black-hole evidence). */
 	uint32_t retx_seq;         /* sequence number of the segment being re-sent */
 	uint32_t retx_run;         /* consecutive retransmissions of retx_seq */
-	uint32_t full_end;         /* end of the last full-size segment sent... */
+	uint32_t full_end;         /* end of the oldest full-size segment sent... */
 	bool full_pending;         /* ...not yet acknowledged */
+	uint32_t full_last;        /* end of the newest full-size segment sent */
+	bool mark_insert;          /* hold list: the next range inserted starts a segment */
 
 	/* IP fingerprint of this side, to spot injected packets later. */
 	uint8_t ttl_first;

@@ -9,6 +9,7 @@
 
 #include "decode/mem.h"
 #include "decode/smtp_parser.h"
+#include "rules/rule_lang.h"
 
 struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_alerts)
 {
@@ -93,7 +94,7 @@ static char *dup_or_empty(const char *s)
 
 void model_add_alert(struct model *m, const char *rule, enum severity severity, int64_t ts_us,
 		     const char *host, uint64_t session_id, const char *message, uint64_t count,
-		     int64_t first_ts_us)
+		     int64_t first_ts_us, uint64_t id)
 {
 	if (m->alerts_n == m->alerts_cap) {
 		alert_clear(&m->alerts[m->alerts_first]);
@@ -110,8 +111,39 @@ void model_add_alert(struct model *m, const char *rule, enum severity severity, 
 	a->message = dup_or_empty(message);
 	a->count = count;
 	a->first_ts_us = first_ts_us;
+	a->id = id;
 	m->alerts_n++;
 	m->version++;
+}
+
+bool model_update_alert(struct model *m, uint64_t id, int64_t ts_us, uint64_t session_id,
+			const char *message, uint64_t count)
+{
+	/* a growing alert is a recent one: search from the newest */
+	for (size_t i = m->alerts_n; id && i-- > 0;) {
+		struct alert_rec *a = &m->alerts[(m->alerts_first + i) % m->alerts_cap];
+		if (a->id != id)
+			continue;
+		free(a->message);
+		a->message = dup_or_empty(message);
+		a->ts_us = ts_us;
+		a->session_id = session_id;
+		a->count = count;
+		a->updates++;
+		m->alert_updates++;
+		m->version++;
+		return true;
+	}
+	return false;
+}
+
+void model_take_alert(struct model *m, const struct alert *al)
+{
+	if (al->update && model_update_alert(m, al->id, al->ts_us, al->session_id, al->message,
+					     al->count))
+		return;
+	model_add_alert(m, al->rule, al->severity, al->ts_us, al->host, al->session_id, al->message,
+			al->count, al->first_ts_us, al->id);
 }
 
 size_t model_done_count(const struct model *m)

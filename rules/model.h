@@ -30,8 +30,11 @@ struct alert_rec {
 	char *host;            /* remote host address, or "" */
 	uint64_t session_id;   /* 0 if none */
 	char *message;
-	uint64_t count;        /* events counted by an aggregating rule (1 otherwise) */
+	uint64_t count;        /* events counted by an aggregating rule (1 otherwise); the
+				* latest count when the alert grew */
 	int64_t first_ts_us;   /* the oldest of them (ts_us without aggregation) */
+	uint64_t id;           /* the rule engine's alert id */
+	uint64_t updates;      /* times it grew after it was raised */
 };
 
 /* Capture figures for the header line. */
@@ -68,6 +71,7 @@ struct model {
 	struct alert_rec *alerts;
 	size_t alerts_cap, alerts_first, alerts_n;
 	uint64_t alerts_total;
+	uint64_t alert_updates;           /* times an alert in the ring grew */
 };
 
 struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_alerts);
@@ -82,7 +86,16 @@ void model_session_start(struct model *m, const struct smtp_session *s);
 void model_session_end(struct model *m, struct smtp_session *s);
 void model_add_alert(struct model *m, const char *rule, enum severity severity, int64_t ts_us,
 		     const char *host, uint64_t session_id, const char *message, uint64_t count,
-		     int64_t first_ts_us);
+		     int64_t first_ts_us, uint64_t id);
+/* An alert from the rule engine: a new record, or, for an update, the
+ * growth of the record it has (one whose alert already left the ring is
+ * kept as a record of its own). */
+struct alert;
+void model_take_alert(struct model *m, const struct alert *al);
+/* Alert `id` grew (rule_lang.h: update): its time, session, message and
+ * count become the latest; false if it is no longer in the ring. */
+bool model_update_alert(struct model *m, uint64_t id, int64_t ts_us, uint64_t session_id,
+			const char *message, uint64_t count);
 
 /* Readers (under the lock).  Index 0 is the oldest. */
 size_t model_done_count(const struct model *m);

@@ -2,9 +2,11 @@
  *
  * A group remembers the timestamps of its last N matching events in a ring
  * (enough to know when N of them fall within T).  When the count reaches N
- * the rule fires and the group goes quiet until its window has emptied: no
- * matching event for T.  An ongoing storm is one alert; a storm that pauses
- * for T and starts again is a new one.
+ * the rule fires.  While the group keeps matching within T of its previous
+ * event, that same alert grows: every further event is an update of it (same
+ * alert id, the count of the episode so far), so a retry loop that goes on
+ * shows 6 attempts, not the 3 that fired it.  An ongoing storm is one alert;
+ * a storm that pauses for T and starts again is a new one.
  *
  * Groups live in a table that grows by doubling as new groups appear, up to
  * AGG_GROUPS_MAX (fewer when N is large: AGG_RING_SLOTS_MAX timestamps per
@@ -31,6 +33,9 @@ struct agg_group {
 	int64_t last_ts;
 	bool fired;
 	uint8_t ncol;
+	uint64_t alert_id;       /* fired: the alert that updates carry */
+	uint64_t episode_count;  /* fired: events since the first in the window that fired */
+	int64_t episode_first;   /* fired: the oldest of them */
 	char key[AGG_KEY_MAX];
 };
 
@@ -46,6 +51,7 @@ struct agg_table {
 	int32_t *bucket;         /* nbucket heads */
 	uint32_t nbucket;
 	int32_t newest, oldest;
+	int32_t last_fired;      /* the group agg_hit just fired, until agg_set_alert_id */
 	uint64_t evicted;
 	size_t charged;
 };
@@ -58,7 +64,7 @@ struct agg_table *agg_new(uint32_t n, int64_t window_us, bool collects)
 	t->window = window_us;
 	uint32_t by_ring = AGG_RING_SLOTS_MAX / t->n;
 	t->max_groups = by_ring < AGG_GROUPS_MAX ? (by_ring ? by_ring : 1) : AGG_GROUPS_MAX;
-	t->newest = t->oldest = NIL;
+	t->newest = t->oldest = t->last_fired = NIL;
 	return t;
 }
 
@@ -207,8 +213,23 @@ static void join_collected(const struct agg_table *t, int32_t i, char *out, size
 	}
 }
 
-bool agg_hit(struct agg_table *t, const char *key, uint64_t hash, int64_t ts_us,
-	     const char *value, struct agg_info *ai, char *colbuf, size_t colsz)
+static void fill_info(const struct agg_table *t, int32_t i, int64_t ts_us, struct agg_info *ai,
+		      char *colbuf, size_t colsz)
+{
+	const struct agg_group *g = &t->g[i];
+	ai->count = g->episode_count;
+	ai->first_ts_us = g->episode_first;
+	ai->interval_s = g->episode_count > 1
+		? (double)(ts_us - g->episode_first) / 1e6 / (double)(g->episode_count - 1) : -1;
+	ai->alert_id = g->alert_id;
+	if (t->collects && colbuf && colsz) {
+		join_collected(t, i, colbuf, colsz);
+		ai->collected = colbuf;
+	}
+}
+
+enum agg_result agg_hit(struct agg_table *t, const char *key, uint64_t hash, int64_t ts_us,
+			const char *value, struct agg_info *ai, char *colbuf, size_t colsz)
 {
 	int32_t i = group_for(t, key, hash, ts_us);
 	struct agg_group *g = &t->g[i];
@@ -233,17 +254,30 @@ bool agg_hit(struct agg_table *t, const char *key, uint64_t hash, int64_t ts_us,
 	g->last_ts = ts_us;
 	if (value && t->collects)
 		collect(t, i, value);
-	if (g->fired || g->len < t->n)
-		return false;
-	g->fired = true;
-	ai->count = g->len;
-	ai->first_ts_us = ring[g->head];
-	ai->interval_s = g->len > 1 ? (double)(ts_us - ring[g->head]) / 1e6 / (g->len - 1) : -1;
-	if (t->collects && colbuf && colsz) {
-		join_collected(t, i, colbuf, colsz);
-		ai->collected = colbuf;
+	if (g->fired) {
+		/* the alert already raised grows: same id, one more event */
+		g->episode_count++;
+		fill_info(t, i, ts_us, ai, colbuf, colsz);
+		ai->update = true;
+		return AGG_UPDATE;
 	}
-	return true;
+	if (g->len < t->n)
+		return AGG_NONE;
+	g->fired = true;
+	g->alert_id = 0; /* the caller numbers it (agg_set_alert_id) */
+	g->episode_count = g->len;
+	g->episode_first = ring[g->head];
+	fill_info(t, i, ts_us, ai, colbuf, colsz);
+	ai->update = false;
+	t->last_fired = i;
+	return AGG_FIRE;
+}
+
+void agg_set_alert_id(struct agg_table *t, uint64_t id)
+{
+	if (t->last_fired >= 0 && (uint32_t)t->last_fired < t->used)
+		t->g[t->last_fired].alert_id = id;
+	t->last_fired = NIL;
 }
 
 uint64_t agg_evicted(const struct agg_table *t)

@@ -21,7 +21,8 @@ enum rule_event_type {
 };
 
 /* What the host model remembers about one message (Message-ID, else
- * envelope) at one remote host, before the attempt being reported. */
+ * envelope) at one remote host, and the triplet table about its recipients,
+ * before the attempt being reported. */
 struct msg_history {
 	bool known;                   /* attempted before at this host */
 	uint32_t attempts;            /* earlier attempts */
@@ -31,6 +32,14 @@ struct msg_history {
 	uint16_t first_deferral_code; /* 0 if never deferred */
 	char first_deferral_enhanced[16];
 	int64_t first_deferral_ts;
+	/* By envelope triplet (envelope_attempts.h), for the accepted recipient
+	 * deferred earliest: known only when one of them was deferred before. */
+	bool triplet_known;
+	uint32_t triplet_attempts;    /* earlier deferred attempts of that triplet */
+	uint16_t triplet_deferral_code;
+	char triplet_deferral_enhanced[16];
+	char triplet_deferral_text[128];
+	int64_t triplet_deferral_ts;
 };
 
 struct rule_event {
@@ -48,6 +57,9 @@ struct rule_event {
 	const struct host_entry *host;        /* the remote host's entry (may be NULL) */
 	bool outbound;                        /* the remote host is the server */
 	enum host_status old_status, new_status; /* EV_HOST_STATUS */
+	uint64_t path_fullsize_acked;         /* EV_SESSION_END: full-size client segments
+					       * acknowledged on this client->server path,
+					       * this and earlier sessions (path_memory.h) */
 };
 
 const char *rule_event_name(enum rule_event_type t); /* "session_end", "txn_end", "reply", "tcp", "host_status" */

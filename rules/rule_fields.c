@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "rules/rule_fields.h"
+#include "rules/rule_field_tables.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -354,6 +355,14 @@ static bool x_keywords(const char *kw)
 	return false;
 }
 
+/* A RST can only be judged against an SMTP dialogue: the banner came and
+ * the client spoke.  A half-open scan's RST comes from the scanner's own
+ * kernel, whose TTL and IP IDs differ from its crafted SYN: no middle box. */
+static bool smtp_dialogue(const struct smtp_session *s)
+{
+	return s->has_banner && s->tcp[SIDE_CLIENT].payload_bytes > 0;
+}
+
 GETTER(g_middlebox_signs)
 {
 	const struct smtp_session *s = ev->session;
@@ -367,7 +376,7 @@ GETTER(g_middlebox_signs)
 		snprintf(tmp, sizeof tmp, "STARTTLS advertised but refused with %u", s->starttls_reply);
 		add_sign(buf, n, tmp);
 	}
-	if (rst_compare_ok(s)) {
+	if (rst_compare_ok(s) && smtp_dialogue(s)) {
 		int dttl = abs((int)s->rst_ttl - (int)s->rst_sender_ttl);
 		uint16_t did = (uint16_t)(s->rst_ip_id - s->rst_sender_ip_id);
 		const char *who = side_name(s->end_by) ? side_name(s->end_by) : "sender";
@@ -613,7 +622,7 @@ GETTER(g_failing_for)
 #define B RF_BOOL
 #define F(name, type, unit, ev, get, doc) { name, type, unit, ev, get, doc }
 
-static const struct rule_field fields[] = {
+const struct rule_field rf_core_fields[] = {
 	/* any event with a session (host: every event) */
 	F("host", S, RU_NONE, ALL_EVENTS, g_host, "remote host address: the server when outbound, else the client"),
 	F("host_name", S, RU_NONE, ALL_EVENTS, g_host_name, "remote host name (banner or HELO) from the host model"),
@@ -728,31 +737,7 @@ static const struct rule_field fields[] = {
 	F("failing_for", N, RU_SECONDS, HS, g_failing_for, "since the first failure of the current bad streak"),
 };
 
-const struct rule_field *rf_lookup(const char *name, enum rule_event_type t)
-{
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if ((fields[i].events & RF_EV(t)) && strcmp(fields[i].name, name) == 0)
-			return &fields[i];
-	return NULL;
-}
-
-bool rf_exists(const char *name)
-{
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (strcmp(fields[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-size_t rf_count(void)
-{
-	return sizeof fields / sizeof fields[0];
-}
-
-const struct rule_field *rf_at(size_t i)
-{
-	return i < rf_count() ? &fields[i] : NULL;
-}
+const size_t rf_core_count = sizeof rf_core_fields / sizeof rf_core_fields[0];
 
 void rf_format_num(double v, char *out, size_t outsz)
 {

@@ -143,6 +143,8 @@ struct agg_info {
 	double interval_s;      /* < 0: unknown */
 	const char *window;     /* "10m", or NULL without aggregation */
 	const char *collected;  /* "a, b", or NULL */
+	uint64_t alert_id;      /* aggregating rules: the alert an update belongs to */
+	bool update;            /* a further event of an alert already raised */
 };
 
 struct tmpl;
@@ -161,10 +163,19 @@ void tmpl_free(struct tmpl *t);
 struct agg_table;
 
 struct agg_table *agg_new(uint32_t n, int64_t window_us, bool collects);
-/* One matching event in group `key`: records it and returns true when the
- * group's count reaches n (then *ai is filled, except ai->window). */
-bool agg_hit(struct agg_table *t, const char *key, uint64_t hash, int64_t ts_us,
-	     const char *collect, struct agg_info *ai, char *colbuf, size_t colsz);
+enum agg_result {
+	AGG_NONE,   /* counted, no alert */
+	AGG_FIRE,   /* the group's count reached n: a new alert (number it: agg_set_alert_id) */
+	AGG_UPDATE, /* the group had fired and matches again within T: its alert grows */
+};
+
+/* One matching event in group `key`: records it; on AGG_FIRE and AGG_UPDATE
+ * *ai is filled (except ai->window; ai->count is the events of the episode
+ * so far, ai->alert_id the id given at AGG_FIRE). */
+enum agg_result agg_hit(struct agg_table *t, const char *key, uint64_t hash, int64_t ts_us,
+			const char *collect, struct agg_info *ai, char *colbuf, size_t colsz);
+/* The id of the alert the last AGG_FIRE raised, for its updates. */
+void agg_set_alert_id(struct agg_table *t, uint64_t id);
 uint64_t agg_evicted(const struct agg_table *t);
 uint32_t agg_groups(const struct agg_table *t);
 void agg_free(struct agg_table *t);

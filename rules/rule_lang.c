@@ -246,22 +246,35 @@ static uint64_t group_key(struct rule_set *rs, const struct rule *r, const struc
 	return h;
 }
 
-/* True when the rule should alert now; fills *ai. */
+/* Alert ids: one sequence for the whole run, so that the ids stay unique
+ * when the rules are reloaded (SIGHUP) and a consumer can match updates. */
+static uint64_t next_alert_id;
+
+/* True when the rule should alert now (a new alert, or an update of one
+ * that grows); fills *ai. */
 static bool aggregate(struct rule_set *rs, struct rule *r, const struct rule_event *ev,
 		      struct agg_info *ai)
 {
 	ai->count = 1;
 	ai->first_ts_us = ev->ts_us;
 	ai->interval_s = -1;
-	if (!r->count)
+	if (!r->count) {
+		ai->alert_id = ++next_alert_id;
 		return true;
+	}
 	uint64_t h = group_key(rs, r, ev);
 	const char *val = NULL;
 	char cval[AGG_COLLECT_LEN];
 	if (r->collect && rf_format(r->collect, ev, cval, sizeof cval))
 		val = cval;
-	if (!agg_hit(r->agg, rs->key, h, ev->ts_us, val, ai, rs->collected, sizeof rs->collected))
+	enum agg_result res = agg_hit(r->agg, rs->key, h, ev->ts_us, val, ai, rs->collected,
+				      sizeof rs->collected);
+	if (res == AGG_NONE)
 		return false;
+	if (res == AGG_FIRE) {
+		ai->alert_id = ++next_alert_id;
+		agg_set_alert_id(r->agg, ai->alert_id);
+	}
 	ai->window = r->window_text;
 	return true;
 }
@@ -290,6 +303,8 @@ void rules_eval(struct rule_set *rs, const struct rule_event *ev,
 			.message = rs->msg,
 			.count = ai.count,
 			.first_ts_us = ai.first_ts_us,
+			.id = ai.alert_id,
+			.update = ai.update,
 		};
 		if (on_alert)
 			on_alert(ctx, &a);

@@ -33,8 +33,11 @@ struct alert {
 	const char *host;      /* remote host address, NULL if the event has none */
 	uint64_t session_id;   /* 0 if the event has no session */
 	const char *message;   /* the rendered template */
-	uint64_t count;        /* events in the window (1 without aggregation) */
+	uint64_t count;        /* events in the window (1 without aggregation); grows with updates */
 	int64_t first_ts_us;   /* the oldest of them */
+	uint64_t id;           /* unique in the run (1, 2, ...); an update repeats its alert's id */
+	bool update;           /* the alert `id` grew: one more matching event (count is the new
+				* total, message re-rendered); not a new alert */
 };
 
 /* Loads rule files in order (a later file may `replace rule NAME` of an

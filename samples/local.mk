@@ -12,6 +12,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_timeouts.c \
 	samples/gen/scenarios_exchange.c \
 	samples/gen/scenarios_exits.c \
+	samples/gen/scenarios_detect.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -54,7 +55,13 @@ SAMPLE_CAPTURES = \
 	samples/exchange-bdat-split.pcap \
 	samples/exchange-x-exps.pcap \
 	samples/exchange-link2state.pcap \
-	samples/retry-overdue.pcap
+	samples/retry-overdue.pcap \
+	samples/greylist-rcpt.pcap \
+	samples/slow-deferrals.pcap \
+	samples/drop-after-fullsize.pcap \
+	samples/half-open-scan.pcap \
+	samples/ftp-on-odd-port.pcap \
+	samples/capture-hole-then-data.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

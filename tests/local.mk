@@ -182,3 +182,12 @@ EXTRA_DIST += tests/ops-exits.py tests/evidence-full-disk.sh
 # and retry-overdue.pcap checked from its packets.
 TESTS += tests/tui-ops.sh tests/sample-retry-overdue.py
 EXTRA_DIST += tests/tui-ops.sh tests/sample-retry-overdue.py
+# Detections across sessions: triplet and path tables (unit), and facts stated
+# by hand about the samples of issue 10 (greylisting, growing alerts, PMTU,
+# scans, FTP on odd ports, capture holes).
+# (test_triplets in TESTS and check_PROGRAMS through UNIT_TESTS)
+UNIT_TESTS += tests/unit/test_triplets
+TESTS += tests/detect-samples.py tests/detect-holdout.py
+tests_unit_test_triplets_SOURCES = tests/unit/test_triplets.c tests/unit/check.h
+tests_unit_test_triplets_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/detect-samples.py tests/detect-holdout.py

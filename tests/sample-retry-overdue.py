@@ -63,6 +63,12 @@ check(syns[-1] + 50 < est < syns[-1] + 70, "smtpscope: next retry expected about
 check(last - est > 240, "the estimate lies more than 4 minutes before the last packet: overdue")
 check(hosts.get("198.51.100.7", {}).get("status") == "ready", "smtpscope: .7 ready")
 alerts = [r for r in recs if r["type"] == "alert"]
-check([(a["rule"], a["host"]) for a in alerts] == [("retry-loop", "198.51.100.30")],
-      "smtpscope: one alert, retry-loop for .30")
+raised = sorted((a["rule"], a["host"]) for a in alerts if not a["update"])
+final = {a["rule"]: a["count"] for a in alerts}  # an alert that grows: its last record
+# the same message deferred 4 times in 3 minutes: a retry loop, and 4
+# deferrals (4xx) from one host within the hour (doc/rules.md); both grow to 4
+check(raised == [("deferral-pattern", "198.51.100.30"), ("retry-loop", "198.51.100.30")],
+      "smtpscope: two alerts for .30, retry-loop and deferral-pattern")
+check(final.get("retry-loop") == 4 and final.get("deferral-pattern") == 4,
+      "smtpscope: both grown to the 4 deferred attempts")
 sys.exit(1 if failures else 0)

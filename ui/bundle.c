@@ -74,8 +74,7 @@ static void keep_alert(void *self, const struct alert *al)
 {
 	struct app *a = self;
 	if (bundle_keeps_alert(a, al->host))
-		model_add_alert(a->bundle_model, al->rule, al->severity, al->ts_us, al->host,
-				al->session_id, al->message, al->count, al->first_ts_us);
+		model_take_alert(a->bundle_model, al); /* a grown alert: once, its latest state */
 }
 
 const struct output_ops bundle_output_ops = {
@@ -101,7 +100,7 @@ static void gather_report(struct app *a, struct model *m, const struct ip_addr *
 	for (size_t i = 0; i < model_alert_count(m); i++) {
 		const struct alert_rec *al = model_alert(m, i);
 		if (strcmp(al->host, hs) == 0)
-			rep_alert(r, al->rule, al->severity, al->ts_us, al->host, al->message, al->count);
+			rep_alert(r, al->rule, al->severity, al->ts_us, al->host, al->message, al->count, false);
 	}
 	/* with decoding in another thread the capture's own counters are its
 	 * business: take the copy the model keeps */
@@ -147,6 +146,7 @@ static void put_alert(struct jw *w, const struct alert_rec *r)
 		.rule = r->rule, .severity = r->severity, .ts_us = r->ts_us,
 		.host = r->host[0] ? r->host : NULL, .session_id = r->session_id,
 		.message = r->message, .count = r->count, .first_ts_us = r->first_ts_us,
+		.id = r->id, .update = false, /* the model holds each alert once, grown */
 	};
 	json_alert(w, &al);
 }

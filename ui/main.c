@@ -28,6 +28,8 @@
 #include "ui/output/evidence_output.h"
 #include "ui/output/text_output.h"
 #include "capture/out_dir.h"
+#include "rules/envelope_attempts.h"
+#include "rules/path_memory.h"
 #include "rules/rule_lang.h"
 
 static struct cap_source *volatile stop_target;
@@ -173,6 +175,9 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.hosts_dropped = hm_hosts_dropped(a->pipe.hm),
 		.alerts = a->pipe.alerts,
 		.rule_groups_evicted = a->pipe.rules ? rules_groups_evicted(a->pipe.rules) : 0,
+		.triplets_used = ea_used(a->pipe.triplets),
+		.triplets_tracked = ea_tracked(a->pipe.triplets),
+		.triplets_evicted = ea_evicted(a->pipe.triplets),
 		.evidence = a->evidence ? es : NULL,
 		.full_capture = a->fullcap ? fs : NULL,
 		.final = final,
@@ -488,6 +493,8 @@ static int run(struct app *a)
 	a->pipe.hm = hm_new(&hc);
 	if (a->metrics_out) /* which side is the gateway: the direction label */
 		metrics_output_set_model(a->metrics_out, a->pipe.hm);
+	a->pipe.triplets = ea_new();
+	a->pipe.paths = pm_new();
 	if (a->json && !a->opt.transcript && !a->opt.bundle_dir) {
 		/* nothing will print a dialogue: do not keep one */
 		a->opt.dec.smtp.tr_head = 0;
@@ -512,6 +519,8 @@ static int run(struct app *a)
 	model_free(a->model);
 	model_free(a->bundle_model);
 	hm_free(a->pipe.hm);
+	ea_free(a->pipe.triplets);
+	pm_free(a->pipe.paths);
 	return rc ? rc : orc;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/envelope_attempts.h"
+#include "rules/path_memory.h"
 #include "rules/rule_event.h"
 #include "rules/rule_lang.h"
 
@@ -33,7 +35,8 @@ void output_add(struct outputs *o, const struct output_ops *ops, void *self)
 static void on_alert(void *ctx, const struct alert *al)
 {
 	struct pipeline *p = ctx;
-	p->alerts++;
+	if (!al->update) /* an update is the same alert grown, not one more */
+		p->alerts++;
 	EACH_OUTPUT(p, alert, al);
 }
 
@@ -82,9 +85,11 @@ static void on_txn_end(void *ctx, const struct smtp_session *s, const struct smt
 	EACH_OUTPUT(p, txn_end, s, t);
 	event_for(p, &ev, EV_TXN_END, t->end_ts, s);
 	hm_message_history(p->hm, s, t, &hist);
+	ea_lookup(p->triplets, s, t, &hist);
 	ev.txn = t;
 	ev.msg = &hist;
 	eval(p, &ev);
+	ea_note(p->triplets, s, t); /* after the rules: history is what came before */
 }
 
 static void on_tcp(void *ctx, const struct smtp_session *s, enum tcp_anomaly what,
@@ -113,6 +118,7 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 	hm_session_end(p->hm, s);
 	struct rule_event ev;
 	event_for(p, &ev, EV_SESSION_END, s->end_ts, s);
+	ev.path_fullsize_acked = pm_session_end(p->paths, s);
 	eval(p, &ev); /* before the outputs: an alert at the end is part of the session */
 	for (size_t i = 0; i < p->outs.n; i++) {
 		const struct output_ops *o = p->outs.v[i].ops;

@@ -10,10 +10,14 @@
 #include "ui/output/output.h"
 
 struct rule_set;
+struct env_attempts;
+struct path_memory;
 
 struct pipeline {
 	struct host_model *hm;
 	struct rule_set *rules;     /* NULL: no rules; replaced on SIGHUP */
+	struct env_attempts *triplets; /* attempts by envelope triplet (greylisting); may be NULL */
+	struct path_memory *paths;  /* full-size segments ACKed per path (pmtu-blackhole); may be NULL */
 	const struct decoder *dec;  /* for the time of TCP events; set after dec_new */
 	struct outputs outs;
 	uint64_t alerts;            /* raised so far */

@@ -203,6 +203,14 @@ void s_exchange_link2state(struct cap *cap);
 /* scenarios_exits.c */
 void s_retry_overdue(struct cap *cap);
 
+/* scenarios_detect.c */
+void s_greylist_rcpt(struct cap *cap);
+void s_slow_deferrals(struct cap *cap);
+void s_drop_after_fullsize(struct cap *cap);
+void s_half_open_scan(struct cap *cap);
+void s_ftp_odd_port(struct cap *cap);
+void s_capture_hole_then_data(struct cap *cap);
+
 /* scenarios.c: the table smtpgen walks */
 struct sample {
 	const char *name;

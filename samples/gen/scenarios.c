@@ -783,5 +783,12 @@ const struct sample samples[] = {
 	{"exchange-link2state.pcap", LINK_EN10MB, s_exchange_link2state},
 	/* scenarios_exits.c: the dashboard's overdue retry (issue 14) */
 	{"retry-overdue.pcap", LINK_EN10MB, s_retry_overdue},
+	/* scenarios_detect.c: the detection fixes of issue 10 */
+	{"greylist-rcpt.pcap", LINK_EN10MB, s_greylist_rcpt},
+	{"slow-deferrals.pcap", LINK_EN10MB, s_slow_deferrals},
+	{"drop-after-fullsize.pcap", LINK_EN10MB, s_drop_after_fullsize},
+	{"half-open-scan.pcap", LINK_EN10MB, s_half_open_scan},
+	{"ftp-on-odd-port.pcap", LINK_EN10MB, s_ftp_odd_port},
+	{"capture-hole-then-data.pcap", LINK_EN10MB, s_capture_hole_then_data},
 	{NULL, LINK_EN10MB, NULL},
 };

@@ -152,9 +152,10 @@ static void test_three_before_two(void)
 	CHECK(sink_is("aaa"));
 	CHECK_EQ_INT(d.held_count, 1);
 	CHECK_EQ_INT(d.held_bytes, 3);
-	CHECK_EQ_INT(d.st.ooo_segments, 1);
+	CHECK_EQ_INT(d.st.ooo_segments, 0); /* not yet: the hole may be a capture loss */
 	seg_data(4, "bbb");
 	CHECK(sink_is("aaabbbccc"));
+	CHECK_EQ_INT(d.st.ooo_segments, 1); /* the hole filled: "ccc" came out of order */
 	CHECK(d.held == NULL);
 	CHECK_EQ_INT(d.held_bytes, 0);
 	CHECK_EQ_INT(d.next_seq, 10);
@@ -320,6 +321,8 @@ static void test_gap_by_ack(void)
 	CHECK_EQ_INT(d.st.gap_bytes, 17);
 	CHECK_EQ_INT(d.st.acked_unseen, 1);
 	CHECK(sink_is("MAIL FROM:<a>\r\nDATA\r\n"));
+	/* "DATA" only followed a capture hole: not reordering */
+	CHECK_EQ_INT(d.st.ooo_segments, 0);
 	/* resync: delivery goes on */
 	seg_data(39, "x\r\n");
 	CHECK(sink_is("MAIL FROM:<a>\r\nDATA\r\nx\r\n"));
@@ -377,6 +380,7 @@ static void test_span_reordering(void)
 	seg_data(4, "def");
 	CHECK_EQ_INT(sk.ngaps, 0);
 	CHECK(sink_is("abcdefghi"));
+	CHECK_EQ_INT(d.st.ooo_segments, 1); /* "ghi" before "def": real reordering */
 
 	/* ACK exactly at a held segment's start: the hole may still come */
 	reset();
@@ -643,6 +647,27 @@ static void test_stats(void)
 	CHECK_EQ_INT(d.st.packets, 3);
 }
 
+/* A sender that keeps its window full: every ACK lags the newest full-size
+ * segment, yet each one acknowledges full-size segments. */
+static void test_fullsize_acked_window(void)
+{
+	static char big[1460];
+	memset(big, 'x', sizeof big);
+	reset();
+	syn(0);
+	uint32_t seq = 1;
+	for (int i = 0; i < 4; i++) {
+		seg_cut(seq, 0, big, sizeof big, sizeof big);
+		seq += sizeof big;
+	}
+	CHECK_EQ_INT(d.st.fullsize_acked, 0);
+	ack(1 + 2 * 1460);                  /* the first two */
+	CHECK_EQ_INT(d.st.fullsize_acked, 1);
+	seg_cut(seq, 0, big, sizeof big, sizeof big);
+	ack(1 + 4 * 1460);                  /* still one behind the newest */
+	CHECK_EQ_INT(d.st.fullsize_acked, 2);
+}
+
 /* ---- randomised: segmentation, reordering, duplicates, overlaps, loss -- */
 
 static uint32_t rng_state = 12345;
@@ -775,6 +800,7 @@ int main(void)
 	test_midstream();
 	test_retx_runs();
 	test_stats();
+	test_fullsize_acked_window();
 	test_random();
 	reset();
 	CHECK_EQ_INT(mem_acct.used, 0);

@@ -158,6 +158,8 @@ struct got {
 	uint64_t count[8];
 	int64_t first[8];
 	char sev[8][16];
+	uint64_t id[8];
+	bool update[8];
 };
 
 static void on_alert(void *ctx, const struct alert *a)
@@ -170,6 +172,8 @@ static void on_alert(void *ctx, const struct alert *a)
 	snprintf(g->sev[i], sizeof g->sev[i], "%s", severity_name(a->severity));
 	g->count[i] = a->count;
 	g->first[i] = a->first_ts_us;
+	g->id[i] = a->id;
+	g->update[i] = a->update;
 }
 
 /* How many alerts `cond` (on session_end) raises for s: 0 or 1. */
@@ -434,6 +438,10 @@ static void test_session_fields(void)
 	s->rst_ip_id = 5;
 	s->rst_sender_ip_id = 65530;
 	CHECK_EQ_STR(render(&ev, "\"{rst_ttl_delta} {rst_ip_id_delta} {end_how}\""), "12 11 rst by server in body");
+	/* no SMTP dialogue (the client never spoke: a half-open scan): no judgement */
+	s->tcp[SIDE_CLIENT].payload_bytes = 0;
+	CHECK_EQ_STR(render(&ev, "\"{middlebox_signs|none}\""), "none");
+	s->tcp[SIDE_CLIENT].payload_bytes = 300;
 	CHECK_EQ_STR(render(&ev, "\"{middlebox_signs}\""), "RST TTL 64 unlike the server's 52");
 	s->rst_ip_id = 30000;
 	s->rst_sender_ip_id = 100;
@@ -624,15 +632,30 @@ static void test_aggregation(void)
 	CHECK_EQ_STR(g.sev[0], "critical");
 	CHECK_EQ_INT(g.count[0], 3);
 	CHECK_EQ_INT(g.first[0], T0);
-	/* suppressed while the window holds events, even past 60 s from the first */
-	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(40), 451, &g), 0);
-	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(80), 451, &g), 0);
-	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(130), 452, &g), 0);
-	/* the window empties (no event for 60 s), then it counts afresh */
+	CHECK(!g.update[0]);
+	CHECK(g.id[0] > 0);
+	/* while the window holds events (even past 60 s from the first) the same
+	 * alert grows: updates with its id and the episode's count so far */
+	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(40), 451, &g), 1);
+	CHECK(g.update[1]);
+	CHECK_EQ_INT(g.id[1], g.id[0]);
+	CHECK_EQ_INT(g.count[1], 4);
+	CHECK_EQ_INT(g.first[1], T0);
+	CHECK_EQ_STR(g.msg[1], "4 x 4xx from 198.51.100.1 in 1m since 03:00:00, every 13.33s: 450, 451");
+	CHECK_EQ_INT(feed_reply(rs, b, T0 + SEC(45), 451, &g), 0); /* b's group: 2 in its window */
+	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(80), 451, &g), 1);
+	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(130), 452, &g), 1);
+	CHECK(g.update[3] && g.id[3] == g.id[0]);
+	CHECK_EQ_INT(g.count[3], 6);
+	CHECK_EQ_STR(g.msg[3], "6 x 4xx from 198.51.100.1 in 1m since 03:00:00, every 26s: 450, 451, 452");
+	/* the window empties (no event for 60 s), then it counts afresh: a new alert */
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(190), 421, &g), 0);
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(191), 421, &g), 0);
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(192), 421, &g), 1);
-	CHECK_EQ_STR(g.msg[1], "3 x 4xx from 198.51.100.1 in 1m since 03:03:10, every 1s: 421");
+	CHECK_EQ_STR(g.msg[4], "3 x 4xx from 198.51.100.1 in 1m since 03:03:10, every 1s: 421");
+	CHECK(!g.update[4]);
+	CHECK(g.id[4] > g.id[0]);
+	CHECK_EQ_INT(g.count[4], 3);
 	/* events spread wider than the window never reach the count */
 	for (int i = 0; i < 10; i++)
 		CHECK_EQ_INT(feed_reply(rs, b, T0 + SEC(1000 + 31 * i), 451, &g), 0);

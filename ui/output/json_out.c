@@ -295,6 +295,7 @@ void json_alert(struct jw *w, const struct alert *a)
 {
 	jw_object_begin(w);
 	jw_kstr(w, "type", "alert");
+	jw_kuint(w, "id", a->id);
 	jw_ktime(w, "ts", a->ts_us);
 	jw_kstr(w, "rule", a->rule);
 	jw_kstr(w, "severity", severity_name(a->severity));
@@ -307,6 +308,8 @@ void json_alert(struct jw *w, const struct alert *a)
 	jw_kstr(w, "message", a->message);
 	jw_kuint(w, "count", a->count);
 	jw_ktime(w, "first_ts", a->first_ts_us);
+	jw_key(w, "update");
+	jw_bool(w, a->update);
 	jw_object_end(w);
 	jw_record_end(w);
 }
@@ -382,6 +385,13 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kuint(w, "hosts_dropped", v->hosts_dropped);
 	jw_kuint(w, "alerts", v->alerts);
 	jw_kuint(w, "rule_groups_evicted", v->rule_groups_evicted);
+	if (v->triplets_used) { /* only once a deferral was seen: runs without keep their records */
+		jw_key(w, "envelope_triplets");
+		jw_object_begin(w);
+		jw_kuint(w, "tracked", v->triplets_tracked);
+		jw_kuint(w, "evicted", v->triplets_evicted);
+		jw_object_end(w);
+	}
 	jw_kuint(w, "memory_used", v->memory_used);
 	jw_kuint(w, "memory_peak", v->memory_peak);
 	jw_kuint(w, "memcap", v->memcap);

@@ -30,6 +30,9 @@ struct stats_view {
 	uint64_t hosts_dropped;
 	uint64_t alerts;
 	uint64_t rule_groups_evicted;
+	bool triplets_used;            /* a deferral started the triplet table */
+	uint32_t triplets_tracked;     /* deferred triplets not yet delivered */
+	uint64_t triplets_evicted;     /* pushed out of the full table */
 	const struct evidence_stats *evidence;         /* -w, NULL without */
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	int64_t sessions_stalled;   /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */

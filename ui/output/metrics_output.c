@@ -118,7 +118,8 @@ static void on_reply(void *self, const struct smtp_session *s, const struct smtp
 static void on_alert(void *self, const struct alert *al)
 {
 	struct metrics_output *mo = self;
-	metrics_alert(mo->m, al->rule, al->severity);
+	if (!al->update) /* an update is the same alert grown, not one more */
+		metrics_alert(mo->m, al->rule, al->severity);
 }
 
 /* Live: the file every --metrics-interval (a failure is reported on

@@ -19,8 +19,7 @@ static bool on_session_end(void *self, struct smtp_session *s)
 
 static void on_alert(void *self, const struct alert *al)
 {
-	model_add_alert(self, al->rule, al->severity, al->ts_us, al->host, al->session_id,
-			al->message, al->count, al->first_ts_us);
+	model_take_alert(self, al);
 }
 
 const struct output_ops model_output_ops = {

@@ -33,6 +33,9 @@ struct run_summary {
 	uint64_t hosts_dropped;
 	uint64_t alerts;
 	uint64_t rule_groups_evicted;
+	bool triplets_used;            /* a deferral started the triplet table (rules/envelope_attempts.h) */
+	uint32_t triplets_tracked;     /* deferred triplets not yet delivered */
+	uint64_t triplets_evicted;     /* pushed out of the full table */
 	const struct evidence_stats *evidence;         /* -w, NULL without */
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	bool final;                /* the end of the run (else a periodic snapshot) */

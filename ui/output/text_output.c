@@ -37,7 +37,8 @@ static bool on_session_end(void *self, struct smtp_session *s)
 static void on_alert(void *self, const struct alert *al)
 {
 	struct text_output *to = self;
-	rep_alert(to->rep, al->rule, al->severity, al->ts_us, al->host, al->message, al->count);
+	rep_alert(to->rep, al->rule, al->severity, al->ts_us, al->host, al->message, al->count,
+		  al->update);
 }
 
 static int on_state(void *self, const struct run_summary *sum)

@@ -324,7 +324,7 @@ struct report *rep_new(void)
 }
 
 void rep_alert(struct report *r, const char *rule, enum severity severity, int64_t ts_us,
-	       const char *host, const char *message, uint64_t count)
+	       const char *host, const char *message, uint64_t count, bool update)
 {
 	host = host ? host : "";
 	struct alert_group *g = NULL;
@@ -344,8 +344,12 @@ void rep_alert(struct report *r, const char *rule, enum severity severity, int64
 		snprintf(g->host, sizeof g->host, "%s", host);
 		g->first_ts = ts_us;
 	}
-	g->count++;
-	g->events += count;
+	if (update) { /* one more event of an alert already counted */
+		g->events++;
+	} else {
+		g->count++;
+		g->events += count;
+	}
 	g->last_ts = ts_us;
 	snprintf(g->message, sizeof g->message, "%s", message);
 }
@@ -372,9 +376,10 @@ static void put_alerts(FILE *out, struct report *r, int64_t day)
 		char a[40], b[40], sane[4 * sizeof g->message], lead[128];
 		fmt_clock(a, sizeof a, g->first_ts, day);
 		fmt_clock(b, sizeof b, g->last_ts, day);
+		/* a range when several alerts, or one that grew, span time */
+		bool span = g->count > 1 || g->last_ts != g->first_ts;
 		fprintf(out, "%-8s %-22s %-15s x%-3" PRIu64 " %s%s%s\n", severity_name(g->severity), g->rule,
-			g->host[0] ? g->host : "-", g->count, a, g->count > 1 ? " - " : "",
-			g->count > 1 ? b : "");
+			g->host[0] ? g->host : "-", g->count, a, span ? " - " : "", span ? b : "");
 		sanitize(sane, sizeof sane, g->message, strlen(g->message), sizeof sane / 4 - 1);
 		snprintf(lead, sizeof lead, "%9s", "");
 		put_wrapped(out, lead, 9, sane);

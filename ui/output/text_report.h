@@ -4,6 +4,7 @@
 #ifndef SMTPSCOPE_TEXT_REPORT_H
 #define SMTPSCOPE_TEXT_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "capture/capture.h"
@@ -34,9 +35,10 @@ void rep_free(struct report *r);
  * not end well, a formatted block (at most a fixed number; the rest counted). */
 void rep_session_end(struct report *r, const struct smtp_session *s);
 /* An alert: kept grouped by rule and host (count, first/last time, the
- * latest message). */
+ * latest message).  `update`: an alert already counted grew (its message
+ * now has the larger count); it replaces the message, not counted again. */
 void rep_alert(struct report *r, const char *rule, enum severity severity, int64_t ts_us,
-	       const char *host, const char *message, uint64_t count);
+	       const char *host, const char *message, uint64_t count, bool update);
 void rep_print(struct report *r, FILE *out, const struct report_context *ctx);
 
 #endif

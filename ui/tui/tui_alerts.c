@@ -41,9 +41,11 @@ void alerts_free(struct alerts_view *v)
 static void alerts_snap(struct tui *t)
 {
 	struct alerts_view *v = &t->av;
-	if (t->m->alerts_total == v->seen_total && v->n == model_alert_count(t->m))
+	/* new alerts and alerts that grew (their count and message change) */
+	uint64_t changes = t->m->alerts_total + t->m->alert_updates;
+	if (changes == v->seen_total && v->n == model_alert_count(t->m))
 		return;
-	v->seen_total = t->m->alerts_total;
+	v->seen_total = changes;
 	size_t n = model_alert_count(t->m);
 	if (n > v->cap) {
 		v->cap = n;
