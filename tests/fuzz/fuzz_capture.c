@@ -24,12 +24,14 @@
 #include "capture/capture.h"
 #include "decode/decoder.h"
 #include "rules/default_rules.h"
+#include "rules/envelope_attempts.h"
 #include "fuzz.h"
 #include "rules/host_model.h"
 #include "ui/output/json_out.h"
 #include "ui/output/json_writer.h"
 #include "decode/mem.h"
 #include "rules/model.h"
+#include "rules/path_memory.h"
 #include "rules/rule_lang.h"
 #include "ui/output/json_output.h"
 #include "ui/output/model_output.h"
@@ -70,6 +72,14 @@ static void check_alert(void *self, const struct alert *al)
 	FZ_CHECK(al->rule && al->message, "alert with a NULL string");
 	FZ_CHECK(al->severity <= SEV_CRITICAL, "alert severity %d", (int)al->severity);
 	FZ_CHECK(al->count >= 1, "alert with count 0");
+	FZ_CHECK(al->id >= 1, "alert without an id");
+	/* ids come in order; an update repeats one raised before */
+	static uint64_t last_id;
+	if (al->update)
+		FZ_CHECK(al->id <= last_id && al->count >= 2, "update of alert %llu before it was raised",
+			 (unsigned long long)al->id);
+	else if (al->id > last_id)
+		last_id = al->id;
 }
 
 static void check_host_status(void *self, const struct host_entry *e)
@@ -147,6 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct host_model_config hc = { .window_us = 3600LL * 1000000, .max_hosts = 64,
 					.on_status = pipeline_host_status, .status_ctx = &r.pipe };
 	r.pipe.hm = hm_new(&hc);
+	r.pipe.triplets = ea_new(); /* greylisting and PMTU look across sessions, as in ui/main.c */
+	r.pipe.paths = pm_new();
 	char *json = NULL, *text = NULL;
 	size_t jlen = 0, tlen = 0;
 	FILE *jf = open_memstream(&json, &jlen);
@@ -191,6 +203,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.memcap = mem_acct.cap,
 		.hosts_dropped = hm_hosts_dropped(r.pipe.hm),
 		.alerts = r.pipe.alerts,
+		.triplets_used = ea_used(r.pipe.triplets),
+		.triplets_tracked = ea_tracked(r.pipe.triplets),
+		.triplets_evicted = ea_evicted(r.pipe.triplets),
 		.final = true,
 		.sessions_stalled = -1, /* a file */
 	};
@@ -214,6 +229,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rules_free(r.pipe.rules);
 	model_free(r.model);
 	hm_free(r.pipe.hm);
+	ea_free(r.pipe.triplets);
+	pm_free(r.pipe.paths);
 	cap_close(cs);
 	/* Everything charged to --memcap was released: accounting does not
 	 * drift (a live capture runs for weeks on the same counters). */
