@@ -141,8 +141,13 @@ static void deferred(struct env_attempts *ea, uint64_t key, const struct smtp_tx
 		     int64_t ts)
 {
 	if (!ea->slot) {
+		size_t need = (size_t)EA_SLOTS * sizeof *ea->slot;
+		if (mem_would_exceed(need)) { /* --memcap: not remembered, and said so */
+			ea->evicted++;
+			return;
+		}
 		ea->slot = xcalloc(EA_SLOTS, sizeof *ea->slot);
-		mem_charge((size_t)EA_SLOTS * sizeof *ea->slot);
+		mem_charge(need);
 	}
 	struct triplet *k = find(ea, key);
 	if (!k) {
@@ -198,5 +203,5 @@ uint64_t ea_evicted(const struct env_attempts *ea)
 
 bool ea_used(const struct env_attempts *ea)
 {
-	return ea && ea->slot;
+	return ea && (ea->slot || ea->evicted);
 }

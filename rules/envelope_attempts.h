@@ -11,7 +11,8 @@
  * cost nothing.
  *
  * Bounded: a fixed number of slots (allocated at the first deferral and
- * charged to --memcap), 8 per bucket; a full bucket gives up its least
+ * charged to --memcap; not at all when --memcap has no room, every deferral
+ * then counted as evicted), 8 per bucket; a full bucket gives up its least
  * recently attempted triplet, counted as evicted.  No allocation per
  * transaction.
  */
@@ -43,6 +44,6 @@ void ea_note(struct env_attempts *ea, const struct smtp_session *s, const struct
 
 uint32_t ea_tracked(const struct env_attempts *ea); /* triplets deferred and not yet delivered */
 uint64_t ea_evicted(const struct env_attempts *ea); /* of those, pushed out by newer ones */
-bool ea_used(const struct env_attempts *ea);        /* a deferral was ever seen */
+bool ea_used(const struct env_attempts *ea);        /* a deferral was ever noted */
 
 #endif

@@ -56,10 +56,15 @@ static uint64_t path_key(const struct smtp_session *s)
 static struct path *lookup(struct path_memory *pm, uint64_t key, bool create, int64_t ts)
 {
 	if (!pm->slot) {
+		size_t need = (size_t)PM_SLOTS * sizeof *pm->slot;
 		if (!create)
 			return NULL;
+		if (mem_would_exceed(need)) { /* --memcap: not remembered, and counted */
+			pm->evicted++;
+			return NULL;
+		}
 		pm->slot = xcalloc(PM_SLOTS, sizeof *pm->slot);
-		mem_charge((size_t)PM_SLOTS * sizeof *pm->slot);
+		mem_charge(need);
 	}
 	struct path *b = &pm->slot[(key >> 13) % NBUCKETS * WAYS], *free_way = NULL, *old = &b[0];
 	for (int w = 0; w < WAYS; w++) {

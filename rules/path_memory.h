@@ -7,7 +7,8 @@
  * drop.  Only paths with such an ACK are remembered.
  *
  * Bounded: PM_SLOTS paths (allocated at the first one, charged to
- * --memcap), 8 per bucket, the least recently seen given up (counted).
+ * --memcap; not at all when --memcap has no room), 8 per bucket, the least
+ * recently seen given up; both counted (pm_evicted).
  */
 #ifndef SMTPSCOPE_PATH_MEMORY_H
 #define SMTPSCOPE_PATH_MEMORY_H

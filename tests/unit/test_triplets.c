@@ -160,6 +160,32 @@ static void test_eviction(void)
 	CHECK_EQ_INT(mem_acct.used, base);
 }
 
+/* --memcap without room for the table: nothing allocated, the loss counted. */
+static void test_memcap(void)
+{
+	size_t base = mem_acct.used, cap = mem_acct.cap;
+	struct env_attempts *ea = ea_new();
+	struct path_memory *pm = pm_new();
+	struct smtp_session *s = mk("192.0.2.10", "198.51.100.45");
+	mem_acct.cap = mem_acct.used + 4096;
+	struct smtp_txn *t = txn(s, T0, "a@example.com", "b@example.net", 450, OUT_DEFERRED, 450,
+				 "4.7.1", "Greylisted");
+	size_t before = mem_acct.used;
+	ea_note(ea, s, t);
+	CHECK(ea_used(ea));
+	CHECK_EQ_INT(ea_tracked(ea), 0);
+	CHECK_EQ_INT(ea_evicted(ea), 1);
+	s->tcp[SIDE_CLIENT].fullsize_acked = 3;
+	CHECK_EQ_INT(pm_session_end(pm, s), 3); /* the session's own, not remembered */
+	CHECK_EQ_INT(pm_evicted(pm), 1);
+	CHECK_EQ_INT(mem_acct.used, before);
+	mem_acct.cap = cap;
+	smtp_session_free(s);
+	ea_free(ea);
+	pm_free(pm);
+	CHECK_EQ_INT(mem_acct.used, base);
+}
+
 static void test_paths(void)
 {
 	size_t base = mem_acct.used;
@@ -190,5 +216,6 @@ int main(void)
 	test_greylisting_cycle();
 	test_eviction();
 	test_paths();
+	test_memcap();
 	CHECK_DONE();
 }
