@@ -72,7 +72,12 @@ static uint64_t fnv1a_fold(uint64_t h, const char *s)
 static uint64_t triplet_key(const struct smtp_session *s, const struct smtp_txn *t,
 			    const char *rcpt)
 {
-	uint64_t h = fnv1a(14695981039346656037ULL, s->client.b, sizeof s->client.b);
+	/* per remote host: its greylisting state is its own (an MX pool with
+	 * one shared database would let a retry pass at another MX; without
+	 * the server in the key, any delivery of the same pair anywhere would
+	 * be taken for that retry, and the alert would name the wrong host) */
+	uint64_t h = fnv1a(14695981039346656037ULL, s->server.b, sizeof s->server.b);
+	h = fnv1a(h, s->client.b, sizeof s->client.b);
 	h = fnv1a_fold(fnv1a_fold(h, t->mail_from), rcpt);
 	return h ? h : 1;
 }

@@ -5,7 +5,8 @@
  * follow a recipient deferred at RCPT: that attempt never reached DATA (no
  * Message-ID), and when several recipients are deferred and later accepted
  * in other groupings, the envelopes differ.  Greylisting keys on the
- * triplet, so this table does too: a triplet is remembered from its first
+ * triplet, so this table does too, per remote host (whose greylisting it
+ * is; the key is server + triplet): a triplet is remembered from its first
  * 4xx (at RCPT, or for the whole message after DATA) until a later attempt
  * is accepted, then forgotten.  Accepted triplets that were never deferred
  * cost nothing.

@@ -89,6 +89,17 @@ static void test_greylisting_cycle(void)
 	ea_lookup(ea, s2, c, &h);
 	CHECK(!h.triplet_known);
 
+	/* the same pair accepted by another server: not that host's greylisting */
+	struct smtp_session *s3 = mk("192.0.2.10", "198.51.100.46");
+	struct smtp_txn *c3 = txn(s3, T0 + SEC(410), "alice@example.com", "carl@example.net", 250,
+				  OUT_ACCEPTED, 250, "2.0.0", "queued");
+	memset(&h, 0, sizeof h);
+	ea_lookup(ea, s3, c3, &h);
+	CHECK(!h.triplet_known);
+	ea_note(ea, s3, c3);
+	CHECK_EQ_INT(ea_tracked(ea), 1); /* nor does it clear the deferral at .45 */
+	smtp_session_free(s3);
+
 	/* accepted from the first client: the first deferral, two attempts before */
 	struct smtp_txn *d = txn(s, T0 + SEC(420), "alice@example.com", "carl@example.net", 250,
 				 OUT_ACCEPTED, 250, "2.0.0", "queued");
