@@ -63,17 +63,31 @@ void jw_key(struct jw *w, const char *key)
 	w->first[w->depth] = true;
 }
 
+/* Bytes that go out as they are: printable ASCII but the quote and the
+ * backslash. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Writes runs of plain bytes with one fwrite each instead of a putc per
+ * byte; only the bytes that need escaping or UTF-8 checking go one by one. */
 void jw_escape(FILE *out, const char *str, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
-		unsigned char c = s[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			putc_unlocked(c, out);
-			i++;
-			continue;
+		size_t run = i;
+		while (run < n && plain(s[run]))
+			run++;
+		if (run > i) {
+			fwrite_unlocked(s + i, 1, run - i, out);
+			i = run;
+			if (i == n)
+				break;
 		}
+		unsigned char c = s[i];
 		switch (c) {
 		case '"': fputs_unlocked("\\\"", out); i++; continue;
 		case '\\': fputs_unlocked("\\\\", out); i++; continue;
@@ -83,7 +97,8 @@ void jw_escape(FILE *out, const char *str, size_t n)
 		default: break;
 		}
 		if (c < 0x20 || c == 0x7f) {
-			fprintf(out, "\\u%04x", c);
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			fwrite_unlocked(u, 1, sizeof(u), out);
 			i++;
 			continue;
 		}
@@ -116,16 +131,48 @@ void jw_str(struct jw *w, const char *s)
 	jw_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of v at the end of buf[JW_U64_DIGITS]; returns where they
+ * start.  Hand-rolled because fprintf's format parsing is most of the cost
+ * of a number in a JSON line. */
+#define JW_U64_DIGITS 20
+static char *u64_digits(char *end, uint64_t v)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+static void put_u64(FILE *out, uint64_t v)
+{
+	char buf[JW_U64_DIGITS];
+	char *p = u64_digits(buf + sizeof(buf), v);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), out);
+}
+
+static void put_i64(FILE *out, int64_t v)
+{
+	if (v < 0) {
+		putc_unlocked('-', out);
+		/* negate in unsigned arithmetic: INT64_MIN has no positive twin */
+		put_u64(out, 0 - (uint64_t)v);
+	} else {
+		put_u64(out, (uint64_t)v);
+	}
+}
+
 void jw_int(struct jw *w, int64_t v)
 {
 	sep(w);
-	fprintf(w->out, "%" PRId64, v);
+	put_i64(w->out, v);
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
 	sep(w);
-	fprintf(w->out, "%" PRIu64, v);
+	put_u64(w->out, v);
 }
 
 void jw_bool(struct jw *w, bool v)
@@ -152,9 +199,17 @@ void jw_time(struct jw *w, int64_t ts_us)
 		usec += 1000000;
 		sec--;
 	}
-	fprintf(w->out, "%" PRId64 ".%06" PRId64, sec, usec);
+	/* "%lld.%06lld" by hand: the fraction is always six digits */
+	char frac[7];
+	frac[0] = '.';
+	for (int i = 6; i >= 1; i--, usec /= 10)
+		frac[i] = (char)('0' + usec % 10);
+	put_i64(w->out, sec);
+	fwrite_unlocked(frac, 1, sizeof(frac), w->out);
 }
 
+/* Still fprintf: exact decimal rounding of a binary double is printf's job,
+ * and this is written once per host record, not per field of a session. */
 void jw_double(struct jw *w, double v, int decimals)
 {
 	sep(w);
