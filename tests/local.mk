@@ -191,3 +191,8 @@ TESTS += tests/detect-samples.py tests/detect-holdout.py
 tests_unit_test_triplets_SOURCES = tests/unit/test_triplets.c tests/unit/check.h
 tests_unit_test_triplets_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/detect-samples.py tests/detect-holdout.py
+# The JSON writer's hand-made number, time and escape formatting, and its
+# record buffer's flush paths (issue 13: no printf on the hot output path).
+UNIT_TESTS += tests/unit/test_json_writer
+tests_unit_test_json_writer_SOURCES = tests/unit/test_json_writer.c tests/unit/check.h
+tests_unit_test_json_writer_LDADD = $(UNIT_LDADD)

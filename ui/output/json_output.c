@@ -28,6 +28,7 @@ struct json_output *json_output_new(FILE *out, bool live, bool transcript)
 
 void json_output_set_file(struct json_output *jo, FILE *out)
 {
+	jw_flush(&jo->jw); /* a record cut short stays in the file it began in */
 	jo->out = out;
 	jo->jw.out = out;
 }

@@ -1,34 +1,73 @@
-/* json_writer.c — streaming JSON lines (RFC 8259), UTF-8 enforced (RFC 3629). */
+/* json_writer.c — streaming JSON lines (RFC 8259), UTF-8 enforced (RFC 3629).
+ *
+ * Every byte goes into the writer's own buffer (struct jw.buf) and a record
+ * reaches stdio in one fwrite at jw_record_end.  Numbers and escapes are
+ * formatted by hand: on a capture of many short sessions, fprintf's format
+ * parsing and stdio's per-call locking and bookkeeping cost more than all the
+ * rest of the JSON output (doc/performance.md).
+ */
 #include "config.h"
 
 #include "ui/output/json_writer.h"
 
+#include <string.h>
+
 #include "decode/utf8.h"
 
-/* One thread writes a stream at a time: the _unlocked stdio calls (GNU)
- * spare a lock per character. */
+/* ---- the record buffer ------------------------------------------------- */
 
-#include <inttypes.h>
-#include <string.h>
+void jw_flush(struct jw *w)
+{
+	if (w->len) {
+		fwrite(w->buf, 1, w->len, w->out);
+		w->len = 0;
+	}
+}
+
+static void put(struct jw *w, const void *p, size_t n)
+{
+	if (n > JW_BUF - w->len) {
+		jw_flush(w);
+		if (n > JW_BUF) { /* a long string: straight through */
+			fwrite(p, 1, n, w->out);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void putch(struct jw *w, char c)
+{
+	if (w->len == JW_BUF)
+		jw_flush(w);
+	w->buf[w->len++] = c;
+}
+
+/* A string literal: its length is known at compile time. */
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+/* ---- structure --------------------------------------------------------- */
 
 void jw_init(struct jw *w, FILE *out)
 {
 	w->out = out;
 	w->depth = 0;
 	w->first[0] = true;
+	w->len = 0;
 }
 
 static void sep(struct jw *w)
 {
 	if (!w->first[w->depth])
-		putc_unlocked(',', w->out);
+		putch(w, ',');
 	w->first[w->depth] = false;
 }
 
 static void open(struct jw *w, char c)
 {
 	sep(w);
-	putc_unlocked(c, w->out);
+	putch(w, c);
 	if (w->depth + 1 < JW_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -36,7 +75,7 @@ static void open(struct jw *w, char c)
 
 static void close_(struct jw *w, char c)
 {
-	putc_unlocked(c, w->out);
+	putch(w, c);
 	if (w->depth > 0)
 		w->depth--;
 }
@@ -48,7 +87,8 @@ void jw_array_end(struct jw *w) { close_(w, ']'); }
 
 void jw_record_end(struct jw *w)
 {
-	putc_unlocked('\n', w->out);
+	putch(w, '\n');
+	jw_flush(w);
 	w->depth = 0;
 	w->first[0] = true;
 }
@@ -56,12 +96,14 @@ void jw_record_end(struct jw *w)
 void jw_key(struct jw *w, const char *key)
 {
 	sep(w);
-	putc_unlocked('"', w->out);
-	fputs_unlocked(key, w->out);
-	fputs_unlocked("\":", w->out);
+	putch(w, '"');
+	put(w, key, strlen(key));
+	PUT_LIT(w, "\":");
 	/* the value that follows must not write another comma */
 	w->first[w->depth] = true;
 }
+
+/* ---- strings ----------------------------------------------------------- */
 
 /* Bytes that go out as they are: printable ASCII but the quote and the
  * backslash. */
@@ -70,9 +112,9 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Writes runs of plain bytes with one fwrite each instead of a putc per
- * byte; only the bytes that need escaping or UTF-8 checking go one by one. */
-void jw_escape(FILE *out, const char *str, size_t n)
+/* Copies runs of plain bytes in one put each; only the bytes that need
+ * escaping or UTF-8 checking go one by one. */
+static void escape(struct jw *w, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
@@ -82,34 +124,34 @@ void jw_escape(FILE *out, const char *str, size_t n)
 		while (run < n && plain(s[run]))
 			run++;
 		if (run > i) {
-			fwrite_unlocked(s + i, 1, run - i, out);
+			put(w, s + i, run - i);
 			i = run;
 			if (i == n)
 				break;
 		}
 		unsigned char c = s[i];
 		switch (c) {
-		case '"': fputs_unlocked("\\\"", out); i++; continue;
-		case '\\': fputs_unlocked("\\\\", out); i++; continue;
-		case '\n': fputs_unlocked("\\n", out); i++; continue;
-		case '\r': fputs_unlocked("\\r", out); i++; continue;
-		case '\t': fputs_unlocked("\\t", out); i++; continue;
+		case '"': PUT_LIT(w, "\\\""); i++; continue;
+		case '\\': PUT_LIT(w, "\\\\"); i++; continue;
+		case '\n': PUT_LIT(w, "\\n"); i++; continue;
+		case '\r': PUT_LIT(w, "\\r"); i++; continue;
+		case '\t': PUT_LIT(w, "\\t"); i++; continue;
 		default: break;
 		}
 		if (c < 0x20 || c == 0x7f) {
 			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			fwrite_unlocked(u, 1, sizeof(u), out);
+			put(w, u, sizeof(u));
 			i++;
 			continue;
 		}
 		uint32_t cp;
 		size_t len = utf8_decode(s + i, n - i, &cp);
 		if (len == 0) {
-			fputs_unlocked("\\ufffd", out);
+			PUT_LIT(w, "\\ufffd");
 			i++;
 			continue;
 		}
-		fwrite_unlocked(s + i, 1, len, out);
+		put(w, s + i, len);
 		i += len;
 	}
 }
@@ -117,9 +159,9 @@ void jw_escape(FILE *out, const char *str, size_t n)
 void jw_strn(struct jw *w, const char *s, size_t n)
 {
 	sep(w);
-	putc_unlocked('"', w->out);
-	jw_escape(w->out, s, n);
-	putc_unlocked('"', w->out);
+	putch(w, '"');
+	escape(w, s, n);
+	putch(w, '"');
 }
 
 void jw_str(struct jw *w, const char *s)
@@ -131,10 +173,10 @@ void jw_str(struct jw *w, const char *s)
 	jw_strn(w, s, strlen(s));
 }
 
-/* Decimal digits of v at the end of buf[JW_U64_DIGITS]; returns where they
- * start.  Hand-rolled because fprintf's format parsing is most of the cost
- * of a number in a JSON line. */
-#define JW_U64_DIGITS 20
+/* ---- numbers ----------------------------------------------------------- */
+
+/* Decimal digits of v ending at end; returns where they start (at most 20
+ * bytes before end). */
 static char *u64_digits(char *end, uint64_t v)
 {
 	char *p = end;
@@ -145,46 +187,49 @@ static char *u64_digits(char *end, uint64_t v)
 	return p;
 }
 
-static void put_u64(FILE *out, uint64_t v)
+static void put_u64(struct jw *w, uint64_t v)
 {
-	char buf[JW_U64_DIGITS];
+	char buf[20];
 	char *p = u64_digits(buf + sizeof(buf), v);
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), out);
+	put(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-static void put_i64(FILE *out, int64_t v)
+static void put_i64(struct jw *w, int64_t v)
 {
 	if (v < 0) {
-		putc_unlocked('-', out);
+		putch(w, '-');
 		/* negate in unsigned arithmetic: INT64_MIN has no positive twin */
-		put_u64(out, 0 - (uint64_t)v);
+		put_u64(w, 0 - (uint64_t)v);
 	} else {
-		put_u64(out, (uint64_t)v);
+		put_u64(w, (uint64_t)v);
 	}
 }
 
 void jw_int(struct jw *w, int64_t v)
 {
 	sep(w);
-	put_i64(w->out, v);
+	put_i64(w, v);
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
 	sep(w);
-	put_u64(w->out, v);
+	put_u64(w, v);
 }
 
 void jw_bool(struct jw *w, bool v)
 {
 	sep(w);
-	fputs_unlocked(v ? "true" : "false", w->out);
+	if (v)
+		PUT_LIT(w, "true");
+	else
+		PUT_LIT(w, "false");
 }
 
 void jw_null(struct jw *w)
 {
 	sep(w);
-	fputs_unlocked("null", w->out);
+	PUT_LIT(w, "null");
 }
 
 void jw_time(struct jw *w, int64_t ts_us)
@@ -199,19 +244,22 @@ void jw_time(struct jw *w, int64_t ts_us)
 		usec += 1000000;
 		sec--;
 	}
-	/* "%lld.%06lld" by hand: the fraction is always six digits */
+	/* seconds, '.', always six digits of microseconds */
 	char frac[7];
 	frac[0] = '.';
 	for (int i = 6; i >= 1; i--, usec /= 10)
 		frac[i] = (char)('0' + usec % 10);
-	put_i64(w->out, sec);
-	fwrite_unlocked(frac, 1, sizeof(frac), w->out);
+	put_i64(w, sec);
+	put(w, frac, sizeof(frac));
 }
 
-/* Still fprintf: exact decimal rounding of a binary double is printf's job,
+/* Still snprintf: exact decimal rounding of a binary double is printf's job,
  * and this is written once per host record, not per field of a session. */
 void jw_double(struct jw *w, double v, int decimals)
 {
+	char buf[64];
 	sep(w);
-	fprintf(w->out, "%.*f", decimals, v);
+	int n = snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	if (n > 0)
+		put(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }

@@ -1,0 +1,123 @@
+/* test_json_writer.c — the printf-free JSON writer against values stated by
+ * hand: number edges (0, INT64_MIN, UINT64_MAX), timestamps before 1970,
+ * every escape, invalid UTF-8, and records longer than the writer's buffer
+ * (JW_BUF), so the flush paths are exercised. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ui/output/json_writer.h"
+
+/* Writes one record with fill(w) into memory; returns it (malloc'd). */
+static char *record(void (*fill)(struct jw *w), size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	struct jw *w = malloc(sizeof *w);
+	jw_init(w, f);
+	jw_object_begin(w);
+	fill(w);
+	jw_object_end(w);
+	jw_record_end(w);
+	free(w);
+	fclose(f);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static void numbers(struct jw *w)
+{
+	jw_kint(w, "z", 0);
+	jw_kint(w, "neg", -42);
+	jw_kint(w, "min", INT64_MIN);
+	jw_kint(w, "max", INT64_MAX);
+	jw_kuint(w, "umax", UINT64_MAX);
+	jw_kuint(w, "ten", 10);
+	jw_kbool(w, "t", true);
+	jw_kbool(w, "f", false);
+	jw_knull(w, "n");
+	jw_key(w, "d");
+	jw_double(w, 1.5, 3);
+}
+
+static void times(struct jw *w)
+{
+	jw_ktime(w, "zero", 0);                  /* null */
+	jw_ktime(w, "t", 1795143600000001);
+	jw_ktime(w, "whole", 5000000);
+	jw_ktime(w, "before1970", -1);           /* -1 us: -1 s + 999999 us */
+	jw_ktime(w, "small", 7);
+}
+
+static void escapes(struct jw *w)
+{
+	static const char s[] = "a\"b\\c\n\r\t\x01\x1f\x7f" "\xc3\xa9" "\xff" "\xe2\x82" "z";
+	jw_key(w, "s");
+	jw_strn(w, s, sizeof(s) - 1);
+	jw_kstr(w, "null", NULL);
+	jw_key(w, "arr");
+	jw_array_begin(w);
+	jw_int(w, 1);
+	jw_str(w, "");
+	jw_array_end(w);
+}
+
+static char long_text[3 * JW_BUF + 17];
+
+static void long_string(struct jw *w)
+{
+	jw_kint(w, "before", 1);
+	jw_key(w, "s");
+	jw_strn(w, long_text, sizeof(long_text));
+	jw_kint(w, "after", 2);
+}
+
+static void many_fields(struct jw *w)
+{
+	/* about 2.5 JW_BUF of small writes: crosses the buffer end mid-field */
+	for (int i = 0; i < 2000; i++)
+		jw_kuint(w, "k", 1000000000u + (unsigned)i);
+}
+
+int main(void)
+{
+	char *r = record(numbers, NULL);
+	CHECK_EQ_STR(r, "{\"z\":0,\"neg\":-42,\"min\":-9223372036854775808,"
+		     "\"max\":9223372036854775807,\"umax\":18446744073709551615,\"ten\":10,"
+		     "\"t\":true,\"f\":false,\"n\":null,\"d\":1.500}\n");
+	free(r);
+
+	r = record(times, NULL);
+	CHECK_EQ_STR(r, "{\"zero\":null,\"t\":1795143600.000001,\"whole\":5.000000,"
+		     "\"before1970\":-1.999999,\"small\":0.000007}\n");
+	free(r);
+
+	r = record(escapes, NULL);
+	/* \xff and the truncated \xe2\x82 are each replaced byte by byte */
+	CHECK_EQ_STR(r, "{\"s\":\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\\u007f\xc3\xa9"
+		     "\\ufffd\\ufffd\\ufffdz\",\"null\":null,\"arr\":[1,\"\"]}\n");
+	free(r);
+
+	memset(long_text, 'x', sizeof(long_text));
+	long_text[5] = '"';
+	size_t n;
+	r = record(long_string, &n);
+	/* {"before":1,"s":" + 1 escaped quote (2) + the rest + ","after":2}\n */
+	CHECK_EQ_INT(n, strlen("{\"before\":1,\"s\":\"") + sizeof(long_text) + 1 +
+		     strlen("\",\"after\":2}\n"));
+	CHECK(strncmp(r, "{\"before\":1,\"s\":\"xxxxx\\\"xxx", 27) == 0);
+	CHECK(strcmp(r + n - strlen("xx\",\"after\":2}\n"), "xx\",\"after\":2}\n") == 0);
+	free(r);
+
+	r = record(many_fields, &n);
+	CHECK_EQ_INT(n, 2 + 2000 * strlen("\"k\":1000000000") + 1999 + 1);
+	CHECK(strstr(r, "\"k\":1000001999}\n") != NULL);
+	CHECK(strstr(r, ",\"k\":1000001024,\"k\":1000001025,") != NULL);
+	free(r);
+
+	CHECK_DONE();
+}
