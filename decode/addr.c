@@ -36,10 +36,30 @@ bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
 	return memcmp(a->b, b->b, 16) == 0;
 }
 
+/* Dotted quad by hand, as inet_ntop writes it (no leading zeros): glibc's
+ * inet_ntop formats IPv4 through sprintf, and an address is formatted for
+ * every session record and host lookup.  IPv6 keeps inet_ntop (RFC 5952
+ * zero compression is not worth repeating). */
+static void format_v4(const uint8_t v4[4], char *out)
+{
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = v4[i];
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+}
+
 void addr_format(const struct ip_addr *a, char out[ADDR_STRLEN])
 {
 	if (addr_is_v4(a))
-		inet_ntop(AF_INET, a->b + 12, out, ADDR_STRLEN);
+		format_v4(a->b + 12, out);
 	else
 		inet_ntop(AF_INET6, a->b, out, ADDR_STRLEN);
 }

@@ -196,3 +196,7 @@ EXTRA_DIST += tests/detect-samples.py tests/detect-holdout.py
 UNIT_TESTS += tests/unit/test_json_writer
 tests_unit_test_json_writer_SOURCES = tests/unit/test_json_writer.c tests/unit/check.h
 tests_unit_test_json_writer_LDADD = $(UNIT_LDADD)
+# addr_format's IPv4 without inet_ntop/sprintf (issue 13), against inet_ntop.
+UNIT_TESTS += tests/unit/test_addr_format
+tests_unit_test_addr_format_SOURCES = tests/unit/test_addr_format.c tests/unit/check.h
+tests_unit_test_addr_format_LDADD = $(UNIT_LDADD)
