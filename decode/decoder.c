@@ -13,8 +13,13 @@
 #include "decode/flow_idle.h"
 #include "decode/mem.h"
 #include "decode/packet.h"
+#include "decode/smtp_pool.h"
 #include "decode/smtp_session.h"
 #include "decode/tcp_reasm.h"
+
+/* Parsers kept for reuse (smtp_pool.h): more than the sessions that end
+ * between two starts on a busy link, few enough (~10 KB each) not to matter. */
+#define SMTP_POOL_MAX 256
 
 struct decoder {
 	struct dec_config cfg;
@@ -56,6 +61,7 @@ struct decoder *dec_new(const struct dec_config *cfg, const struct dec_sink *sin
 {
 	struct decoder *d = xcalloc(1, sizeof *d);
 	d->cfg = *cfg;
+	d->cfg.smtp.pool = smtp_pool_new(SMTP_POOL_MAX);
 	d->sink = sink;
 	d->ft = ft_new();
 	d->lim.held_bytes_max = cfg->held_bytes_max;
@@ -583,5 +589,6 @@ void dec_free(struct decoder *d)
 	ft_free(d->ft);
 	fc_free(d->fc);
 	dpi_free(d->dpi);
+	smtp_pool_free(d->cfg.smtp.pool);
 	free(d);
 }

@@ -411,7 +411,8 @@ void header_begin(struct smtp_parser *p)
 {
 	p->in_header = true;
 	if (!p->hs) {
-		p->hs = xmalloc(sizeof *p->hs);
+		p->hs = p->hs_spare ? p->hs_spare : xmalloc(sizeof *p->hs);
+		p->hs_spare = NULL;
 		mem_charge(sizeof *p->hs);
 	}
 	p->hs->line_bad = false;
@@ -419,12 +420,18 @@ void header_begin(struct smtp_parser *p)
 	hdr_init(&p->hs->hdr);
 }
 
+/* The header is over: the scanner is released from the accounting as if
+ * freed, but waits as the spare for the next message (of this session, or of
+ * a later one through the pool) instead of a free and a malloc per DATA. */
 void header_state_free(struct smtp_parser *p)
 {
 	if (!p->hs)
 		return;
 	mem_release(sizeof *p->hs);
-	free(p->hs);
+	if (p->hs_spare)
+		free(p->hs);
+	else
+		p->hs_spare = p->hs;
 	p->hs = NULL;
 }
 

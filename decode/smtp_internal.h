@@ -77,6 +77,7 @@ struct smtp_parser {
 
 	struct pending_cmd *queue;       /* ring of q_cap, grown up to cfg->pending_max */
 	uint32_t q_head, q_len, q_cap;
+	struct pending_cmd *q_spare;     /* a ring of QUEUE_FIRST from an earlier session, not charged */
 
 	struct smtp_txn *txn;            /* transaction taking envelope commands, or NULL */
 	struct smtp_txn *body_txn;       /* transaction whose content is flowing, or NULL */
@@ -90,6 +91,7 @@ struct smtp_parser {
 	uint8_t last_eol;                /* length of the last content line ending */
 	bool in_header;
 	struct header_state *hs;         /* while a message header is read, else NULL */
+	struct header_state *hs_spare;   /* the last one, kept for the next message, not charged */
 	struct tr_entry *data_entry;     /* transcript entry of the content, while it is the last one */
 
 	uint64_t bdat_left;              /* chunk bytes still to come */
@@ -101,7 +103,16 @@ struct smtp_parser {
 
 	bool in_reply;                   /* inside a multi-line reply */
 	struct smtp_reply reply;         /* reply being assembled */
+
+	struct smtp_parser *pool_next;   /* while in the pool (smtp_pool.c) */
 };
+
+/* The pending-command ring's first size: most clients wait for each reply. */
+#define QUEUE_FIRST 8
+
+/* Frees a parser and every buffer it holds, spares included (smtp_parser.c);
+ * the accounting must already have been released. */
+void smtp_parser_destroy(struct smtp_parser *p);
 
 /* smtp_txn.c */
 struct smtp_txn *txn_open(struct smtp_session *s, int64_t ts);

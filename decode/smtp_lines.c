@@ -20,6 +20,21 @@ void lines_free(struct line_splitter *ls)
 		mem_release(ls->cap);
 		free(ls->buf);
 	}
+	free(ls->spare);
+	ls->buf = NULL;
+	ls->spare = NULL;
+	ls->len = 0;
+}
+
+void lines_retire(struct line_splitter *ls)
+{
+	if (ls->buf) {
+		mem_release(ls->cap);
+		if (ls->spare)
+			free(ls->buf);
+		else
+			ls->spare = ls->buf;
+	}
 	ls->buf = NULL;
 	ls->len = 0;
 }
@@ -61,7 +76,8 @@ static void hold(struct line_splitter *ls, const uint8_t *p, size_t n)
 	if (n == 0)
 		return;
 	if (!ls->buf) {
-		ls->buf = xmalloc(ls->cap);
+		ls->buf = ls->spare ? ls->spare : xmalloc(ls->cap);
+		ls->spare = NULL;
 		mem_charge(ls->cap);
 	}
 	if (ls->cr) {

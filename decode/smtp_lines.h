@@ -22,7 +22,8 @@ struct line {
 };
 
 struct line_splitter {
-	char *buf;       /* partial line, allocated on first use, cap bytes */
+	char *buf;       /* partial line, allocated (or taken from spare) on first use, cap bytes */
+	char *spare;     /* cap bytes kept from an earlier session, not charged (smtp_pool.h) */
 	uint32_t len;    /* bytes held in buf */
 	uint32_t cap;
 	bool cut;        /* the held line already overflowed */
@@ -32,6 +33,9 @@ struct line_splitter {
 
 void lines_init(struct line_splitter *ls, uint32_t cap);
 void lines_free(struct line_splitter *ls);
+/* Like lines_free, but keeps the buffer as the spare for the next user of
+ * this splitter (released from the accounting all the same). */
+void lines_retire(struct line_splitter *ls);
 
 /* Consumes input up to and including the next LF.  Returns the number of
  * bytes consumed; *out is filled and true returned through *complete when a

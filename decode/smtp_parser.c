@@ -8,6 +8,7 @@
 
 #include "decode/mem.h"
 #include "decode/smtp_internal.h"
+#include "decode/smtp_pool.h"
 
 const char *smtp_cmd_verb(enum smtp_cmd c)
 {
@@ -29,18 +30,29 @@ void smtp_config_default(struct smtp_config *cfg)
 	/* enough for the text report's last commands; --transcript keeps more */
 	cfg->tr_head = 4;
 	cfg->tr_tail = 12;
+	cfg->pool = NULL;
 }
 
 struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
 				      const struct dec_sink *sink)
 {
 	struct smtp_session *s = xcalloc(1, sizeof *s);
-	struct smtp_parser *p = xcalloc(1, sizeof *p);
+	/* from the pool: zeroed, with uncharged spare buffers */
+	struct smtp_parser *p = cfg->pool ? smtp_pool_take(cfg->pool) : NULL;
+	if (!p)
+		p = xcalloc(1, sizeof *p);
+	for (int i = 0; i < 2; i++) {
+		char *spare = p->lines[i].spare;
+		bool fits = p->lines[i].cap == cfg->line_max;
+		lines_init(&p->lines[i], cfg->line_max);
+		if (fits)
+			p->lines[i].spare = spare;
+		else
+			free(spare);
+	}
 	mem_charge(sizeof *s + sizeof *p);
 	p->cfg = cfg;
 	p->sink = sink;
-	lines_init(&p->lines[SIDE_CLIENT], cfg->line_max);
-	lines_init(&p->lines[SIDE_SERVER], cfg->line_max);
 	s->id = id;
 	s->parser = p;
 	s->state = ST_CONNECT;
@@ -56,13 +68,30 @@ void smtp_session_shrink(struct smtp_session *s)
 	struct smtp_parser *p = s->parser;
 	if (!p)
 		return;
+	s->parser = NULL;
+	/* released exactly as if freed; pooled buffers are not charged */
+	lines_retire(&p->lines[SIDE_CLIENT]);
+	lines_retire(&p->lines[SIDE_SERVER]);
+	header_state_free(p);
+	mem_release(sizeof *p + (size_t)p->q_cap * sizeof(struct pending_cmd));
+	if (p->q_cap == QUEUE_FIRST && !p->q_spare) {
+		p->q_spare = p->queue;
+		p->queue = NULL;
+	}
+	if (p->cfg->pool && smtp_pool_give(p->cfg->pool, p))
+		return;
+	smtp_parser_destroy(p);
+}
+
+void smtp_parser_destroy(struct smtp_parser *p)
+{
 	lines_free(&p->lines[SIDE_CLIENT]);
 	lines_free(&p->lines[SIDE_SERVER]);
-	mem_release(sizeof *p + (size_t)p->q_cap * sizeof(struct pending_cmd));
 	free(p->queue);
-	header_state_free(p);
+	free(p->q_spare);
+	free(p->hs);
+	free(p->hs_spare);
 	free(p);
-	s->parser = NULL;
 }
 
 void smtp_note_tcp(struct smtp_session *s, enum side side, int64_t ts_us, const char *what,
@@ -123,12 +152,18 @@ struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, in
  * to pending_max for pipelining clients. */
 static bool queue_grow(struct smtp_parser *p)
 {
-	uint32_t cap = p->q_cap ? p->q_cap * 2 : 8;
+	uint32_t cap = p->q_cap ? p->q_cap * 2 : QUEUE_FIRST;
 	if (cap > p->cfg->pending_max)
 		cap = p->cfg->pending_max;
 	if (cap <= p->q_cap)
 		return false;
-	struct pending_cmd *q = xmalloc((size_t)cap * sizeof *q);
+	struct pending_cmd *q;
+	if (cap == QUEUE_FIRST && p->q_spare) {
+		q = p->q_spare; /* charged below like a new one */
+		p->q_spare = NULL;
+	} else {
+		q = xmalloc((size_t)cap * sizeof *q);
+	}
 	for (uint32_t i = 0; i < p->q_len; i++)
 		q[i] = p->queue[(p->q_head + i) % p->q_cap];
 	free(p->queue);

@@ -18,6 +18,9 @@ struct smtp_config {
 	uint32_t pending_max;  /* pipelined commands awaiting a reply */
 	uint32_t arena_max;    /* bytes of strings per session */
 	uint32_t tr_head, tr_tail; /* transcript entries kept (first, last); 0/0 = none */
+	/* Parsers of finished sessions for the next ones (smtp_pool.h); owned by
+	 * whoever made it (the decoder); NULL: allocate and free each time. */
+	struct smtp_pool *pool;
 };
 
 /* Sensible defaults (what the command line starts from). */

@@ -200,3 +200,7 @@ tests_unit_test_json_writer_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_addr_format
 tests_unit_test_addr_format_SOURCES = tests/unit/test_addr_format.c tests/unit/check.h
 tests_unit_test_addr_format_LDADD = $(UNIT_LDADD)
+# Parsers reused across sessions, with exact memory accounting (issue 13).
+UNIT_TESTS += tests/unit/test_smtp_pool
+tests_unit_test_smtp_pool_SOURCES = tests/unit/test_smtp_pool.c tests/unit/check.h
+tests_unit_test_smtp_pool_LDADD = $(UNIT_LDADD)
