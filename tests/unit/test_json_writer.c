@@ -83,6 +83,18 @@ static void many_fields(struct jw *w)
 		jw_kuint(w, "k", 1000000000u + (unsigned)i);
 }
 
+/* A string of pad_len bytes, then a key: for each pad_len near JW_BUF the
+ * key lands at another place across the buffer's end. */
+static size_t pad_len;
+static char pad[JW_BUF];
+
+static void key_at_edge(struct jw *w)
+{
+	jw_key(w, "p");
+	jw_strn(w, pad, pad_len);
+	jw_kuint(w, "abcdef", 12345);
+}
+
 int main(void)
 {
 	char *r = record(numbers, NULL);
@@ -118,6 +130,18 @@ int main(void)
 	CHECK(strstr(r, "\"k\":1000001999}\n") != NULL);
 	CHECK(strstr(r, ",\"k\":1000001024,\"k\":1000001025,") != NULL);
 	free(r);
+
+	memset(pad, 'y', sizeof(pad));
+	int wrong = 0;
+	for (pad_len = JW_BUF - 30; pad_len < JW_BUF - 5; pad_len++) {
+		r = record(key_at_edge, &n);
+		/* {"p":" pad ","abcdef":12345}\n */
+		wrong += n != 6 + pad_len + strlen("\",\"abcdef\":12345}\n") ||
+			 strcmp(r + 6 + pad_len, "\",\"abcdef\":12345}\n") != 0 ||
+			 strncmp(r, "{\"p\":\"yyy", 9) != 0;
+		free(r);
+	}
+	CHECK_EQ_INT(wrong, 0);
 
 	CHECK_DONE();
 }

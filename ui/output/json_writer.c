@@ -93,12 +93,21 @@ void jw_record_end(struct jw *w)
 	w->first[0] = true;
 }
 
-void jw_key(struct jw *w, const char *key)
+void jw_keyn(struct jw *w, const char *key, size_t n)
 {
 	sep(w);
-	putch(w, '"');
-	put(w, key, strlen(key));
-	PUT_LIT(w, "\":");
+	if (n + 3 <= JW_BUF - w->len) { /* the usual case: one copy */
+		char *o = w->buf + w->len;
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		o[n + 2] = ':';
+		w->len += n + 3;
+	} else {
+		putch(w, '"');
+		put(w, key, n);
+		PUT_LIT(w, "\":");
+	}
 	/* the value that follows must not write another comma */
 	w->first[w->depth] = true;
 }

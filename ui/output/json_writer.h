@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JW_DEPTH 16
 
@@ -33,7 +34,10 @@ void jw_array_end(struct jw *w);
 void jw_record_end(struct jw *w);  /* writes "\n" and flushes the record to out */
 void jw_flush(struct jw *w);       /* gives buffered bytes to out (not fflush) */
 
-void jw_key(struct jw *w, const char *key);
+/* A key of n bytes (no escaping: keys are the program's own names). */
+void jw_keyn(struct jw *w, const char *key, size_t n);
+/* Inline so that the length of a literal key is a compile-time constant. */
+static inline void jw_key(struct jw *w, const char *key) { jw_keyn(w, key, strlen(key)); }
 void jw_str(struct jw *w, const char *s);          /* NULL -> null */
 void jw_strn(struct jw *w, const char *s, size_t n);
 void jw_int(struct jw *w, int64_t v);
