@@ -75,7 +75,11 @@ for t in tcpdump tshark ndpiReader; do
 		esac
 		echo "# $t: $v"
 	else
-		echo "# $t: not installed, skipped"
+		case $t in
+		ndpiReader) pkg=libndpi-bin ;; # no "ndpi-bin" in Debian
+		*) pkg=$t ;;
+		esac
+		echo "# $t: not installed, skipped (Debian: apt-get install $pkg)"
 	fi
 done
 
