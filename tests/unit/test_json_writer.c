@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "decode/utf8.h"
 #include "ui/output/json_writer.h"
 
 /* Writes one record with fill(w) into memory; returns it (malloc'd). */
@@ -95,6 +96,79 @@ static void key_at_edge(struct jw *w)
 	jw_kuint(w, "abcdef", 12345);
 }
 
+/* The escaping rules one byte at a time, as the writer applied them before
+ * it scanned 8 bytes at a time: the reference for the word scan. */
+static size_t ref_escape(const unsigned char *s, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			out[o++] = (char)c;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+			i++;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			out[o++] = '\\';
+			out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+			i++;
+		} else {
+			uint32_t cp;
+			size_t len = utf8_decode(s + i, n - i, &cp);
+			if (len == 0) {
+				memcpy(out + o, "\\ufffd", 6);
+				o += 6;
+				i++;
+			} else {
+				memcpy(out + o, s + i, len);
+				o += len;
+				i += len;
+			}
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static unsigned char probe[24];
+
+static void one_string(struct jw *w)
+{
+	jw_strn(w, (const char *)probe, sizeof probe);
+}
+
+/* Every byte value at every position of a 24-byte string (three words of
+ * the scan), and a two-byte UTF-8 sequence across every word boundary. */
+static int word_scan_mismatches(void)
+{
+	int bad = 0;
+	char want[sizeof probe * 6 + 8];
+	for (int pos = 0; pos < (int)sizeof probe; pos++)
+		for (int v = 0; v < 256 + 1; v++) {
+			memset(probe, 'a', sizeof probe);
+			if (v < 256) {
+				probe[pos] = (unsigned char)v;
+			} else if (pos + 1 < (int)sizeof probe) {
+				probe[pos] = 0xc3; /* e-acute */
+				probe[pos + 1] = 0xa9;
+			}
+			ref_escape(probe, sizeof probe, want);
+			char *r = record(one_string, NULL);
+			/* the record: '{', the string in quotes, '}' */
+			size_t wl = strlen(want);
+			bad += strncmp(r, "{\"", 2) != 0 || strncmp(r + 2, want, wl) != 0 ||
+			       strcmp(r + 2 + wl, "\"}\n") != 0;
+			free(r);
+		}
+	return bad;
+}
+
 int main(void)
 {
 	char *r = record(numbers, NULL);
@@ -142,6 +216,8 @@ int main(void)
 		free(r);
 	}
 	CHECK_EQ_INT(wrong, 0);
+
+	CHECK_EQ_INT(word_scan_mismatches(), 0);
 
 	CHECK_DONE();
 }

@@ -121,8 +121,20 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Copies runs of plain bytes in one put each; only the bytes that need
- * escaping or UTF-8 checking go one by one. */
+/* Whether any of the 8 bytes in x is not plain (SWAR: "Bit Twiddling Hacks",
+ * determine if a word has a byte less than n / equal to n).  Exact as a yes
+ * or no, which is all the scan needs. */
+static inline bool word_needs_care(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+	uint64_t lt20 = (x - ones * 0x20) & ~x;
+	uint64_t zq = (q - ones) & ~q, zb = (b - ones) & ~b, zd = (d - ones) & ~d;
+	return ((lt20 | zq | zb | zd) & highs) != 0 || (x & highs) != 0;
+}
+
+/* Copies runs of plain bytes in one put each, finding their end 8 bytes at a
+ * time; only the bytes that need escaping or UTF-8 checking go one by one. */
 static void escape(struct jw *w, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -130,6 +142,13 @@ static void escape(struct jw *w, const char *str, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		size_t run = i;
+		while (n - run >= 8) {
+			uint64_t x;
+			memcpy(&x, s + run, 8);
+			if (word_needs_care(x))
+				break;
+			run += 8;
+		}
 		while (run < n && plain(s[run]))
 			run++;
 		if (run > i) {
