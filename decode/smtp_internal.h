@@ -63,7 +63,10 @@ struct header_state {
 
 struct smtp_parser {
 	const struct smtp_config *cfg;
-	const struct dec_sink *sink;
+	union {
+		const struct dec_sink *sink;
+		struct smtp_parser *pool_next;  /* while in the pool (smtp_pool.c) */
+	};
 	struct line_splitter lines[2];   /* [SIDE_CLIENT], [SIDE_SERVER] */
 	enum client_mode cmode;
 	bool server_opaque;
@@ -75,9 +78,10 @@ struct smtp_parser {
 	bool server_gap;                 /* replies may be missing: resync the queue by code */
 	int64_t cmd_ts;                  /* time of the client bytes being parsed */
 
-	struct pending_cmd *queue;       /* ring of q_cap, grown up to cfg->pending_max */
+	/* Ring of q_cap, grown up to cfg->pending_max.  With q_cap 0 and queue
+	 * set: a ring of QUEUE_FIRST kept from an earlier session, not charged. */
+	struct pending_cmd *queue;
 	uint32_t q_head, q_len, q_cap;
-	struct pending_cmd *q_spare;     /* a ring of QUEUE_FIRST from an earlier session, not charged */
 
 	struct smtp_txn *txn;            /* transaction taking envelope commands, or NULL */
 	struct smtp_txn *body_txn;       /* transaction whose content is flowing, or NULL */
@@ -94,17 +98,18 @@ struct smtp_parser {
 	struct header_state *hs_spare;   /* the last one, kept for the next message, not charged */
 	struct tr_entry *data_entry;     /* transcript entry of the content, while it is the last one */
 
+	/* (the bools together: no padding between them, so the spare fields
+	 * above cost the struct nothing and the memory accounting of a session
+	 * is what it was before the pool) */
 	uint64_t bdat_left;              /* chunk bytes still to come */
-	bool bdat_last;                  /* the chunk being counted is the LAST one */
 	uint64_t blob_left;              /* XEXCH50 blob bytes still to come */
+	bool bdat_last;                  /* the chunk being counted is the LAST one */
 	bool blob_started;               /* some of the blob was seen */
 	bool link_state;                 /* inside an X-LINK2STATE exchange */
 	bool link_state_answered;        /* a reply came after its last chunk */
 
 	bool in_reply;                   /* inside a multi-line reply */
 	struct smtp_reply reply;         /* reply being assembled */
-
-	struct smtp_parser *pool_next;   /* while in the pool (smtp_pool.c) */
 };
 
 /* The pending-command ring's first size: most clients wait for each reply. */

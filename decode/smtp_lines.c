@@ -16,26 +16,16 @@ void lines_init(struct line_splitter *ls, uint32_t cap)
 
 void lines_free(struct line_splitter *ls)
 {
-	if (ls->buf) {
-		mem_release(ls->cap);
-		free(ls->buf);
-	}
-	free(ls->spare);
+	lines_retire(ls);
+	free(ls->buf);
 	ls->buf = NULL;
-	ls->spare = NULL;
-	ls->len = 0;
 }
 
 void lines_retire(struct line_splitter *ls)
 {
-	if (ls->buf) {
+	if (ls->charged)
 		mem_release(ls->cap);
-		if (ls->spare)
-			free(ls->buf);
-		else
-			ls->spare = ls->buf;
-	}
-	ls->buf = NULL;
+	ls->charged = false;
 	ls->len = 0;
 }
 
@@ -75,10 +65,11 @@ static void hold(struct line_splitter *ls, const uint8_t *p, size_t n)
 {
 	if (n == 0)
 		return;
-	if (!ls->buf) {
-		ls->buf = ls->spare ? ls->spare : xmalloc(ls->cap);
-		ls->spare = NULL;
+	if (!ls->charged) { /* first use: a spare, or a new buffer */
+		if (!ls->buf)
+			ls->buf = xmalloc(ls->cap);
 		mem_charge(ls->cap);
+		ls->charged = true;
 	}
 	if (ls->cr) {
 		/* the CR was not the end of the line after all */

@@ -22,13 +22,14 @@ struct line {
 };
 
 struct line_splitter {
-	char *buf;       /* partial line, allocated (or taken from spare) on first use, cap bytes */
-	char *spare;     /* cap bytes kept from an earlier session, not charged (smtp_pool.h) */
+	char *buf;       /* partial line, cap bytes, allocated on first use; while not
+			  * charged, a spare kept from an earlier session (smtp_pool.h) */
 	uint32_t len;    /* bytes held in buf */
 	uint32_t cap;
 	bool cut;        /* the held line already overflowed */
 	bool cr;         /* the held line's last byte was CR (not kept in buf) */
 	bool skipping;   /* discarding up to the next LF (resynchronising) */
+	bool charged;    /* buf is in use and charged to mem.h */
 };
 
 void lines_init(struct line_splitter *ls, uint32_t cap);

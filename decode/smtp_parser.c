@@ -42,11 +42,11 @@ struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg
 	if (!p)
 		p = xcalloc(1, sizeof *p);
 	for (int i = 0; i < 2; i++) {
-		char *spare = p->lines[i].spare;
+		char *spare = p->lines[i].buf;
 		bool fits = p->lines[i].cap == cfg->line_max;
 		lines_init(&p->lines[i], cfg->line_max);
 		if (fits)
-			p->lines[i].spare = spare;
+			p->lines[i].buf = spare; /* not charged until used */
 		else
 			free(spare);
 	}
@@ -74,10 +74,11 @@ void smtp_session_shrink(struct smtp_session *s)
 	lines_retire(&p->lines[SIDE_SERVER]);
 	header_state_free(p);
 	mem_release(sizeof *p + (size_t)p->q_cap * sizeof(struct pending_cmd));
-	if (p->q_cap == QUEUE_FIRST && !p->q_spare) {
-		p->q_spare = p->queue;
+	if (p->q_cap != QUEUE_FIRST) { /* only a first-size ring is kept */
+		free(p->queue);
 		p->queue = NULL;
 	}
+	p->q_cap = 0;
 	if (p->cfg->pool && smtp_pool_give(p->cfg->pool, p))
 		return;
 	smtp_parser_destroy(p);
@@ -88,7 +89,6 @@ void smtp_parser_destroy(struct smtp_parser *p)
 	lines_free(&p->lines[SIDE_CLIENT]);
 	lines_free(&p->lines[SIDE_SERVER]);
 	free(p->queue);
-	free(p->q_spare);
 	free(p->hs);
 	free(p->hs_spare);
 	free(p);
@@ -158,15 +158,14 @@ static bool queue_grow(struct smtp_parser *p)
 	if (cap <= p->q_cap)
 		return false;
 	struct pending_cmd *q;
-	if (cap == QUEUE_FIRST && p->q_spare) {
-		q = p->q_spare; /* charged below like a new one */
-		p->q_spare = NULL;
+	if (p->q_cap == 0 && p->queue && cap == QUEUE_FIRST) {
+		q = p->queue; /* the spare (empty), charged below like a new one */
 	} else {
 		q = xmalloc((size_t)cap * sizeof *q);
+		for (uint32_t i = 0; i < p->q_len; i++)
+			q[i] = p->queue[(p->q_head + i) % p->q_cap];
+		free(p->queue);
 	}
-	for (uint32_t i = 0; i < p->q_len; i++)
-		q[i] = p->queue[(p->q_head + i) % p->q_cap];
-	free(p->queue);
 	mem_charge((size_t)(cap - p->q_cap) * sizeof *q);
 	p->queue = q;
 	p->q_head = 0;

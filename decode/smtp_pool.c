@@ -43,16 +43,17 @@ struct smtp_parser *smtp_pool_take(struct smtp_pool *pool)
 	pool->count--;
 	pool->reused++;
 
-	/* zero the state, keep the spares (with the line cap they fit) */
+	/* zero the state, keep the spares: line buffers (with the cap they
+	 * fit), a first-size command ring, a header scanner; none charged */
 	struct line_splitter lines[2] = { p->lines[0], p->lines[1] };
-	struct pending_cmd *q_spare = p->q_spare;
+	struct pending_cmd *queue = p->queue;
 	struct header_state *hs_spare = p->hs_spare;
 	memset(p, 0, sizeof *p);
 	for (int i = 0; i < 2; i++) {
-		p->lines[i].spare = lines[i].spare;
+		p->lines[i].buf = lines[i].buf;
 		p->lines[i].cap = lines[i].cap;
 	}
-	p->q_spare = q_spare;
+	p->queue = queue;
 	p->hs_spare = hs_spare;
 	return p;
 }
@@ -61,9 +62,7 @@ bool smtp_pool_give(struct smtp_pool *pool, struct smtp_parser *p)
 {
 	if (pool->count >= pool->max)
 		return false;
-	/* only the spares travel: a ring grown past QUEUE_FIRST goes */
-	free(p->queue);
-	p->queue = NULL;
+	/* smtp_session_shrink has released everything and left only spares */
 	p->pool_next = pool->free;
 	pool->free = p;
 	pool->count++;

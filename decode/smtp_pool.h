@@ -8,7 +8,10 @@
  * allocates nothing once the pool is warm.
  *
  * Memory accounting (mem.h) follows decode/flow.c's free list: a parser is
- * charged while a session uses it and not while it waits in the pool.  The
+ * charged while a session uses it and not while it waits in the pool; its
+ * spare buffers are charged when the session first needs them, by the size
+ * and at the moment a new allocation would have been, so --memcap decisions
+ * do not depend on the pool.  The
  * pool holds at most `max` parsers, and never more than were in use at once,
  * so what it keeps is bounded by the peak that --memcap allowed.
  *

@@ -92,15 +92,17 @@ int main(void)
 	struct smtp_session *s = smtp_session_new(2, &pooled, NULL);
 	struct smtp_parser *p = s->parser;
 	CHECK_EQ_INT(smtp_pool_reused(pooled.pool), 1);
-	CHECK(p->lines[SIDE_CLIENT].spare != NULL);
-	CHECK(p->lines[SIDE_SERVER].spare != NULL);
-	CHECK(p->q_spare != NULL);
-	CHECK(p->hs_spare != NULL);
-	CHECK(p->lines[SIDE_CLIENT].buf == NULL); /* nothing charged before use */
+	/* spares: present, not charged */
+	CHECK(p->lines[SIDE_CLIENT].buf != NULL && !p->lines[SIDE_CLIENT].charged);
+	CHECK(p->lines[SIDE_SERVER].buf != NULL && !p->lines[SIDE_SERVER].charged);
+	CHECK(p->queue != NULL && p->q_cap == 0);
+	CHECK(p->hs_spare != NULL && p->hs == NULL);
 	CHECK_EQ_INT(mem_acct.used - base, sizeof *s + sizeof *p);
-	char *spare = p->lines[SIDE_CLIENT].spare;
+	char *spare = p->lines[SIDE_CLIENT].buf;
+	struct pending_cmd *ring = p->queue;
 	dialogue(s, "c@example.com");
-	CHECK(p->lines[SIDE_CLIENT].buf == spare);
+	CHECK(p->lines[SIDE_CLIENT].buf == spare && p->lines[SIDE_CLIENT].charged);
+	CHECK(p->queue == ring);
 	CHECK_EQ_INT(mem_acct.used - base, open_plain);
 	smtp_end(s, now);
 	CHECK_EQ_STR(s->txn_head->mail_from, "c@example.com");
