@@ -21,6 +21,7 @@
 #ifndef SMTPSCOPE_SMTP_POOL_H
 #define SMTPSCOPE_SMTP_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct smtp_pool;
