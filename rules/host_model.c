@@ -11,6 +11,7 @@
 
 #include "decode/mem.h"
 #include "rules/distinct_count.h"
+#include "rules/gateway.h"
 #include "rules/rule_event.h"
 #include "rules/session_verdict.h"
 
@@ -27,8 +28,7 @@ struct hslot {
 	struct ip_addr addr;
 	uint8_t role;
 	bool used;
-	uint64_t count;           /* address table: sessions this address took part in */
-	struct host_entry *e;     /* host table: the entry (owned) */
+	struct host_entry *e;     /* the entry (owned) */
 };
 
 struct htab {
@@ -70,20 +70,14 @@ struct host_priv {
 };
 
 struct host_model {
-	struct ip_prefix *gw;     /* configured gateway blocks (owned copy) */
-	size_t ngw;
+	struct gateway *gw;       /* given or inferred (owned) */
 	int64_t window_us;
 	uint32_t max_hosts;
 	struct htab hosts;        /* role ROLE_SERVER / ROLE_CLIENT -> entry */
-	struct htab counts;       /* role 0 -> sessions per address */
 	struct htab domains;      /* recipient domain (hashed into the address) -> entry */
 	const struct host_entry **dsorted;
 	size_t dsorted_cap;
 	struct distinct_count dropped; /* hosts and domains the tables had no room for */
-	uint64_t sessions;
-	bool have_best;
-	struct ip_addr best;      /* address in the most sessions (ties: lowest) */
-	uint64_t best_n;
 	const struct host_entry **sorted;
 	size_t sorted_cap;
 	void (*on_status)(void *ctx, const struct host_entry *e, enum host_status old);
@@ -171,12 +165,7 @@ struct host_model *hm_new(const struct host_model_config *cfg)
 		hm->on_status = cfg->on_status;
 		hm->status_ctx = cfg->status_ctx;
 	}
-	if (cfg && cfg->gateway && cfg->ngateway) {
-		hm->ngw = cfg->ngateway;
-		hm->gw = xmalloc(hm->ngw * sizeof *hm->gw);
-		memcpy(hm->gw, cfg->gateway, hm->ngw * sizeof *hm->gw);
-		mem_charge(hm->ngw * sizeof *hm->gw);
-	}
+	hm->gw = gw_new(cfg ? cfg->gateway : NULL, cfg ? cfg->ngateway : 0, hm->max_hosts);
 	return hm;
 }
 
@@ -201,64 +190,24 @@ void hm_free(struct host_model *hm)
 			entry_free(hm->domains.slot[i].e);
 	htab_free(&hm->domains);
 	htab_free(&hm->hosts);
-	htab_free(&hm->counts);
-	mem_release(hm->ngw * sizeof *hm->gw + hm->sorted_cap * sizeof *hm->sorted + sizeof *hm);
-	free(hm->gw);
+	gw_free(hm->gw);
+	mem_release(hm->sorted_cap * sizeof *hm->sorted + sizeof *hm);
 	free(hm->sorted);
 	mem_release(hm->dsorted_cap * sizeof *hm->dsorted);
 	free(hm->dsorted);
 	free(hm);
 }
 
-/* --- gateway ----------------------------------------------------------------- */
+/* --- gateway (rules/gateway.c decides) ------------------------------------------ */
 
-static bool configured_gateway(const struct host_model *hm, const struct ip_addr *a)
+struct gateway *hm_gateway(const struct host_model *hm)
 {
-	for (size_t i = 0; i < hm->ngw; i++)
-		if (prefix_contains(&hm->gw[i], a))
-			return true;
-	return false;
+	return hm->gw;
 }
 
 bool hm_is_gateway(const struct host_model *hm, const struct ip_addr *a)
 {
-	if (hm->ngw)
-		return configured_gateway(hm, a);
-	return hm->have_best && addr_eq(&hm->best, a);
-}
-
-bool hm_gateway_inferred(const struct host_model *hm)
-{
-	return hm->ngw == 0 && hm->have_best;
-}
-
-bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_t *in_sessions,
-			 uint64_t *of_sessions)
-{
-	if (!hm_gateway_inferred(hm))
-		return false;
-	if (a)
-		*a = hm->best;
-	if (in_sessions)
-		*in_sessions = hm->best_n;
-	if (of_sessions)
-		*of_sessions = hm->sessions;
-	return true;
-}
-
-/* Counts only grow, so the leader can be kept as counts are bumped. */
-static void count_address(struct host_model *hm, const struct ip_addr *a)
-{
-	struct hslot *s = htab_get(&hm->counts, a, 0, hm->max_hosts);
-	if (!s)
-		return;
-	s->count++;
-	if (!hm->have_best || s->count > hm->best_n ||
-	    (s->count == hm->best_n && addr_cmp(a, &hm->best) < 0)) {
-		hm->have_best = true;
-		hm->best = *a;
-		hm->best_n = s->count;
-	}
+	return gw_is_gateway(hm->gw, a);
 }
 
 /* --- entries ----------------------------------------------------------------- */
@@ -279,8 +228,8 @@ static struct host_entry *entry_new(const struct ip_addr *a, enum host_role role
 static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr *a,
 				    enum host_role role)
 {
-	if (configured_gateway(hm, a))
-		return NULL;
+	if (gw_given(hm->gw) && gw_is_gateway(hm->gw, a))
+		return NULL; /* an inferred gateway's entries are kept: the decision may change */
 	struct hslot *s = htab_get(&hm->hosts, a, (uint8_t)role, hm->max_hosts);
 	if (!s) {
 		dc_add(&hm->dropped, a->b, sizeof a->b, (uint8_t)role);
@@ -314,6 +263,7 @@ static void notify(struct host_model *hm, const struct host_entry *e, enum host_
 
 void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 {
+	gw_session_start(hm->gw, s);
 	struct host_entry *e[2] = { entry_get(hm, &s->server, ROLE_SERVER),
 				    entry_get(hm, &s->client, ROLE_CLIENT) };
 	for (int i = 0; i < 2; i++) {
@@ -330,51 +280,6 @@ void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 
 /* --- names ------------------------------------------------------------------- */
 
-/* Copies at most dstsz-1 bytes, never ending inside a UTF-8 sequence. */
-static void copy_cut(char *dst, size_t dstsz, const char *src, size_t n)
-{
-	if (n >= dstsz) {
-		n = dstsz - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-/* Letters, digits, '-' and '.', with a dot and a letter: a DNS name rather
- * than a word like "ESMTP" or an address literal. */
-static bool looks_like_hostname(const char *w, size_t n)
-{
-	bool dot = false, alpha = false;
-	if (n == 0 || n > 253 || w[0] == '.' || w[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = w[i];
-		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-		if (!letter && !(c >= '0' && c <= '9') && c != '-' && c != '.')
-			return false;
-		alpha |= letter;
-		dot |= c == '.';
-	}
-	return dot && alpha;
-}
-
-void hm_banner_name(const struct smtp_session *s, char *out, size_t outsz)
-{
-	out[0] = '\0';
-	if (!s->has_banner)
-		return;
-	const char *t = s->banner.text;
-	size_t el = strlen(s->banner.enhanced);
-	if (el && strncmp(t, s->banner.enhanced, el) == 0)
-		t += el;
-	t += strspn(t, " ");
-	size_t n = strcspn(t, " \n\t");
-	if (looks_like_hostname(t, n))
-		copy_cut(out, outsz, t, n);
-}
-
 static void set_name(struct host_entry *e, const struct smtp_session *s)
 {
 	char name[HOST_NAME_MAX_LEN];
@@ -382,7 +287,7 @@ static void set_name(struct host_entry *e, const struct smtp_session *s)
 		hm_banner_name(s, name, sizeof name);
 	} else {
 		const char *h = s->helo ? s->helo : "";
-		copy_cut(name, sizeof name, h, strcspn(h, " \t\r\n"));
+		host_name_copy(name, sizeof name, h, strcspn(h, " \t\r\n"));
 	}
 	if (name[0])
 		memcpy(e->name, name, sizeof name);
@@ -530,9 +435,10 @@ const struct host_entry *hm_find(const struct host_model *hm, const struct ip_ad
 size_t hm_entry_cost(void)
 {
 	/* the entry, its private part, a first block of message keys, and the
-	 * slots of the three tables (hosts, address counts, domains) at half load */
+	 * slots of the two tables (hosts, domains) at half load, and the
+	 * gateway inference's record of the address */
 	return sizeof(struct host_entry) + sizeof(struct host_priv) + 8 * sizeof(struct msg_key) +
-	       3 * 2 * sizeof(struct hslot);
+	       2 * 2 * sizeof(struct hslot) + gw_addr_cost();
 }
 
 bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
@@ -785,10 +691,7 @@ void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 	struct session_view v;
 	v.verdict = session_verdict(s);
 	v.error_ts = session_describe(s, v.error, sizeof v.error);
-	hm->sessions++;
-	count_address(hm, &s->server);
-	if (!addr_eq(&s->client, &s->server))
-		count_address(hm, &s->client);
+	gw_session_end(hm->gw, s);
 	struct host_entry *srv = entry_get(hm, &s->server, ROLE_SERVER);
 	struct host_entry *cli = entry_get(hm, &s->client, ROLE_CLIENT);
 	if (srv)

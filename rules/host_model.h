@@ -19,6 +19,7 @@
 
 #include "decode/addr.h"
 #include "rules/geo.h"
+#include "rules/host_name.h"
 #include "decode/smtp_session.h"
 
 enum host_role { ROLE_SERVER = 0, ROLE_CLIENT = 1 }; /* the remote host's role */
@@ -59,7 +60,7 @@ struct host_entry {
 struct msg_history;
 
 struct host_model_config {
-	const struct ip_prefix *gateway; /* NULL/0: infer */
+	const struct ip_prefix *gateway; /* --gateway blocks; NULL/0: infer (rules/gateway.h) */
 	size_t ngateway;
 	int64_t window_us;               /* for "failing": default 1 h */
 	uint32_t max_hosts;              /* beyond: counted, not tracked */
@@ -77,13 +78,10 @@ void hm_free(struct host_model *hm);
 void hm_session_start(struct host_model *hm, const struct smtp_session *s);
 void hm_session_end(struct host_model *hm, const struct smtp_session *s);
 
-/* Gateway decision: configured, or inferred as the address that takes part
- * in the most sessions.  Valid any time; final after the last session. */
+/* The gateway decision (rules/gateway.h), fed by hm_session_start/end;
+ * owned by the model.  hm_is_gateway is gw_is_gateway on it. */
+struct gateway *hm_gateway(const struct host_model *hm);
 bool hm_is_gateway(const struct host_model *hm, const struct ip_addr *a);
-bool hm_gateway_inferred(const struct host_model *hm);
-/* The inferred gateway and in how many of how many sessions it appears. */
-bool hm_inferred_gateway(const struct host_model *hm, struct ip_addr *a, uint64_t *in_sessions,
-			 uint64_t *of_sessions);
 
 /* Remote hosts (entries whose address is not a gateway), worst first:
  * failing, retry, active, ready; then by pending, failed attempts, address.
@@ -96,10 +94,6 @@ uint64_t hm_hosts_dropped(const struct host_model *hm);
 /* The same figures per recipient domain (the "next hop" view of a mail
  * queue): name holds the domain, addr is meaningless.  Worst first. */
 size_t hm_domains(struct host_model *hm, const struct host_entry ***out);
-
-/* The server's host name from its banner: the first word when it looks like
- * a DNS name; "" otherwise. */
-void hm_banner_name(const struct smtp_session *s, char *out, size_t outsz);
 
 /* Bytes one host entry costs at most when first created (for sizing
  * max_hosts from --memcap). */

@@ -13,6 +13,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_exchange.c \
 	samples/gen/scenarios_exits.c \
 	samples/gen/scenarios_detect.c \
+	samples/gen/scenarios_gw.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -61,7 +62,10 @@ SAMPLE_CAPTURES = \
 	samples/drop-after-fullsize.pcap \
 	samples/half-open-scan.pcap \
 	samples/ftp-on-odd-port.pcap \
-	samples/capture-hole-then-data.pcap
+	samples/capture-hole-then-data.pcap \
+	samples/gw-dual-stack.pcap \
+	samples/gw-cluster.pcap \
+	samples/gw-early-failures.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

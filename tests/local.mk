@@ -204,3 +204,15 @@ tests_unit_test_addr_format_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_smtp_pool
 tests_unit_test_smtp_pool_SOURCES = tests/unit/test_smtp_pool.c tests/unit/check.h
 tests_unit_test_smtp_pool_LDADD = $(UNIT_LDADD)
+# The gateway decision (rules/gateway.c): given, inferred, tied by names.
+UNIT_TESTS += tests/unit/test_gateway
+check_PROGRAMS += tests/unit/test_gateway
+TESTS += tests/unit/test_gateway
+tests_unit_test_gateway_SOURCES = tests/unit/test_gateway.c tests/unit/check.h
+tests_unit_test_gateway_LDADD = $(UNIT_LDADD)
+# No --gateway gives the verdicts of the right --gateway on every sample.
+TESTS += tests/gateway-both-ways.py
+EXTRA_DIST += tests/gateway-both-ways.py
+# The provisional decision (stdin past its look-ahead) and its announcement.
+TESTS += tests/gateway-provisional.py
+EXTRA_DIST += tests/gateway-provisional.py

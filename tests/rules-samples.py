@@ -51,6 +51,12 @@ EXPECTED = {
     "slow-deferrals.pcap": {("deferral-pattern", "198.51.100.48"): 1},
     # full-size segments acknowledged on the path, then silence: no black hole
     "drop-after-fullsize.pcap": {("drop-mid-data", "203.0.113.65"): 2},
+    # no --gateway: the alerts name the remote host, never a gateway address
+    # (node b of the cluster; the gateway whose first sessions fail)
+    "gw-cluster.pcap": {("rst-mid-data", "198.51.100.50"): 3,
+                        ("retry-loop", "198.51.100.50"): 1},
+    "gw-early-failures.pcap": {("rst-mid-data", "192.0.2.3"): 3,
+                               ("retry-loop", "192.0.2.3"): 1},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap", "half-open-scan.pcap",
                   "ftp-on-odd-port.pcap", "capture-hole-then-data.pcap"]

@@ -91,6 +91,15 @@ void app_on_hup(struct app *a);
 /* host and stats records now (live: periodic; the end of a run). */
 void app_emit_state(struct app *a, bool final);
 
+/* gateway_pass.c: without --gateway, on a file that can be read twice,
+ * decide the gateway in a first pass and freeze it (true if done). */
+bool app_gateway_first_pass(struct app *a);
+/* Reads the whole capture into the real pass, the gateway decided first
+ * (files: app_gateway_first_pass; stdin: a bounded look-ahead). */
+enum cap_status app_capture_run(struct app *a);
+/* gateway_pass.c: the --gateway blocks that matched no session, on stderr. */
+void app_gateway_warn_unmatched(struct app *a);
+
 /* "truncated at packet N ..." on stderr; returns 2, or 0 if not broken. */
 int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats *cs);
 

@@ -79,7 +79,7 @@ void opt_usage(FILE *out)
 	      "  --ports LIST         SMTP server ports (default 25,465,587,2525; 465 is implicit TLS)\n"
 	      "  --any-port           classify every TCP flow with nDPI: SMTP on any port, and\n"
 	      "                       what an SMTP port carries when it is not SMTP\n"
-	      "  --gateway CIDR[,..]  our side; default: the address in the most sessions\n"
+	      "  --gateway CIDR[,..]  our side; default: inferred (smtpscope(8): GATEWAY)\n"
 	      "  --idle-timeout SECS  a session silent this long has timed out (default 900:\n"
 	      "                       longer than servers wait, RFC 5321 4.5.3.2)\n"
 	      "  --memcap MB          memory for sessions and buffers (default 512)\n"

@@ -3,11 +3,13 @@
 
 #include "ui/pipeline.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/envelope_attempts.h"
+#include "rules/gateway.h"
 #include "rules/path_memory.h"
 #include "rules/rule_event.h"
 #include "rules/rule_lang.h"
@@ -104,10 +106,35 @@ static void on_tcp(void *ctx, const struct smtp_session *s, enum tcp_anomaly wha
 	eval(p, &ev);
 }
 
+/* Provisional mode (live, stdin past its look-ahead): the decision changed
+ * since it was last told.  Host records are filtered when they are read, so
+ * they follow by themselves; alerts already written cannot be taken back,
+ * so the change is said once on stderr and handed to the outputs (a JSON
+ * "gateway" record; the dashboard re-attributes its alerts). */
+static void gateway_check(struct pipeline *p, int64_t ts)
+{
+	const struct gateway *g = hm_gateway(p->hm);
+	if (gw_changes(g) == p->gw_changes_told)
+		return;
+	p->gw_changes_told = gw_changes(g);
+	struct gw_member m[GW_MAX_MEMBERS];
+	size_t n = gw_members(g, m, GW_MAX_MEMBERS);
+	char list[256] = "", addr[ADDR_STRLEN];
+	for (size_t i = 0; i < n; i++) {
+		addr_format(&m[i].addr, addr);
+		size_t used = strlen(list);
+		snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", addr);
+	}
+	fprintf(stderr, "smtpscope: gateway now inferred as %s (after %" PRIu64 " sessions); "
+		"earlier alerts may name it as a remote host\n", list, gw_sessions(g));
+	EACH_OUTPUT(p, gateway_changed, g, ts);
+}
+
 static void on_session_start(void *ctx, const struct smtp_session *s)
 {
 	struct pipeline *p = ctx;
 	hm_session_start(p->hm, s);
+	gateway_check(p, s->start_ts);
 	EACH_OUTPUT(p, session_start, s);
 }
 
@@ -116,6 +143,7 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 {
 	struct pipeline *p = ctx;
 	hm_session_end(p->hm, s);
+	gateway_check(p, s->end_ts);
 	struct rule_event ev;
 	event_for(p, &ev, EV_SESSION_END, s->end_ts, s);
 	ev.path_fullsize_acked = pm_session_end(p->paths, s);

@@ -21,6 +21,7 @@ struct pipeline {
 	const struct decoder *dec;  /* for the time of TCP events; set after dec_new */
 	struct outputs outs;
 	uint64_t alerts;            /* raised so far */
+	uint64_t gw_changes_told;   /* gateway decisions announced so far */
 	struct dec_sink sink;       /* what pipeline_sink() hands the decoder */
 };
 

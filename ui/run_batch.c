@@ -83,7 +83,7 @@ void app_live_tick(struct app *a, int64_t now_us)
 int app_run_batch(struct app *a)
 {
 	app_install_signals(a);
-	enum cap_status st = cap_run(a->cap, a->opt.count, app_on_packet, app_on_tick, a);
+	enum cap_status st = app_capture_run(a); /* the gateway decided first */
 	app_clear_signals();
 	/* live: a signal is how a capture ends (tcpdump's exit 0); a file
 	 * stopped by one was cut short */
@@ -100,6 +100,7 @@ int app_run_batch(struct app *a)
 	}
 	/* a truncated capture still gets its bundles: analysed up to the cut */
 	int brc = a->opt.bundle_dir ? bundle_write_all(a) : 0;
+	app_gateway_warn_unmatched(a);
 	if (a->live)
 		/* tcpdump's exit summary: was anything lost on the way in? */
 		fprintf(stderr, "%llu packets captured, %llu dropped by kernel, %llu dropped by interface, "

@@ -113,6 +113,8 @@ int app_run_tui(struct app *a)
 
 	struct feeder f = { a, CAP_END };
 	bool threaded = a->live || a->opt.replay_speed > 0;
+	if (threaded) /* --replay of a file: decided before anything is shown */
+		app_gateway_first_pass(a);
 	pthread_t th;
 	if (threaded) {
 		a->locked = true;
@@ -121,7 +123,7 @@ int app_run_tui(struct app *a)
 			return 2;
 		}
 	} else {
-		f.status = cap_run(a->cap, a->opt.count, app_on_packet, app_on_tick, a);
+		f.status = app_capture_run(a); /* the gateway decided first */
 		finish_capture(a);
 	}
 	int rc = tui_run(a->model, &to, &hooks);
@@ -134,5 +136,6 @@ int app_run_tui(struct app *a)
 	struct cap_stats cs;
 	cap_get_stats(a->cap, &cs);
 	int brc = app_report_broken(a, f.status, &cs);
+	app_gateway_warn_unmatched(a);
 	return rc ? rc : brc;
 }

@@ -202,6 +202,10 @@ void s_exchange_xexps(struct cap *cap);
 void s_exchange_link2state(struct cap *cap);
 /* scenarios_exits.c */
 void s_retry_overdue(struct cap *cap);
+/* scenarios_gw.c: the gateway inference (who "we" are, without --gateway) */
+void s_gw_dual_stack(struct cap *cap);
+void s_gw_cluster(struct cap *cap);
+void s_gw_early_failures(struct cap *cap);
 
 /* scenarios_detect.c */
 void s_greylist_rcpt(struct cap *cap);

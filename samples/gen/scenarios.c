@@ -790,5 +790,9 @@ const struct sample samples[] = {
 	{"half-open-scan.pcap", LINK_EN10MB, s_half_open_scan},
 	{"ftp-on-odd-port.pcap", LINK_EN10MB, s_ftp_odd_port},
 	{"capture-hole-then-data.pcap", LINK_EN10MB, s_capture_hole_then_data},
+	/* scenarios_gw.c: the gateway inference */
+	{"gw-dual-stack.pcap", LINK_EN10MB, s_gw_dual_stack},
+	{"gw-cluster.pcap", LINK_EN10MB, s_gw_cluster},
+	{"gw-early-failures.pcap", LINK_EN10MB, s_gw_early_failures},
 	{NULL, LINK_EN10MB, NULL},
 };

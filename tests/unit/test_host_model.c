@@ -1,10 +1,11 @@
-/* test_host_model.c — the per-remote-host model (rules/host_model.c): gateway
- * inference, role split, retry loops, greylisting, envelope identity, the
+/* test_host_model.c — the per-remote-host model (rules/host_model.c): the
+ * gateway's entries left out, role split, retry loops, greylisting, envelope identity, the
  * failure words and the worst-first order, on sessions built by hand. */
 #include "config.h"
 
 #include <stdlib.h>
 
+#include "rules/gateway.h"
 #include "rules/host_model.h"
 #include "decode/mem.h"
 #include "decode/smtp_internal.h"
@@ -191,15 +192,14 @@ static void test_retry_loop(void)
 	CHECK(e->last_error_ts > T0 + SEC(300));
 
 	/* gateway inferred; its own entries are not remote hosts */
-	struct ip_addr gw;
-	uint64_t in = 0, of = 0;
-	CHECK(hm_gateway_inferred(hm));
-	CHECK(hm_inferred_gateway(hm, &gw, &in, &of));
+	struct gw_member gw[4];
+	CHECK(!gw_given(hm_gateway(hm)));
+	CHECK_EQ_INT(gw_members(hm_gateway(hm), gw, 4), 1);
 	struct ip_addr want = ip(GW);
-	CHECK(addr_eq(&gw, &want));
+	CHECK(addr_eq(&gw[0].addr, &want));
 	CHECK(hm_is_gateway(hm, &want));
-	CHECK_EQ_INT(in, 8);
-	CHECK_EQ_INT(of, 8);
+	CHECK_EQ_INT(gw_sessions_with_gateway(hm_gateway(hm)), 8);
+	CHECK_EQ_INT(gw_sessions(hm_gateway(hm)), 8);
 	CHECK(find(hm, GW, ROLE_CLIENT) == NULL);
 
 	const struct host_entry **v;
@@ -465,8 +465,7 @@ static void test_order(void)
 		CHECK_EQ_INT(v[i]->status, wst[i]);
 		CHECK_EQ_INT(v[i]->role, ROLE_SERVER);
 	}
-	CHECK(!hm_gateway_inferred(hm));
-	CHECK(!hm_inferred_gateway(hm, NULL, NULL, NULL));
+	CHECK(gw_given(hm_gateway(hm)));
 	struct ip_addr g = ip("192.0.2.99");
 	CHECK(hm_is_gateway(hm, &g));
 
@@ -519,33 +518,12 @@ static void test_roles(void)
 	hm_free(hm);
 }
 
-/* Inferred gateway: the address in the most sessions; ties go to the lowest. */
-static void test_inference(void)
+/* More remote hosts than max_hosts: counted as dropped, never more entries
+ * (the gateway inference itself: tests/unit/test_gateway.c). */
+static void test_max_hosts(void)
 {
-	struct host_model *hm = hm_new(NULL);
 	const struct host_entry **v;
-	struct ip_addr g;
-	uint64_t in, of;
-	CHECK(!hm_inferred_gateway(hm, &g, &in, &of));
-	CHECK_EQ_INT(hm_hosts(hm, &v), 0);
-	feed(hm, mk("10.0.0.3", "10.0.0.4", T0, 1));
-	feed(hm, mk("10.0.0.1", "10.0.0.2", T0, 1));
-	CHECK(hm_inferred_gateway(hm, &g, &in, &of));
-	char a[ADDR_STRLEN];
-	addr_format(&g, a);
-	CHECK_EQ_STR(a, "10.0.0.1");
-	CHECK(in == 1 && of == 2);
-	CHECK_EQ_INT(hm_hosts(hm, &v), 3);
-	feed(hm, mk("10.0.0.3", "2001:db8::25", T0, 1));
-	CHECK(hm_inferred_gateway(hm, &g, &in, &of));
-	addr_format(&g, a);
-	CHECK_EQ_STR(a, "10.0.0.3");
-	CHECK(in == 2 && of == 3);
-	CHECK(find(hm, "10.0.0.1", ROLE_CLIENT) != NULL);
-	CHECK(find(hm, "10.0.0.3", ROLE_CLIENT) == NULL);
-	CHECK(find(hm, "2001:db8::25", ROLE_SERVER) != NULL);
-	hm_free(hm);
-
+	struct host_model *hm;
 	struct host_model_config cfg = { .max_hosts = 2 };
 	hm = hm_new(&cfg);
 	feed(hm, mk(GW, "198.51.100.1", T0, 1));
@@ -620,7 +598,7 @@ int main(void)
 	test_describe();
 	test_order();
 	test_roles();
-	test_inference();
+	test_max_hosts();
 	test_window();
 	test_memory_bound();
 	CHECK_EQ_INT(mem_acct.used, before);

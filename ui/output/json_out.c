@@ -422,6 +422,8 @@ void json_stats(struct jw *w, const struct stats_view *v)
 		evidence_fields(w, v->evidence);
 	if (v->full_capture)
 		full_capture_fields(w, v->full_capture);
+	if (v->gateway)
+		json_gateway_fields(w, v->gateway);
 	jw_object_end(w);
 	jw_record_end(w);
 }

@@ -37,8 +37,15 @@ struct stats_view {
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	int64_t sessions_stalled;   /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */
 	bool interrupted;          /* SIGINT/SIGTERM stopped the reading of a file */
+	const struct gateway *gateway;                 /* the decision and its evidence */
 };
 
 void json_stats(struct jw *w, const struct stats_view *v);
+
+/* json_gateway.c: the stats record's "gateway" object, and the live
+ * "gateway" record written when the inferred set changes. */
+struct gateway;
+void json_gateway_fields(struct jw *w, const struct gateway *g);
+void json_gateway(struct jw *w, const struct gateway *g, int64_t ts_us);
 
 #endif

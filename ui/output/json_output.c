@@ -54,6 +54,13 @@ static void on_alert(void *self, const struct alert *al)
 	flush_if_live(jo);
 }
 
+static void on_gateway_changed(void *self, const struct gateway *g, int64_t ts_us)
+{
+	struct json_output *jo = self;
+	json_gateway(&jo->jw, g, ts_us);
+	flush_if_live(jo);
+}
+
 static void on_host_status(void *self, const struct host_entry *e)
 {
 	struct json_output *jo = self;
@@ -91,6 +98,7 @@ static int on_state(void *self, const struct run_summary *sum)
 		.full_capture = sum->full_capture,
 		.sessions_stalled = sum->sessions_stalled,
 		.interrupted = sum->interrupted,
+		.gateway = hm_gateway(sum->hm),
 	};
 	json_stats(&jo->jw, &v);
 	flush_if_live(jo);
@@ -107,6 +115,7 @@ const struct output_ops json_output_ops = {
 	.name = "json",
 	.session_end = on_session_end,
 	.alert = on_alert,
+	.gateway_changed = on_gateway_changed,
 	.host_status = on_host_status,
 	.state = on_state,
 	.close = on_close,

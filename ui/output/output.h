@@ -18,6 +18,7 @@
 #include "rules/host_model.h"
 
 struct alert;
+struct gateway;
 struct evidence_stats;
 struct full_capture_stats;
 
@@ -55,6 +56,10 @@ struct output_ops {
 		      const char *verb);
 	void (*txn_end)(void *self, const struct smtp_session *s, const struct smtp_txn *t);
 	void (*alert)(void *self, const struct alert *al);
+	/* The provisional gateway decision changed (live, stdin past its
+	 * look-ahead; rules/gateway.h): records already written may name an
+	 * address that is now the gateway's. */
+	void (*gateway_changed)(void *self, const struct gateway *g, int64_t ts_us);
 	/* A remote host changed status (host_model's hook). */
 	void (*host_status)(void *self, const struct host_entry *e);
 	/* Every frame of a tracked session (only outputs that ask: wants_packets). */

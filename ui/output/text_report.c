@@ -12,6 +12,7 @@
 
 #include "decode/mem.h"
 #include "decode/utf8.h"
+#include "rules/gateway.h"
 #include "rules/session_verdict.h"
 
 #define WIDTH 100
@@ -451,20 +452,55 @@ static void put_capture_line(FILE *out, const struct report_context *ctx)
 		packets, plural(packets, "packet", "packets"), size);
 }
 
-static void put_gateway_line(FILE *out, const struct report_context *ctx, uint64_t sessions)
+/* Appends name to a ", "-separated list unless it is empty or already in
+ * it (the names that tie a gateway's addresses together). */
+static void add_name(char *list, size_t size, const char *name)
 {
-	struct ip_addr gw;
-	uint64_t in = 0, of = 0;
-	char a[ADDR_STRLEN];
-	if (ctx->hm && hm_inferred_gateway(ctx->hm, &gw, &in, &of)) {
-		addr_format(&gw, a);
-		fprintf(out, "Gateway   %s (inferred: in %" PRIu64 " of %" PRIu64 " %s)\n", a, in, of,
-			plural(of, "session", "sessions"));
-	} else if (ctx->gateway_arg) {
-		fprintf(out, "Gateway   %s (--gateway)\n", ctx->gateway_arg);
-	} else {
-		fprintf(out, "Gateway   unknown (no sessions)\n");
+	size_t len = strlen(list), n = strlen(name);
+	for (const char *p = list; n && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 2 : 0))
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return;
+	if (n && len + n + 3 < size)
+		snprintf(list + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
+/* The gateway's addresses and why: given, or inferred with the evidence
+ * (sessions it took part in, in which roles, under which names). */
+static void put_gateway_line(FILE *out, const struct report_context *ctx)
+{
+	const struct gateway *g = ctx->hm ? hm_gateway(ctx->hm) : NULL;
+	struct gw_member m[GW_MAX_MEMBERS];
+	size_t n = g ? gw_members(g, m, GW_MAX_MEMBERS) : 0;
+	if (g && gw_given(g)) {
+		fprintf(out, "Gateway   %s (--gateway)\n", ctx->gateway_arg ? ctx->gateway_arg : "");
+		const struct ip_prefix *u[16];
+		size_t nu = gw_unmatched(g, u, 16);
+		for (size_t i = 0; i < nu; i++) {
+			char p[ADDR_STRLEN + 8];
+			gw_prefix_format(u[i], p, sizeof p);
+			fprintf(out, "          warning: --gateway %s: no session has an address in it\n", p);
+		}
+		return;
 	}
+	if (n == 0) {
+		fprintf(out, "Gateway   unknown (no sessions)\n");
+		return;
+	}
+	uint64_t cl = 0, sv = 0, in = gw_sessions_with_gateway(g), of = gw_sessions(g);
+	char names[160] = "";
+	fputs("Gateway   ", out);
+	for (size_t i = 0; i < n; i++) {
+		char a[ADDR_STRLEN];
+		addr_format(&m[i].addr, a);
+		fprintf(out, "%s%s", i ? ", " : "", a);
+		cl += m[i].as_client;
+		sv += m[i].as_server;
+		add_name(names, sizeof names, m[i].ehlo);
+		add_name(names, sizeof names, m[i].banner);
+	}
+	fprintf(out, " (inferred: in %" PRIu64 " of %" PRIu64 " %s, %" PRIu64 " as client, %" PRIu64
+		" as server%s%s)\n", in, of, plural(of, "session", "sessions"), cl, sv,
+		names[0] ? "; " : "", names);
 }
 
 static void put_counts_line(FILE *out, const struct report *r)
@@ -696,7 +732,7 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 		fprintf(out, "Host      %s (this report covers only this remote host)\n", a);
 	}
 	put_capture_line(out, ctx);
-	put_gateway_line(out, ctx, r->sessions);
+	put_gateway_line(out, ctx);
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
 	put_hosts(out, v, n, day);

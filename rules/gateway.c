@@ -1,0 +1,503 @@
+/* gateway.c — the gateway's addresses: --gateway blocks, or inferred from
+ * cheap facts of every session (roles, names, TTL) as gateway.h describes. */
+#include "config.h"
+
+#include "rules/gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "decode/mem.h"
+#include "rules/host_name.h"
+
+#define DEFAULT_MAX_ADDRS 65536u
+#define EAGER_SESSIONS 64          /* decide after each of the first sessions */
+#define DECIDE_EVERY_US 1000000LL  /* then at most once a second of capture time */
+#define HOPS_UNKNOWN 255
+#define GW_MAX_TIE 16              /* addresses one name may tie together */
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+enum { NAME_EHLO = 0, NAME_BANNER = 1 };
+
+/* One address seen in a session. */
+struct gw_addr {
+	struct ip_addr addr;
+	bool used;
+	uint64_t as_client, as_server;
+	uint8_t hops;                   /* fewest router hops seen, HOPS_UNKNOWN */
+	uint64_t name_h[2];             /* hash of the EHLO / banner name, 0 none */
+	char name[2][GW_NAME_MAX];
+	/* scratch for decide(): union-find over slot indices, group totals */
+	size_t parent;
+	uint64_t g_sessions, g_client, g_server;
+	uint8_t g_hops;
+	size_t g_low;                   /* slot of the group's lowest address */
+};
+
+struct name_ref {
+	uint64_t h;
+	uint8_t hops;
+	size_t slot;
+};
+
+struct gateway {
+	struct ip_prefix *given;        /* owned copy, NULL when inferring */
+	size_t ngiven;
+	bool *given_used;               /* [ngiven]: a session address fell inside */
+	struct gw_addr *slot;           /* open addressing, at most half full */
+	size_t cap, n, max;
+	uint64_t dropped;
+	uint64_t sessions, with_gateway;
+	bool frozen, decided;
+	bool deferred;                  /* gw_defer: observe only until gw_freeze */
+	int64_t next_decide_ts;
+	struct ip_addr members[GW_MAX_MEMBERS]; /* decided, sorted */
+	size_t nmembers;
+	uint64_t changes;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+struct gateway *gw_new(const struct ip_prefix *given, size_t ngiven, uint32_t max_addrs)
+{
+	struct gateway *g = xcalloc(1, sizeof *g);
+	mem_charge(sizeof *g);
+	g->max = max_addrs ? max_addrs : DEFAULT_MAX_ADDRS;
+	if (given && ngiven) {
+		g->ngiven = ngiven;
+		g->given = xmalloc(ngiven * sizeof *g->given);
+		memcpy(g->given, given, ngiven * sizeof *g->given);
+		g->given_used = xcalloc(ngiven, sizeof *g->given_used);
+		mem_charge(ngiven * (sizeof *g->given + sizeof *g->given_used));
+	}
+	return g;
+}
+
+void gw_free(struct gateway *g)
+{
+	if (!g)
+		return;
+	mem_release(g->ngiven * (sizeof *g->given + sizeof *g->given_used) +
+		    g->cap * sizeof *g->slot + sizeof *g);
+	free(g->given);
+	free(g->given_used);
+	free(g->slot);
+	free(g);
+}
+
+/* --- the address table --------------------------------------------------------- */
+
+static size_t slot_index(const struct gw_addr *slot, size_t cap, const struct ip_addr *a)
+{
+	size_t i = (size_t)fnv1a(FNV_OFFSET, a->b, sizeof a->b) & (cap - 1);
+	while (slot[i].used && !addr_eq(&slot[i].addr, a))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static void grow(struct gateway *g)
+{
+	size_t cap = g->cap ? g->cap * 2 : 64;
+	struct gw_addr *slot = xcalloc(cap, sizeof *slot);
+	mem_charge(cap * sizeof *slot);
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slot[i].used)
+			slot[slot_index(slot, cap, &g->slot[i].addr)] = g->slot[i];
+	mem_release(g->cap * sizeof *g->slot);
+	free(g->slot);
+	g->slot = slot;
+	g->cap = cap;
+}
+
+static struct gw_addr *find(const struct gateway *g, const struct ip_addr *a)
+{
+	if (!g->cap)
+		return NULL;
+	struct gw_addr *s = &g->slot[slot_index(g->slot, g->cap, a)];
+	return s->used ? s : NULL;
+}
+
+static struct gw_addr *get(struct gateway *g, const struct ip_addr *a)
+{
+	struct gw_addr *s = find(g, a);
+	if (s)
+		return s;
+	if (g->n >= g->max) {
+		g->dropped++;
+		return NULL;
+	}
+	if ((g->n + 1) * 2 > g->cap)
+		grow(g);
+	s = &g->slot[slot_index(g->slot, g->cap, a)];
+	s->used = true;
+	s->addr = *a;
+	s->hops = HOPS_UNKNOWN;
+	g->n++;
+	return s;
+}
+
+/* --- decision -------------------------------------------------------------------- */
+
+static bool in_given(const struct gateway *g, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < g->ngiven; i++)
+		if (prefix_contains(&g->given[i], a))
+			return true;
+	return false;
+}
+
+bool gw_is_gateway(const struct gateway *g, const struct ip_addr *a)
+{
+	if (g->given)
+		return in_given(g, a);
+	size_t lo = 0, hi = g->nmembers; /* members are sorted: binary search */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = addr_cmp(&g->members[mid], a);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static size_t root(struct gw_addr *slot, size_t i)
+{
+	while (slot[i].parent != i) {
+		slot[i].parent = slot[slot[i].parent].parent; /* path halving */
+		i = slot[i].parent;
+	}
+	return i;
+}
+
+static int cmp_name_ref(const void *pa, const void *pb)
+{
+	const struct name_ref *a = pa, *b = pb;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	if (a->hops != b->hops)
+		return a->hops < b->hops ? -1 : 1;
+	return (a->slot > b->slot) - (a->slot < b->slot);
+}
+
+/* Ties addresses that use the same host name (in either role) into one
+ * group: sort (name, hops, slot) and join neighbours with the same name at
+ * the same distance.  Names are not proof: a remote MTA may announce the
+ * gateway's name or a generic one ("mail.example.com", every MX of a big
+ * provider saying the same), so the addresses of one machine must also sit
+ * as many hops from the capture point, and a name used by more than
+ * GW_MAX_TIE addresses ties nothing. */
+static void group_by_names(struct gateway *g)
+{
+	for (size_t i = 0; i < g->cap; i++)
+		g->slot[i].parent = i;
+	struct name_ref *refs = xmalloc(2 * g->n * sizeof *refs + 1);
+	size_t nrefs = 0;
+	for (size_t i = 0; i < g->cap; i++)
+		for (int k = 0; k < 2 && g->slot[i].used; k++)
+			if (g->slot[i].name_h[k])
+				refs[nrefs++] = (struct name_ref){ g->slot[i].name_h[k], g->slot[i].hops, i };
+	qsort(refs, nrefs, sizeof *refs, cmp_name_ref);
+	for (size_t run = 0, end; run < nrefs; run = end) {
+		for (end = run + 1; end < nrefs && refs[end].h == refs[run].h; end++)
+			;
+		if (end - run > GW_MAX_TIE)
+			continue;
+		for (size_t i = run + 1; i < end; i++) {
+			if (refs[i].hops != refs[i - 1].hops)
+				continue;
+			size_t a = root(g->slot, refs[i - 1].slot), b = root(g->slot, refs[i].slot);
+			if (a != b)
+				g->slot[a < b ? b : a].parent = a < b ? a : b;
+		}
+	}
+	free(refs);
+}
+
+static void sum_groups(struct gateway *g)
+{
+	for (size_t i = 0; i < g->cap; i++) {
+		struct gw_addr *s = &g->slot[i];
+		s->g_sessions = s->g_client = s->g_server = 0;
+		s->g_hops = HOPS_UNKNOWN;
+		s->g_low = i;
+	}
+	for (size_t i = 0; i < g->cap; i++) {
+		struct gw_addr *s = &g->slot[i];
+		if (!s->used)
+			continue;
+		struct gw_addr *r = &g->slot[root(g->slot, i)];
+		r->g_sessions += s->as_client + s->as_server;
+		r->g_client += s->as_client;
+		r->g_server += s->as_server;
+		if (s->hops < r->g_hops)
+			r->g_hops = s->hops;
+		if (addr_cmp(&s->addr, &g->slot[r->g_low].addr) < 0)
+			r->g_low = i;
+	}
+}
+
+/* True if group root a makes the better gateway than group root b. */
+static bool better(const struct gateway *g, const struct gw_addr *a, const struct gw_addr *b)
+{
+	if (a->g_sessions != b->g_sessions)
+		return a->g_sessions > b->g_sessions;
+	bool a_both = a->g_client && a->g_server, b_both = b->g_client && b->g_server;
+	if (a_both != b_both)
+		return a_both;
+	if (a->g_hops != b->g_hops)
+		return a->g_hops < b->g_hops;
+	return addr_cmp(&g->slot[a->g_low].addr, &g->slot[b->g_low].addr) < 0;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+static void decide(struct gateway *g)
+{
+	if (g->given || g->n == 0)
+		return;
+	group_by_names(g);
+	sum_groups(g);
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slot[i].used && root(g->slot, i) == i &&
+		    (best == SIZE_MAX || better(g, &g->slot[i], &g->slot[best])))
+			best = i;
+	struct ip_addr m[GW_MAX_MEMBERS];
+	size_t n = 0;
+	for (size_t i = 0; i < g->cap && n < GW_MAX_MEMBERS; i++)
+		if (g->slot[i].used && root(g->slot, i) == best)
+			m[n++] = g->slot[i].addr;
+	qsort(m, n, sizeof *m, cmp_addr);
+	bool same = n == g->nmembers && memcmp(m, g->members, n * sizeof *m) == 0;
+	if (!same && g->decided)
+		g->changes++;
+	memcpy(g->members, m, n * sizeof *m);
+	g->nmembers = n;
+	g->decided = true;
+	g->with_gateway = g->slot[best].g_sessions;
+}
+
+/* Provisional mode: decide again now, or wait (see gateway.h). */
+static void maybe_decide(struct gateway *g, int64_t ts)
+{
+	if (g->given || g->frozen || g->deferred)
+		return;
+	if (g->sessions > EAGER_SESSIONS && ts < g->next_decide_ts)
+		return;
+	g->next_decide_ts = ts + DECIDE_EVERY_US;
+	decide(g);
+}
+
+void gw_defer(struct gateway *g)
+{
+	g->deferred = true;
+}
+
+void gw_freeze(struct gateway *g)
+{
+	decide(g);
+	g->frozen = true;
+	g->deferred = false;
+}
+
+void gw_thaw(struct gateway *g)
+{
+	g->frozen = false;
+}
+
+/* --- facts ------------------------------------------------------------------------ */
+
+static void note_given(struct gateway *g, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < g->ngiven; i++)
+		if (prefix_contains(&g->given[i], a))
+			g->given_used[i] = true;
+}
+
+void gw_session_start(struct gateway *g, const struct smtp_session *s)
+{
+	if (g->frozen)
+		return;
+	g->sessions++;
+	note_given(g, &s->client);
+	note_given(g, &s->server);
+	if (g->given && (in_given(g, &s->client) || in_given(g, &s->server)))
+		g->with_gateway++;
+	struct gw_addr *c = get(g, &s->client);
+	if (c)
+		c->as_client++;
+	if (!addr_eq(&s->client, &s->server)) {
+		struct gw_addr *v = get(g, &s->server);
+		if (v)
+			v->as_server++;
+	}
+	/* no decision here: names and TTLs come with the end, and a tie decided
+	 * on addresses alone would be revised at once */
+}
+
+/* A host name worth tying addresses by: a DNS name with a dot and a letter,
+ * not an address literal and not "localhost..." that many unrelated
+ * machines send. */
+static uint64_t name_hash(const char *w, size_t n)
+{
+	if (!host_name_valid(w, n) || (n >= 9 && strncasecmp(w, "localhost", 9) == 0))
+		return 0;
+	uint64_t h = FNV_OFFSET;
+	for (size_t i = 0; i < n; i++) {
+		char c = w[i];
+		if (c >= 'A' && c <= 'Z') /* DNS names are case-insensitive */
+			c = (char)(c - 'A' + 'a');
+		h = fnv1a(h, &c, 1);
+	}
+	return h ? h : 1;
+}
+
+static void set_name(struct gw_addr *e, int kind, const char *w, size_t n)
+{
+	uint64_t h = name_hash(w, n);
+	if (!h)
+		return;
+	e->name_h[kind] = h;
+	if (n >= GW_NAME_MAX)
+		n = GW_NAME_MAX - 1; /* names here are ASCII: no UTF-8 cut */
+	memcpy(e->name[kind], w, n);
+	e->name[kind][n] = '\0';
+}
+
+/* Hops from the capture point: the initial TTL is one of 32, 64, 128, 255
+ * on every common system; the fewest hops seen (the largest TTL), 0 unknown. */
+static uint8_t hops_of(uint8_t ttl_max)
+{
+	if (ttl_max == 0)
+		return HOPS_UNKNOWN;
+	static const unsigned initial[] = { 32, 64, 128, 255 };
+	for (size_t i = 0; i < sizeof initial / sizeof *initial; i++)
+		if (ttl_max <= initial[i])
+			return (uint8_t)(initial[i] - ttl_max);
+	return HOPS_UNKNOWN;
+}
+
+void gw_session_end(struct gateway *g, const struct smtp_session *s)
+{
+	if (g->frozen)
+		return;
+	struct gw_addr *c = find(g, &s->client), *v = find(g, &s->server);
+	if (c && s->helo)
+		set_name(c, NAME_EHLO, s->helo, strcspn(s->helo, " \t\r\n"));
+	if (v) {
+		char banner[GW_NAME_MAX + 1];
+		hm_banner_name(s, banner, sizeof banner);
+		set_name(v, NAME_BANNER, banner, strlen(banner));
+	}
+	uint8_t hc = hops_of(s->ttl_max[SIDE_CLIENT]), hs = hops_of(s->ttl_max[SIDE_SERVER]);
+	if (c && hc < c->hops)
+		c->hops = hc;
+	if (v && hs < v->hops)
+		v->hops = hs;
+	maybe_decide(g, s->end_ts);
+}
+
+/* --- reading ---------------------------------------------------------------------- */
+
+bool gw_given(const struct gateway *g)
+{
+	return g->given != NULL;
+}
+
+uint64_t gw_changes(const struct gateway *g)
+{
+	return g->changes;
+}
+
+static void fill_member(struct gw_member *m, const struct gw_addr *s)
+{
+	m->addr = s->addr;
+	m->as_client = s->as_client;
+	m->as_server = s->as_server;
+	m->ehlo = s->name[NAME_EHLO];
+	m->banner = s->name[NAME_BANNER];
+	m->hops = s->hops;
+}
+
+size_t gw_members(const struct gateway *g, struct gw_member *out, size_t max)
+{
+	size_t n = 0;
+	if (!g->given) {
+		for (size_t i = 0; i < g->nmembers && n < max; i++) {
+			const struct gw_addr *s = find(g, &g->members[i]);
+			if (s)
+				fill_member(&out[n++], s);
+		}
+		return n;
+	}
+	for (size_t i = 0; i < g->cap && n < max; i++)
+		if (g->slot[i].used && in_given(g, &g->slot[i].addr))
+			fill_member(&out[n++], &g->slot[i]);
+	for (size_t i = 1; i < n; i++) /* few: insertion sort, lowest first */
+		for (size_t k = i; k > 0 && addr_cmp(&out[k].addr, &out[k - 1].addr) < 0; k--) {
+			struct gw_member t = out[k];
+			out[k] = out[k - 1];
+			out[k - 1] = t;
+		}
+	return n;
+}
+
+uint64_t gw_sessions(const struct gateway *g)
+{
+	return g->sessions;
+}
+
+uint64_t gw_sessions_with_gateway(const struct gateway *g)
+{
+	return g->with_gateway;
+}
+
+size_t gw_unmatched(const struct gateway *g, const struct ip_prefix **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->ngiven && n < max; i++)
+		if (!g->given_used[i])
+			out[n++] = &g->given[i];
+	return n;
+}
+
+size_t gw_addr_cost(void)
+{
+	return 2 * sizeof(struct gw_addr); /* its slot at half load */
+}
+
+uint64_t gw_addrs_dropped(const struct gateway *g)
+{
+	return g->dropped;
+}
+
+void gw_prefix_format(const struct ip_prefix *p, char *out, size_t outsz)
+{
+	char a[ADDR_STRLEN];
+	addr_format(&p->addr, a);
+	bool v4 = addr_is_v4(&p->addr);
+	unsigned bits = v4 ? p->bits - 96 : p->bits;
+	if (p->bits == 128)
+		snprintf(out, outsz, "%s", a);
+	else
+		snprintf(out, outsz, "%s/%u", a, bits);
+}

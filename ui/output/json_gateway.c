@@ -1,0 +1,78 @@
+/* json_gateway.c — the gateway decision in JSON: the "gateway" object of the
+ * stats record and, live, a "gateway" record whenever the inferred set
+ * changes (doc/json.md). */
+#include "config.h"
+
+#include "rules/gateway.h"
+#include "ui/output/json_out.h"
+
+static void members(struct jw *w, const struct gateway *g)
+{
+	struct gw_member m[GW_MAX_MEMBERS];
+	size_t n = gw_members(g, m, GW_MAX_MEMBERS);
+	jw_key(w, "addresses");
+	jw_array_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		char a[ADDR_STRLEN];
+		addr_format(&m[i].addr, a);
+		jw_object_begin(w);
+		jw_kstr(w, "address", a);
+		jw_kuint(w, "sessions_as_client", m[i].as_client);
+		jw_kuint(w, "sessions_as_server", m[i].as_server);
+		jw_kstr(w, "ehlo", m[i].ehlo[0] ? m[i].ehlo : NULL);
+		jw_kstr(w, "banner", m[i].banner[0] ? m[i].banner : NULL);
+		jw_key(w, "hops");
+		if (m[i].hops < 255)
+			jw_uint(w, m[i].hops);
+		else
+			jw_null(w);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+/* "source", "addresses" with their evidence, and the session counts. */
+static void body(struct jw *w, const struct gateway *g)
+{
+	bool given = gw_given(g);
+	struct gw_member one;
+	jw_key(w, "source");
+	if (given)
+		jw_str(w, "given");
+	else if (gw_members(g, &one, 1))
+		jw_str(w, "inferred");
+	else
+		jw_null(w); /* no session: nothing to infer from */
+	members(w, g);
+	jw_kuint(w, "sessions", gw_sessions(g));
+	jw_kuint(w, "sessions_with_gateway", gw_sessions_with_gateway(g));
+	jw_kuint(w, "changes", gw_changes(g));
+	jw_key(w, "unmatched");
+	jw_array_begin(w);
+	const struct ip_prefix *u[64];
+	size_t n = gw_unmatched(g, u, 64);
+	for (size_t i = 0; i < n; i++) {
+		char p[ADDR_STRLEN + 8];
+		gw_prefix_format(u[i], p, sizeof p);
+		jw_str(w, p);
+	}
+	jw_array_end(w);
+}
+
+void json_gateway_fields(struct jw *w, const struct gateway *g)
+{
+	jw_key(w, "gateway");
+	jw_object_begin(w);
+	body(w, g);
+	jw_object_end(w);
+}
+
+void json_gateway(struct jw *w, const struct gateway *g, int64_t ts_us)
+{
+	jw_object_begin(w);
+	jw_kstr(w, "type", "gateway");
+	jw_ktime(w, "ts", ts_us);
+	body(w, g);
+	jw_object_end(w);
+	jw_record_end(w);
+}
