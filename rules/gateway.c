@@ -384,15 +384,17 @@ static void set_name(struct gw_addr *e, int kind, const char *w, size_t n)
 }
 
 /* Hops from the capture point: the initial TTL is one of 32, 64, 128, 255
- * on every common system; the fewest hops seen (the largest TTL), 0 unknown. */
-static uint8_t hops_of(uint8_t ttl_max)
+ * on every common system.  A session's smallest TTL per side is used: a
+ * reset forged on the path (middlebox.pcap) often carries a fresh TTL and
+ * must not make a remote host look next door; 0 (no packet) is unknown. */
+static uint8_t hops_of(uint8_t ttl)
 {
-	if (ttl_max == 0)
+	if (ttl == 0)
 		return HOPS_UNKNOWN;
 	static const unsigned initial[] = { 32, 64, 128, 255 };
 	for (size_t i = 0; i < sizeof initial / sizeof *initial; i++)
-		if (ttl_max <= initial[i])
-			return (uint8_t)(initial[i] - ttl_max);
+		if (ttl <= initial[i])
+			return (uint8_t)(initial[i] - ttl);
 	return HOPS_UNKNOWN;
 }
 
@@ -408,7 +410,7 @@ void gw_session_end(struct gateway *g, const struct smtp_session *s)
 		hm_banner_name(s, banner, sizeof banner);
 		set_name(v, NAME_BANNER, banner, strlen(banner));
 	}
-	uint8_t hc = hops_of(s->ttl_max[SIDE_CLIENT]), hs = hops_of(s->ttl_max[SIDE_SERVER]);
+	uint8_t hc = hops_of(s->ttl_min[SIDE_CLIENT]), hs = hops_of(s->ttl_min[SIDE_SERVER]);
 	if (c && hc < c->hops)
 		c->hops = hc;
 	if (v && hs < v->hops)

@@ -189,6 +189,23 @@ static void test_cluster(void)
 	CHECK_EQ_STR(members(g), "192.0.2.10");
 	gw_free(g);
 
+	/* hops from the smallest TTL of a side: a forged reset with TTL 64 in
+	 * the remote's session does not make the remote look next door */
+	g = gw_new(NULL, 0, 0);
+	struct smtp_session *s = smtp_session_new(++next_id, &scfg, NULL);
+	s->client = ip("192.0.2.3");
+	s->server = ip("192.0.2.10");
+	s->start_ts = clock_us;
+	s->end_ts = clock_us + SEC(1);
+	s->ttl_min[SIDE_CLIENT] = 52;
+	s->ttl_max[SIDE_CLIENT] = 64;
+	s->ttl_min[SIDE_SERVER] = s->ttl_max[SIDE_SERVER] = 64;
+	gw_session_start(g, s);
+	gw_session_end(g, s);
+	smtp_session_free(s);
+	CHECK_EQ_STR(members(g), "192.0.2.10"); /* else the tie went to the lower 192.0.2.3 */
+	gw_free(g);
+
 	/* a name 17 addresses use (a generic one) ties nothing, even at the
 	 * gateway's distance; 16 still do */
 	for (int users = 16; users <= 17; users++) {
