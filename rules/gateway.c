@@ -58,6 +58,8 @@ struct gateway {
 	struct ip_addr members[GW_MAX_MEMBERS]; /* decided, sorted */
 	size_t nmembers;
 	uint64_t changes;
+	struct name_ref *refs;          /* decide()'s scratch, kept: no malloc per decision */
+	size_t refs_cap;
 };
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
@@ -90,7 +92,8 @@ void gw_free(struct gateway *g)
 	if (!g)
 		return;
 	mem_release(g->ngiven * (sizeof *g->given + sizeof *g->given_used) +
-		    g->cap * sizeof *g->slot + sizeof *g);
+		    g->cap * sizeof *g->slot + g->refs_cap * sizeof *g->refs + sizeof *g);
+	free(g->refs);
 	free(g->given);
 	free(g->given_used);
 	free(g->slot);
@@ -206,7 +209,12 @@ static void group_by_names(struct gateway *g)
 {
 	for (size_t i = 0; i < g->cap; i++)
 		g->slot[i].parent = i;
-	struct name_ref *refs = xmalloc(2 * g->n * sizeof *refs + 1);
+	if (2 * g->n > g->refs_cap) {
+		mem_charge((2 * g->n - g->refs_cap) * sizeof *g->refs);
+		g->refs_cap = 2 * g->n;
+		g->refs = xrealloc(g->refs, g->refs_cap * sizeof *g->refs);
+	}
+	struct name_ref *refs = g->refs;
 	size_t nrefs = 0;
 	for (size_t i = 0; i < g->cap; i++)
 		for (int k = 0; k < 2 && g->slot[i].used; k++)
@@ -226,7 +234,6 @@ static void group_by_names(struct gateway *g)
 				g->slot[a < b ? b : a].parent = a < b ? a : b;
 		}
 	}
-	free(refs);
 }
 
 static void sum_groups(struct gateway *g)
