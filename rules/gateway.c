@@ -300,7 +300,10 @@ static void decide(struct gateway *g)
 	memcpy(g->members, m, n * sizeof *m);
 	g->nmembers = n;
 	g->decided = true;
-	g->with_gateway = g->slot[best].g_sessions;
+	/* a session between two of its addresses (cluster nodes relaying to
+	 * each other) was counted for both */
+	g->with_gateway = g->slot[best].g_sessions < g->sessions ? g->slot[best].g_sessions
+								 : g->sessions;
 }
 
 /* Provisional mode: decide again now, or wait (see gateway.h). */

@@ -171,6 +171,11 @@ static void test_cluster(void)
 	CHECK_EQ_STR(members(g), "192.0.2.21,192.0.2.22");
 	CHECK(!is_gw(g, "198.51.100.50") && !is_gw(g, "203.0.113.9"));
 	CHECK_EQ_INT(gw_sessions_with_gateway(g), 8);
+	/* node a relays to node b: one more session, not two */
+	feed(g, "192.0.2.21", "192.0.2.22", "gw-a.example.com", "gw.example.com", 64, 64);
+	CHECK_EQ_STR(members(g), "192.0.2.21,192.0.2.22");
+	CHECK_EQ_INT(gw_sessions_with_gateway(g), 9);
+	CHECK_EQ_INT(gw_sessions(g), 9);
 	gw_free(g);
 
 	/* "localhost..." ties nothing: two bots saying it stay two machines */
