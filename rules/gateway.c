@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "decode/mem.h"
+#include "rules/fnv.h"
 #include "rules/host_name.h"
 
 #define DEFAULT_MAX_ADDRS 65536u
@@ -17,9 +18,6 @@
 #define DECIDE_EVERY_US 1000000LL  /* then at most once a second of capture time */
 #define HOPS_UNKNOWN 255
 #define GW_MAX_TIE 16              /* addresses one name may tie together */
-
-#define FNV_OFFSET 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
 
 enum { NAME_EHLO = 0, NAME_BANNER = 1 };
 
@@ -62,16 +60,6 @@ struct gateway {
 	size_t refs_cap;
 };
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 struct gateway *gw_new(const struct ip_prefix *given, size_t ngiven, uint32_t max_addrs)
 {
 	struct gateway *g = xcalloc(1, sizeof *g);
@@ -104,7 +92,7 @@ void gw_free(struct gateway *g)
 
 static size_t slot_index(const struct gw_addr *slot, size_t cap, const struct ip_addr *a)
 {
-	size_t i = (size_t)fnv1a(FNV_OFFSET, a->b, sizeof a->b) & (cap - 1);
+	size_t i = (size_t)fnv1a64(FNV64_OFFSET, a->b, sizeof a->b) & (cap - 1);
 	while (slot[i].used && !addr_eq(&slot[i].addr, a))
 		i = (i + 1) & (cap - 1);
 	return i;
@@ -371,12 +359,12 @@ static uint64_t name_hash(const char *w, size_t n)
 {
 	if (!host_name_valid(w, n) || (n >= 9 && strncasecmp(w, "localhost", 9) == 0))
 		return 0;
-	uint64_t h = FNV_OFFSET;
+	uint64_t h = FNV64_OFFSET;
 	for (size_t i = 0; i < n; i++) {
 		char c = w[i];
 		if (c >= 'A' && c <= 'Z') /* DNS names are case-insensitive */
 			c = (char)(c - 'A' + 'a');
-		h = fnv1a(h, &c, 1);
+		h = fnv1a64(h, &c, 1);
 	}
 	return h ? h : 1;
 }

@@ -12,6 +12,7 @@
 #include "decode/mem.h"
 #include "rules/distinct_count.h"
 #include "rules/gateway.h"
+#include "rules/host_table.h"
 #include "rules/rule_event.h"
 #include "rules/session_verdict.h"
 
@@ -21,20 +22,6 @@
 
 #define FNV_OFFSET 14695981039346656037ULL
 #define FNV_PRIME 1099511628211ULL
-
-/* --- hash tables keyed by (address, role) ------------------------------------ */
-
-struct hslot {
-	struct ip_addr addr;
-	uint8_t role;
-	bool used;
-	struct host_entry *e;     /* the entry (owned) */
-};
-
-struct htab {
-	struct hslot *slot;
-	size_t cap, n;            /* cap is a power of two, at most half full */
-};
 
 /* --- per-host message memory (host_entry.priv) -------------------------------- */
 
@@ -94,62 +81,6 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 		h *= FNV_PRIME;
 	}
 	return h;
-}
-
-static size_t htab_index(const struct htab *t, const struct ip_addr *a, uint8_t role)
-{
-	uint64_t h = fnv1a(fnv1a(FNV_OFFSET, a->b, sizeof a->b), &role, 1);
-	size_t i = (size_t)h & (t->cap - 1);
-	while (t->slot[i].used && !(t->slot[i].role == role && addr_eq(&t->slot[i].addr, a)))
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-static struct hslot *htab_lookup(const struct htab *t, const struct ip_addr *a, uint8_t role)
-{
-	if (t->cap == 0)
-		return NULL;
-	struct hslot *s = &t->slot[htab_index(t, a, role)];
-	return s->used ? s : NULL;
-}
-
-static void htab_grow(struct htab *t)
-{
-	struct htab bigger = { NULL, t->cap ? t->cap * 2 : 64, t->n };
-	bigger.slot = xcalloc(bigger.cap, sizeof *bigger.slot);
-	mem_charge(bigger.cap * sizeof *bigger.slot);
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slot[i].used)
-			bigger.slot[htab_index(&bigger, &t->slot[i].addr, t->slot[i].role)] = t->slot[i];
-	mem_release(t->cap * sizeof *t->slot);
-	free(t->slot);
-	*t = bigger;
-}
-
-/* The slot for (a, role), added if absent; NULL when `limit` slots are in use. */
-static struct hslot *htab_get(struct htab *t, const struct ip_addr *a, uint8_t role, size_t limit)
-{
-	struct hslot *s = htab_lookup(t, a, role);
-	if (s)
-		return s;
-	if (t->n >= limit)
-		return NULL;
-	if ((t->n + 1) * 2 > t->cap)
-		htab_grow(t);
-	s = &t->slot[htab_index(t, a, role)];
-	s->used = true;
-	s->addr = *a;
-	s->role = role;
-	t->n++;
-	return s;
-}
-
-static void htab_free(struct htab *t)
-{
-	mem_release(t->cap * sizeof *t->slot);
-	free(t->slot);
-	t->slot = NULL;
-	t->cap = t->n = 0;
 }
 
 /* --- model lifecycle --------------------------------------------------------- */

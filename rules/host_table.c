@@ -1,0 +1,66 @@
+/* host_table.c — the host model's open-addressing tables keyed by
+ * (address, role): linear probing, at most half full, grown by doubling,
+ * charged to the memory account. */
+#include "config.h"
+
+#include "rules/host_table.h"
+
+#include <stdlib.h>
+
+#include "decode/mem.h"
+#include "rules/fnv.h"
+
+static size_t slot_index(const struct htab *t, const struct ip_addr *a, uint8_t role)
+{
+	uint64_t h = fnv1a64(fnv1a64(FNV64_OFFSET, a->b, sizeof a->b), &role, 1);
+	size_t i = (size_t)h & (t->cap - 1);
+	while (t->slot[i].used && !(t->slot[i].role == role && addr_eq(&t->slot[i].addr, a)))
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+struct hslot *htab_lookup(const struct htab *t, const struct ip_addr *a, uint8_t role)
+{
+	if (t->cap == 0)
+		return NULL;
+	struct hslot *s = &t->slot[slot_index(t, a, role)];
+	return s->used ? s : NULL;
+}
+
+static void htab_grow(struct htab *t)
+{
+	struct htab bigger = { NULL, t->cap ? t->cap * 2 : 64, t->n };
+	bigger.slot = xcalloc(bigger.cap, sizeof *bigger.slot);
+	mem_charge(bigger.cap * sizeof *bigger.slot);
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slot[i].used)
+			bigger.slot[slot_index(&bigger, &t->slot[i].addr, t->slot[i].role)] = t->slot[i];
+	mem_release(t->cap * sizeof *t->slot);
+	free(t->slot);
+	*t = bigger;
+}
+
+struct hslot *htab_get(struct htab *t, const struct ip_addr *a, uint8_t role, size_t limit)
+{
+	struct hslot *s = htab_lookup(t, a, role);
+	if (s)
+		return s;
+	if (t->n >= limit)
+		return NULL;
+	if ((t->n + 1) * 2 > t->cap)
+		htab_grow(t);
+	s = &t->slot[slot_index(t, a, role)];
+	s->used = true;
+	s->addr = *a;
+	s->role = role;
+	t->n++;
+	return s;
+}
+
+void htab_free(struct htab *t)
+{
+	mem_release(t->cap * sizeof *t->slot);
+	free(t->slot);
+	t->slot = NULL;
+	t->cap = t->n = 0;
+}
