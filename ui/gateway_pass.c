@@ -6,8 +6,8 @@
  * twice is therefore read once first, by a second decoder whose sink only
  * hands each session's facts (addresses, EHLO and banner names, TTLs) to
  * the gateway inference; the decision is then frozen and the real pass runs
- * with it, exactly as with the right --gateway.  Stdin cannot be read
- * twice: its first packets (up to LOOKAHEAD_MAX bytes, at most a quarter of
+ * with it, exactly as with the right --gateway.  Stdin (or a FIFO, a
+ * device: anything but a regular file) cannot be read twice: its first packets (up to LOOKAHEAD_MAX bytes, at most a quarter of
  * --memcap) are held while the same second decoder reads them, the decision
  * is taken, then they go through the real pass; what comes after keeps the
  * decision provisional.  A live capture cannot wait: its decision is
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decode/mem.h"
 #include "rules/gateway.h"
@@ -47,9 +48,20 @@ static void pass_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t cap
 	dec_packet(p->dec, p->linktype, ts, data, caplen, wirelen);
 }
 
-static bool from_stdin(const struct app *a)
+/* A file read once already by the time the real pass starts: a regular
+ * file (plain or gzip) can be opened again; stdin, a FIFO or a device would
+ * hand the first pass what the real pass needs. */
+static bool readable_twice(const struct app *a)
 {
-	return !a->live && a->opt.cap.file && strcmp(a->opt.cap.file, "-") == 0;
+	struct stat st;
+	const char *f = a->opt.cap.file;
+	return !a->live && f && strcmp(f, "-") != 0 && stat(f, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Read once, not live: stdin, a FIFO, a device. */
+static bool read_once(const struct app *a)
+{
+	return !a->live && a->opt.cap.file && !readable_twice(a);
 }
 
 /* The second decoder: only session facts, for the gateway inference. */
@@ -66,7 +78,7 @@ static struct decoder *facts_decoder(struct app *a, struct dec_sink *sink)
 bool app_gateway_first_pass(struct app *a)
 {
 	struct gateway *g = hm_gateway(a->pipe.hm);
-	if (gw_given(g) || a->live || !a->opt.cap.file || from_stdin(a))
+	if (gw_given(g) || !readable_twice(a))
 		return false;
 	char err[512];
 	struct cap_source *cap = cap_open(&a->opt.cap, err, sizeof err);
@@ -158,7 +170,7 @@ static void lookahead_tick(void *ctx)
 
 enum cap_status app_capture_run(struct app *a)
 {
-	bool ahead = !app_gateway_first_pass(a) && from_stdin(a) && !gw_given(hm_gateway(a->pipe.hm));
+	bool ahead = !app_gateway_first_pass(a) && read_once(a) && !gw_given(hm_gateway(a->pipe.hm));
 	if (!ahead)
 		return cap_run(a->cap, a->opt.count, app_on_packet, app_on_tick, a);
 	struct lookahead la = { .a = a, .max = a->opt.memcap / 4 };
