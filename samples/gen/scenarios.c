@@ -790,5 +790,12 @@ const struct sample samples[] = {
 	{"half-open-scan.pcap", LINK_EN10MB, s_half_open_scan},
 	{"ftp-on-odd-port.pcap", LINK_EN10MB, s_ftp_odd_port},
 	{"capture-hole-then-data.pcap", LINK_EN10MB, s_capture_hole_then_data},
+	/* scenarios_hoststatus.c: one case per host-status rule */
+	{"host-rejected.pcap", LINK_EN10MB, s_host_rejected},
+	{"host-syn-unanswered.pcap", LINK_EN10MB, s_host_syn_unanswered},
+	{"host-rcpt-452.pcap", LINK_EN10MB, s_host_rcpt_452},
+	{"host-overdue-retry.pcap", LINK_EN10MB, s_host_overdue},
+	{"host-pmtu-silent.pcap", LINK_EN10MB, s_host_pmtu_silent},
+	{"host-ehlo-501-reset.pcap", LINK_EN10MB, s_host_ehlo_501},
 	{NULL, LINK_EN10MB, NULL},
 };
