@@ -28,7 +28,7 @@ ALLOWED = {
 MAX_C_LINES = 800
 # Files known to be over the limit while they are being split; each entry
 # goes once its file is under the limit.
-OVER_LIMIT_FOR_NOW = {"rules/host_model.c"}
+OVER_LIMIT_FOR_NOW = set()
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 

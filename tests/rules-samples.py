@@ -51,6 +51,12 @@ EXPECTED = {
     "slow-deferrals.pcap": {("deferral-pattern", "198.51.100.48"): 1},
     # full-size segments acknowledged on the path, then silence: no black hole
     "drop-after-fullsize.pcap": {("drop-mid-data", "203.0.113.65"): 2},
+    # host-status samples: two connects of 3 unanswered SYNs, one refused
+    "host-syn-unanswered.pcap": {("connect-timeout", "198.51.100.72"): 2,
+                                 ("connection-refused", "198.51.100.73"): 1},
+    # the black hole ends in silence (no RST): a silent drop mid-body too
+    "host-pmtu-silent.pcap": {("pmtu-blackhole", "203.0.113.62"): 1,
+                              ("drop-mid-data", "203.0.113.62"): 1},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap", "half-open-scan.pcap",
                   "ftp-on-odd-port.pcap", "capture-hole-then-data.pcap"]

@@ -232,7 +232,7 @@ void s_host_pmtu_silent(struct cap *cap)
 	note_msg("message (never completed)", &m);
 	msg_free(&m);
 
-	/* well past any idle timeout (300 s default, 900 s at most) */
+	/* well past the idle timeout (900 s by default) */
 	healthy(cap, SEC(1000), "bob@example.com", "Bob Example <bob@example.com>",
 		"dan@example.net", "Dan Example <dan@example.net>", "Big enough to fill segments",
 		"20261120031640.ps2@gw.example.com", 6000, "250 2.0.0 Ok: queued as 8192A3B4C5\r\n");

@@ -55,7 +55,8 @@ struct output_ops {
 		      const char *verb);
 	void (*txn_end)(void *self, const struct smtp_session *s, const struct smtp_txn *t);
 	void (*alert)(void *self, const struct alert *al);
-	/* A remote host changed status (host_model's hook). */
+	/* A remote host changed status (host_model's hook), or its last error
+	 * gained the cause a rule found for its failed session. */
 	void (*host_status)(void *self, const struct host_entry *e);
 	/* Every frame of a tracked session (only outputs that ask: wants_packets). */
 	void (*packet)(void *self, const struct smtp_session *s, int64_t ts_us, const uint8_t *frame,
