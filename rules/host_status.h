@@ -6,8 +6,9 @@
  *   rejected the last judged attempt was refused for good (a 5xx to the
  *            message: MAIL, every RCPT, DATA or the end of data) and no
  *            message is pending: nothing is left that the client will retry;
- *   failing  the last attempt failed temporarily and so did every attempt
- *            in the window (default 1 h) ending at it, at least two;
+ *   failing  not rejected, and temporary failures go on: at least two in
+ *            the window (default 1 h) ending at the latest attempt, no
+ *            success in the window;
  *   retry    the last attempt failed temporarily (4xx, a connection cut
  *            with the message in flight, a refused or timed-out connect,
  *            a greeting refused or cut), or a 5xx came while messages are
