@@ -12,48 +12,24 @@
 #include "decode/mem.h"
 #include "rules/distinct_count.h"
 #include "rules/gateway.h"
+#include "rules/host_messages.h"
+#include "rules/host_status.h"
 #include "rules/host_table.h"
 #include "rules/rule_event.h"
 #include "rules/session_verdict.h"
 
 #define DEFAULT_WINDOW_US (3600LL * 1000000)
 #define DEFAULT_MAX_HOSTS 65536u
-#define MSG_MEMORY 256 /* message keys remembered per host */
 
 #define FNV_OFFSET 14695981039346656037ULL
 #define FNV_PRIME 1099511628211ULL
 
-/* --- per-host message memory (host_entry.priv) -------------------------------- */
-
-/* One message as far as retries go.  The envelope hash leaves the size out so
- * that an attempt refused at RCPT (no content, no SIZE=) still matches the
- * later attempt that carries the content; the size class is compared apart,
- * 0 meaning unknown. */
-struct msg_key {
-	uint64_t mid;             /* FNV-1a of the Message-ID, 0 if none seen */
-	uint64_t env;             /* FNV-1a of MAIL FROM + sorted RCPT TO list */
-	uint64_t size_class;      /* SIZE= or content rounded up to a power of two, 0 unknown */
-	uint32_t attempts;
-	uint32_t failures;        /* attempts deferred, rejected or cut off */
-	bool accepted;
-	int64_t first_ts, last_ts;
-	uint16_t first_deferral_code;
-	char first_deferral_enhanced[16];
-	int64_t first_deferral_ts;
-};
+/* --- per-host private part (host_entry.priv) ---------------------------------- */
 
 struct host_priv {
-	struct msg_key *msgs;     /* up to MSG_MEMORY, least recently attempted evicted */
-	uint32_t nmsgs, cap;
-	enum host_status settled; /* the status when no session is open */
-	bool streak;              /* the last attempt failed */
-	bool has_success;
-	int64_t last_success_ts;
-	uint32_t nfail;           /* failed attempts remembered below (0..2) */
-	int64_t last_fail_ts, prev_fail_ts;
-	int64_t last_try_ts;      /* start of the latest success or failure */
-	int64_t key_interval;     /* between the last two attempts of the last retried message */
-	uint64_t last_session;    /* domain entries: the last session counted */
+	struct msg_memory msgs;    /* messages attempted: retries and pending */
+	struct host_health health; /* what the status is computed from */
+	uint64_t last_session;     /* domain entries: the last session counted */
 };
 
 struct host_model {
@@ -72,16 +48,6 @@ struct host_model {
 	const struct geo_db *geo;
 };
 
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
 
 /* --- model lifecycle --------------------------------------------------------- */
 
@@ -103,8 +69,8 @@ struct host_model *hm_new(const struct host_model_config *cfg)
 static void entry_free(struct host_entry *e)
 {
 	struct host_priv *p = e->priv;
-	mem_release(p->cap * sizeof *p->msgs + sizeof *p + sizeof *e);
-	free(p->msgs);
+	msgs_free(&p->msgs);
+	mem_release(sizeof *p + sizeof *e);
 	free(p);
 	free(e);
 }
@@ -151,7 +117,6 @@ static struct host_entry *entry_new(const struct ip_addr *a, enum host_role role
 	e->addr = *a;
 	e->role = role;
 	e->status = HS_READY;
-	p->settled = HS_READY;
 	e->priv = p;
 	return e;
 }
@@ -174,16 +139,10 @@ static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr 
 	return s->e;
 }
 
-static void refresh_status(struct host_entry *e)
+static void refresh_status(const struct host_model *hm, struct host_entry *e)
 {
 	struct host_priv *p = e->priv;
-	e->status = e->open_sessions ? HS_ACTIVE : p->settled;
-	e->retry_interval_us = p->key_interval;
-	if (!e->retry_interval_us && p->nfail >= 2)
-		e->retry_interval_us = p->last_fail_ts - p->prev_fail_ts;
-	bool waiting = e->status == HS_RETRY || e->status == HS_FAILING;
-	e->next_retry_estimate = waiting && e->retry_interval_us > 0 ?
-				 p->last_fail_ts + e->retry_interval_us : 0;
+	hs_refresh(e, &p->health, p->msgs.key_interval, hm->window_us);
 }
 
 static void notify(struct host_model *hm, const struct host_entry *e, enum host_status old)
@@ -204,7 +163,7 @@ void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 			e[i]->first_seen = s->start_ts;
 		enum host_status old = e[i]->status;
 		e[i]->open_sessions++;
-		refresh_status(e[i]);
+		refresh_status(hm, e[i]);
 		notify(hm, e[i], old);
 	}
 }
@@ -229,133 +188,6 @@ void hm_describe_failure(const struct smtp_session *s, char *out, size_t outsz)
 	session_describe(s, out, outsz);
 }
 
-/* --- message identity and retries ---------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
-}
-
-static uint64_t envelope_hash(const struct smtp_txn *t)
-{
-	uint64_t h = hash_str(FNV_OFFSET, t->mail_from);
-	uint32_t n = t->rcpts.count, i = 0;
-	if (n == 0)
-		return h;
-	const char **v = xmalloc(n * sizeof *v);
-	for (const struct smtp_rcpt *r = t->rcpts.head; r && i < n; r = r->next)
-		v[i++] = r->addr;
-	qsort(v, i, sizeof *v, cmp_str);
-	for (uint32_t k = 0; k < i; k++)
-		h = hash_str(h, v[k]);
-	free(v);
-	return h;
-}
-
-static uint64_t size_class(const struct smtp_txn *t)
-{
-	if (t->size_param)
-		return t->size_param;
-	if (!t->data_complete || t->data_bytes == 0)
-		return 0;
-	uint64_t p = 1;
-	while (p < t->data_bytes && p < (1ULL << 63))
-		p <<= 1;
-	return p;
-}
-
-static void ident_of(const struct smtp_txn *t, struct msg_key *k)
-{
-	memset(k, 0, sizeof *k);
-	if (t->message_id && t->message_id[0])
-		k->mid = fnv1a(FNV_OFFSET, t->message_id, strlen(t->message_id)) | 1;
-	k->env = envelope_hash(t);
-	k->size_class = size_class(t);
-}
-
-/* Same message: equal Message-IDs; or, when one side has none, the same
- * envelope with a compatible size class. */
-static bool same_message(const struct msg_key *a, const struct msg_key *b)
-{
-	if (a->mid && b->mid)
-		return a->mid == b->mid;
-	return a->env == b->env &&
-	       (a->size_class == b->size_class || !a->size_class || !b->size_class);
-}
-
-static struct msg_key *find_key(struct host_priv *p, const struct msg_key *id)
-{
-	for (uint32_t i = 0; i < p->nmsgs; i++)
-		if (same_message(&p->msgs[i], id))
-			return &p->msgs[i];
-	return NULL;
-}
-
-static struct msg_key *add_key(struct host_entry *e, const struct msg_key *id)
-{
-	struct host_priv *p = e->priv;
-	if (p->nmsgs == MSG_MEMORY) {
-		uint32_t old = 0;
-		for (uint32_t i = 1; i < p->nmsgs; i++)
-			if (p->msgs[i].last_ts < p->msgs[old].last_ts)
-				old = i;
-		if (!p->msgs[old].accepted && e->pending)
-			e->pending--;
-		p->msgs[old] = *id;
-		return &p->msgs[old];
-	}
-	if (p->nmsgs == p->cap) {
-		uint32_t cap = p->cap ? p->cap * 2 : 8;
-		p->msgs = xrealloc(p->msgs, cap * sizeof *p->msgs);
-		mem_charge((cap - p->cap) * sizeof *p->msgs);
-		p->cap = cap;
-	}
-	p->msgs[p->nmsgs] = *id;
-	return &p->msgs[p->nmsgs++];
-}
-
-static void note_message(struct host_entry *e, const struct smtp_txn *t)
-{
-	struct host_priv *p = e->priv;
-	struct msg_key id;
-	ident_of(t, &id);
-	struct msg_key *k = find_key(p, &id);
-	if (k) {
-		e->retries++;
-		if (t->start_ts > k->last_ts) {
-			p->key_interval = t->start_ts - k->last_ts;
-			k->last_ts = t->start_ts;
-		}
-		k->attempts++;
-		if (!k->mid)
-			k->mid = id.mid;
-		if (!k->size_class)
-			k->size_class = id.size_class;
-	} else {
-		k = add_key(e, &id);
-		k->attempts = 1;
-		k->first_ts = k->last_ts = t->start_ts;
-		e->pending++;
-	}
-	if (t->outcome != OUT_ACCEPTED)
-		k->failures++;
-	if (t->outcome == OUT_DEFERRED && !k->first_deferral_code && t->has_reply) {
-		k->first_deferral_code = t->reply.code;
-		memcpy(k->first_deferral_enhanced, t->reply.enhanced, sizeof k->first_deferral_enhanced);
-		k->first_deferral_ts = t->reply.ts_us ? t->reply.ts_us : t->end_ts;
-	}
-	if (t->outcome == OUT_ACCEPTED && !k->accepted) {
-		k->accepted = true;
-		if (e->pending)
-			e->pending--;
-	}
-}
-
 const struct host_entry *hm_find(const struct host_model *hm, const struct ip_addr *a,
 			       enum host_role role)
 {
@@ -368,7 +200,7 @@ size_t hm_entry_cost(void)
 	/* the entry, its private part, a first block of message keys, and the
 	 * slots of the two tables (hosts, domains) at half load, and the
 	 * gateway inference's record of the address */
-	return sizeof(struct host_entry) + sizeof(struct host_priv) + 8 * sizeof(struct msg_key) +
+	return sizeof(struct host_entry) + sizeof(struct host_priv) + msgs_first_block_cost() +
 	       2 * 2 * sizeof(struct hslot) + gw_addr_cost();
 }
 
@@ -379,9 +211,8 @@ bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 	struct hslot *slot = htab_lookup(&hm->hosts, &s->server, ROLE_SERVER);
 	if (!slot || !slot->e)
 		return false;
-	struct msg_key id;
-	ident_of(t, &id);
-	const struct msg_key *k = find_key(slot->e->priv, &id);
+	const struct host_priv *p = slot->e->priv;
+	const struct msg_key *k = msgs_find(&p->msgs, t);
 	if (!k)
 		return false;
 	out->known = true;
@@ -395,61 +226,9 @@ bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 	return true;
 }
 
-/* --- status -------------------------------------------------------------------- */
-
-/* At least two attempts in the window ending at the last attempt, all failed. */
-static bool is_failing(const struct host_priv *p, int64_t window)
-{
-	int64_t from = p->last_try_ts - window;
-	return p->streak && p->nfail >= 2 && p->prev_fail_ts >= from &&
-	       (!p->has_success || p->last_success_ts < from);
-}
-
-static void note_failure(struct host_entry *e, struct host_priv *p, int64_t ts)
-{
-	e->failed_attempts++;
-	if (p->nfail == 0 || ts >= p->last_fail_ts) {
-		p->prev_fail_ts = p->last_fail_ts;
-		p->last_fail_ts = ts;
-	} else if (ts > p->prev_fail_ts) {
-		p->prev_fail_ts = ts;
-	}
-	if (p->nfail < 2)
-		p->nfail++;
-	if (!p->streak || ts < e->failing_since)
-		e->failing_since = ts;
-	p->streak = true;
-}
-
-static void apply_verdict(struct host_entry *e, enum verdict v, int64_t ts, int64_t window)
-{
-	struct host_priv *p = e->priv;
-	if (v == V_NEUTRAL)
-		return;
-	if (ts > p->last_try_ts)
-		p->last_try_ts = ts;
-	if (v == V_SUCCESS) {
-		e->good_attempts++;
-		if (!p->has_success || ts > p->last_success_ts)
-			p->last_success_ts = ts;
-		p->has_success = true;
-		p->streak = false;
-		e->failing_since = 0;
-		p->settled = HS_READY;
-		return;
-	}
-	if (p->has_success && ts < p->last_success_ts) {
-		/* older than the last success (an idle timeout is only known once
-		 * the silence has lasted): counted, but the host recovered since */
-		e->failed_attempts++;
-		return;
-	}
-	note_failure(e, p, ts);
-	p->settled = is_failing(p, window) ? HS_FAILING : HS_RETRY;
-}
-
 struct session_view {
 	enum verdict verdict;
+	bool rejected;            /* a 5xx decided a V_FAILURE */
 	int64_t error_ts;
 	char error[HOST_ERROR_MAX];
 };
@@ -496,8 +275,12 @@ static struct host_entry *domain_entry(struct host_model *hm, const char *rcpt)
 	return s->e;
 }
 
-static enum verdict txn_verdict(const struct smtp_session *s, const struct smtp_txn *t)
+/* limited: txn_recipient_limited said so (a recipient limit, no failure). */
+static enum verdict txn_verdict(const struct smtp_session *s, const struct smtp_txn *t,
+			       bool limited)
 {
+	if (limited)
+		return V_NEUTRAL;
 	switch (t->outcome) {
 	case OUT_ACCEPTED: return V_SUCCESS;
 	case OUT_DEFERRED:
@@ -508,7 +291,7 @@ static enum verdict txn_verdict(const struct smtp_session *s, const struct smtp_
 
 /* One transaction as seen by one recipient domain. */
 static void domain_txn(struct host_model *hm, struct host_entry *e, const struct smtp_session *s,
-		       const struct smtp_txn *t, const struct session_view *v)
+		       const struct smtp_txn *t, bool limited, const struct session_view *v)
 {
 	struct host_priv *p = e->priv;
 	if (p->last_session != s->id) {
@@ -530,27 +313,29 @@ static void domain_txn(struct host_model *hm, struct host_entry *e, const struct
 	case OUT_REJECTED: e->rejected++; break;
 	default: e->aborted++; break;
 	}
-	enum verdict vd = txn_verdict(s, t);
-	if (vd != V_NEUTRAL)
-		note_message(e, t);
-	apply_verdict(e, vd, t->start_ts, hm->window_us);
+	enum verdict vd = txn_verdict(s, t, limited);
+	/* cut off by the capture: the attempt's fate is unknown */
+	if (!(t->outcome == OUT_ABORTED && session_cut_short(s)))
+		msgs_note(&p->msgs, e, t);
+	hs_note_attempt(e, &p->health, vd, t->outcome == OUT_REJECTED, t->start_ts);
 	if (vd == V_FAILURE) {
+		char err[8 + SMTP_REPLY_TEXT_MAX]; /* hs_set_error cuts it to fit */
 		if (t->has_reply && t->outcome != OUT_ABORTED)
-			snprintf(e->last_error, sizeof e->last_error, "%u %.190s", t->reply.code, t->reply.text);
+			snprintf(err, sizeof err, "%u %s", t->reply.code, t->reply.text);
 		else
-			memcpy(e->last_error, v->error, sizeof e->last_error);
-		char *nl = strchr(e->last_error, '\n');
-		if (nl)
-			*nl = '\0';
-		e->last_error_ts = t->end_ts;
+			snprintf(err, sizeof err, "%s", v->error);
+		hs_set_error(e, &p->health, err, t->end_ts, s->id);
 	}
-	refresh_status(e);
+	refresh_status(hm, e);
 }
 
 static void count_domains(struct host_model *hm, const struct smtp_session *s,
 			  const struct session_view *v)
 {
+	bool accepted = false; /* some recipient of an earlier transaction was accepted */
 	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+		bool limited = txn_recipient_limited(t, accepted);
+		accepted = accepted || txn_rcpt_accepted(t);
 		if (txn_abandoned(s, t))
 			continue;
 		/* each domain once per transaction; a few distinct ones are enough */
@@ -566,7 +351,7 @@ static void count_domains(struct host_model *hm, const struct smtp_session *s,
 			if (dup)
 				continue;
 			seen[nseen++] = (const char *)e;
-			domain_txn(hm, e, s, t, v);
+			domain_txn(hm, e, s, t, limited, v);
 		}
 	}
 }
@@ -576,6 +361,7 @@ static void count_domains(struct host_model *hm, const struct smtp_session *s,
 
 static void count_session(struct host_entry *e, const struct smtp_session *s)
 {
+	struct host_priv *p = e->priv;
 	e->sessions++;
 	if (s->end_reason == END_RST)
 		e->resets++;
@@ -592,7 +378,7 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 		/* cut off by the capture: the attempt's fate is unknown */
 		bool unknown = t->outcome == OUT_ABORTED && session_cut_short(s);
 		if (!txn_abandoned(s, t) && !unknown)
-			note_message(e, t);
+			msgs_note(&p->msgs, e, t);
 	}
 }
 
@@ -608,12 +394,11 @@ static void update_entry(struct host_model *hm, struct host_entry *e, const stru
 		e->last_attempt = s->start_ts;
 	set_name(e, s);
 	count_session(e, s);
-	apply_verdict(e, v->verdict, s->start_ts, hm->window_us);
-	if (v->error[0]) {
-		memcpy(e->last_error, v->error, sizeof e->last_error);
-		e->last_error_ts = v->error_ts;
-	}
-	refresh_status(e);
+	struct host_priv *p = e->priv;
+	hs_note_attempt(e, &p->health, v->verdict, v->rejected, s->start_ts);
+	if (v->error[0])
+		hs_set_error(e, &p->health, v->error, v->error_ts, s->id);
+	refresh_status(hm, e);
 	notify(hm, e, old);
 }
 
@@ -621,6 +406,7 @@ void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 {
 	struct session_view v;
 	v.verdict = session_verdict(s);
+	v.rejected = session_rejected(s);
 	v.error_ts = session_describe(s, v.error, sizeof v.error);
 	gw_session_end(hm->gw, s);
 	struct host_entry *srv = entry_get(hm, &s->server, ROLE_SERVER);
@@ -632,17 +418,41 @@ void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 	count_domains(hm, s, &v);
 }
 
-/* --- reading ------------------------------------------------------------------- */
-
-static int status_rank(enum host_status st)
+/* The entries whose last error may describe s: its two hosts and the
+ * recipient domains of its transactions (the cause is only added where the
+ * error came from s). */
+bool hm_note_alert(struct host_model *hm, const struct smtp_session *s, const char *rule)
 {
-	switch (st) {
-	case HS_FAILING: return 0;
-	case HS_RETRY: return 1;
-	case HS_ACTIVE: return 2;
-	default: return 3;
+	if (!hs_cause_of(rule))
+		return false;
+	bool changed = false;
+	struct hslot *slot[2] = { htab_lookup(&hm->hosts, &s->server, ROLE_SERVER),
+				  htab_lookup(&hm->hosts, &s->client, ROLE_CLIENT) };
+	for (int i = 0; i < 2; i++) {
+		if (!slot[i] || !slot[i]->e)
+			continue;
+		struct host_priv *p = slot[i]->e->priv;
+		changed |= hs_note_cause(slot[i]->e, &p->health, rule, s->id);
 	}
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+		for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
+			const char *at = strrchr(r->addr, '@');
+			size_t n = at ? strlen(at + 1) : 0;
+			if (n == 0)
+				continue;
+			struct ip_addr key;
+			domain_key(at + 1, n, &key);
+			struct hslot *d = htab_lookup(&hm->domains, &key, ROLE_SERVER);
+			if (!d || !d->e)
+				continue;
+			struct host_priv *p = d->e->priv;
+			hs_note_cause(d->e, &p->health, rule, s->id);
+		}
+	}
+	return changed;
 }
+
+/* --- reading ------------------------------------------------------------------- */
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
 {
@@ -652,7 +462,7 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 /* Worst first: status, then pending messages, then failed attempts. */
 static int cmp_trouble(const struct host_entry *a, const struct host_entry *b)
 {
-	int c = status_rank(a->status) - status_rank(b->status);
+	int c = hs_rank(a->status) - hs_rank(b->status);
 	if (!c)
 		c = cmp_u64_desc(a->pending, b->pending);
 	if (!c)
@@ -719,15 +529,6 @@ size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)
 uint64_t hm_hosts_dropped(const struct host_model *hm)
 {
 	return dc_count(&hm->dropped);
-}
-
-const char *host_status_name(enum host_status s)
-{
-	static const char *const names[HS__COUNT] = {
-		[HS_READY] = "ready", [HS_ACTIVE] = "active",
-		[HS_RETRY] = "retry", [HS_FAILING] = "failing",
-	};
-	return (unsigned)s < HS__COUNT ? names[s] : "unknown";
 }
 
 const char *host_role_name(enum host_role r)

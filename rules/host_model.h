@@ -24,11 +24,13 @@
 
 enum host_role { ROLE_SERVER = 0, ROLE_CLIENT = 1 }; /* the remote host's role */
 
+/* The exact rules are in host_status.h (and doc/json.md). */
 enum host_status {
-	HS_READY,    /* the last message was accepted (or nothing failed yet) */
+	HS_READY,    /* the last attempt succeeded (or nothing failed yet) */
 	HS_ACTIVE,   /* a session is open right now */
-	HS_RETRY,    /* the last attempt failed */
-	HS_FAILING,  /* every attempt in the window failed */
+	HS_RETRY,    /* the last attempt failed temporarily: the client will retry */
+	HS_FAILING,  /* every attempt in the window failed temporarily */
+	HS_REJECTED, /* the last attempt was refused with 5xx and nothing is pending */
 	HS__COUNT
 };
 
@@ -43,7 +45,8 @@ struct host_entry {
 	uint64_t accepted, deferred, rejected, aborted;
 	uint64_t resets, timeouts;
 	uint64_t retries;               /* attempts of a message already attempted before */
-	uint64_t pending;               /* unique messages attempted and not yet accepted */
+	uint64_t pending;               /* unique messages the client will retry: attempted,
+					 * neither accepted nor refused with 5xx */
 	uint64_t failed_attempts, good_attempts;
 	uint32_t open_sessions;
 	enum host_status status;
@@ -84,7 +87,8 @@ struct gateway *hm_gateway(const struct host_model *hm);
 bool hm_is_gateway(const struct host_model *hm, const struct ip_addr *a);
 
 /* Remote hosts (entries whose address is not a gateway), worst first:
- * failing, retry, active, ready; then by pending, failed attempts, address.
+ * failing, retry, rejected, active, ready; then by pending, failed attempts,
+ * address.
  * The array is owned by the model and valid until the next hm_ call. */
 size_t hm_hosts(struct host_model *hm, const struct host_entry ***out);
 /* Remote hosts (and recipient domains) the tables had no room for:
@@ -109,6 +113,21 @@ bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 			const struct smtp_txn *t, struct msg_history *out);
 
 const char *host_status_name(enum host_status s);
+
+/* A next-retry estimate is overdue when now (the capture's current time)
+ * is a second or more past it: the retry it predicted has not come.  The
+ * second of grace keeps an estimate that falls on the last packet from
+ * being called late.  One rule for the JSON, the report and the dashboard. */
+#define HM_OVERDUE_GRACE_US 1000000
+bool hm_overdue(int64_t estimate_us, int64_t now_us);
+bool hm_retry_overdue(const struct host_entry *e, int64_t now_us);
+
+/* Rule `rule` raised an alert about session s (after hm_session_end): when
+ * the rule names a cause (pmtu-blackhole, middlebox-interference) and a
+ * host's or domain's last error describes s, the last error names it.
+ * True when the last error of one of s's two host entries changed. */
+bool hm_note_alert(struct host_model *hm, const struct smtp_session *s, const char *rule);
+
 const char *host_role_name(enum host_role r);
 
 /* One line for a failed session, e.g. "connection reset by server during the

@@ -729,9 +729,9 @@ const struct rule_field rf_core_fields[] = {
 	F("value", N, RU_NONE, TC, g_value, "run length, bytes, ..."),
 
 	/* host_status */
-	F("status", S, RU_NONE, HS, g_status, "new status: ready, active, retry, failing"),
+	F("status", S, RU_NONE, HS, g_status, "new status: ready, active, retry, failing, rejected"),
 	F("old_status", S, RU_NONE, HS, g_old_status, "previous status"),
-	F("pending", N, RU_NONE, HS, g_pending, "messages attempted and not yet accepted"),
+	F("pending", N, RU_NONE, HS, g_pending, "messages the client will retry (not accepted, not 5xx)"),
 	F("retries", N, RU_NONE, HS, g_retries, "attempts of messages already attempted before"),
 	F("last_error", S, RU_NONE, HS, g_last_error, "last 4xx/5xx reply or connection failure in words"),
 	F("failing_for", N, RU_SECONDS, HS, g_failing_for, "since the first failure of the current bad streak"),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* decoder.c's default --idle-timeout.  The session record does not carry the
  * configured value, so the words for a timeout quote the default. */
@@ -25,13 +26,59 @@ bool txn_abandoned(const struct smtp_session *s, const struct smtp_txn *t)
 	       (t->next != NULL || s->end_reason == END_QUIT);
 }
 
+static bool says_too_many_recipients(const struct smtp_reply *r)
+{
+	if (r->code != 452)
+		return false;
+	if (strcmp(r->enhanced, "4.5.3") == 0)
+		return true;
+	static const char needle[] = "too many recipients";
+	for (const char *p = r->text; *p; p++)
+		if (strncasecmp(p, needle, sizeof needle - 1) == 0)
+			return true;
+	return false;
+}
+
+bool txn_rcpt_accepted(const struct smtp_txn *t)
+{
+	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next)
+		if (r->status == RCPT_ACCEPTED)
+			return true;
+	return false;
+}
+
+bool txn_recipient_limited(const struct smtp_txn *t, bool accepted_before)
+{
+	if (t->outcome != OUT_DEFERRED || t->data_started || !t->has_reply ||
+	    !says_too_many_recipients(&t->reply))
+		return false;
+	bool accepted = accepted_before;
+	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
+		if (r->status == RCPT_REJECTED && r->code != 452)
+			return false;
+		accepted = accepted || r->status == RCPT_ACCEPTED;
+	}
+	return accepted;
+}
+
+/* The transaction that stands for the session's attempt: the last one that
+ * tried to deliver a message and was not only cut short by a recipient limit. */
 static const struct smtp_txn *last_attempt_txn(const struct smtp_session *s)
 {
 	const struct smtp_txn *last = NULL;
-	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
-		if (!txn_abandoned(s, t))
+	bool accepted = false;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+		if (!txn_abandoned(s, t) && !txn_recipient_limited(t, accepted))
 			last = t;
+		accepted = accepted || txn_rcpt_accepted(t);
+	}
 	return last;
+}
+
+bool session_rejected(const struct smtp_session *s)
+{
+	const struct smtp_txn *t = last_attempt_txn(s);
+	return t && t->outcome == OUT_REJECTED;
 }
 
 static const struct smtp_txn *last_refused_txn(const struct smtp_session *s)
@@ -57,6 +104,17 @@ static bool died_before_greeting(const struct smtp_session *s)
 		(s->end_reason == END_FIN && s->end_by == SIDE_SERVER));
 }
 
+/* The SYN went unanswered long enough to count (the client re-sent it, or
+ * the session timed out), or was answered by a RST.  One SYN at the very end
+ * of a capture says nothing yet (as the connect-timeout rule). */
+static bool connect_failed(const struct smtp_session *s)
+{
+	if (!s->syn_seen || s->synack_seen || s->partial_start || s->has_banner)
+		return false;
+	return s->rst_by == SIDE_SERVER || s->tcp[SIDE_CLIENT].packets >= 2 ||
+	       s->end_reason == END_TIMEOUT;
+}
+
 enum verdict session_verdict(const struct smtp_session *s)
 {
 	const struct smtp_txn *t = last_attempt_txn(s);
@@ -68,6 +126,8 @@ enum verdict session_verdict(const struct smtp_session *s)
 		/* the capture (not the peer) cut it off: nothing to judge */
 		return session_cut_short(s) ? V_NEUTRAL : V_FAILURE;
 	}
+	if (connect_failed(s))
+		return V_FAILURE;
 	if (session_cut_short(s) || s->tls)
 		return V_NEUTRAL;
 	if (!s->has_banner)
@@ -215,22 +275,56 @@ static void describe_cut(struct sbuf *b, const struct smtp_session *s, const str
 		sb_add(b, " (%s sent, %s after %s)", size, dt, after);
 }
 
-/* No transaction: the connection or the greeting failed. */
+/* The reply to EHLO/HELO when the greeting failed: the last reply, when it
+ * is not the banner itself. */
+static const struct smtp_reply *greeting_reply(const struct smtp_session *s)
+{
+	if (!s->has_last_reply || s->state != ST_EHLO)
+		return NULL;
+	if (s->last_reply.ts_us == s->banner.ts_us && s->last_reply.code == s->banner.code)
+		return NULL;
+	return &s->last_reply;
+}
+
+/* No transaction: the connection or the greeting failed.  The words follow
+ * the wire: what came first is said first. */
 static void describe_connect(struct sbuf *b, const struct smtp_session *s)
 {
 	if (!s->has_banner && s->syn_seen && !s->synack_seen && !s->partial_start) {
-		sb_add(b, s->rst_by == SIDE_SERVER ? "SYN answered by RST (connection refused)"
-						   : "SYN unanswered (connect timeout)");
+		char a[ADDR_STRLEN];
+		addr_format(&s->server, a);
+		if (s->rst_by == SIDE_SERVER)
+			sb_add(b, strchr(a, ':') ? "connection refused by [%s]:%u" :
+						   "connection refused by %s:%u", a, s->server_port);
+		else
+			sb_add(b, "connect timeout: %" PRIu64 " SYN%s unanswered",
+			       s->tcp[SIDE_CLIENT].packets, s->tcp[SIDE_CLIENT].packets == 1 ? "" : "s");
 		return;
 	}
-	add_how(b, s);
 	if (!s->has_banner) {
+		add_how(b, s);
 		sb_add(b, " before the banner");
-	} else if (s->banner.code >= 400) {
+		return;
+	}
+	if (s->banner.code >= 400) {
+		add_how(b, s);
 		sb_add(b, " after ");
 		add_reply(b, &s->banner);
-	} else {
+		return;
+	}
+	const struct smtp_reply *g = greeting_reply(s);
+	if (!g) {
+		add_how(b, s);
 		sb_add(b, " after the banner, before the EHLO reply");
+	} else if (g->ts_us <= s->end_ts) {
+		sb_add(b, "EHLO answered ");
+		add_reply(b, g);
+		sb_add(b, ", then ");
+		add_how(b, s);
+	} else {
+		add_how(b, s);
+		sb_add(b, " after the banner, then EHLO answered ");
+		add_reply(b, g);
 	}
 }
 

@@ -14,6 +14,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_exits.c \
 	samples/gen/scenarios_detect.c \
 	samples/gen/scenarios_gw.c \
+	samples/gen/scenarios_hoststatus.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -65,7 +66,13 @@ SAMPLE_CAPTURES = \
 	samples/capture-hole-then-data.pcap \
 	samples/gw-dual-stack.pcap \
 	samples/gw-cluster.pcap \
-	samples/gw-early-failures.pcap
+	samples/gw-early-failures.pcap \
+	samples/host-rejected.pcap \
+	samples/host-syn-unanswered.pcap \
+	samples/host-rcpt-452.pcap \
+	samples/host-overdue-retry.pcap \
+	samples/host-pmtu-silent.pcap \
+	samples/host-ehlo-501-reset.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

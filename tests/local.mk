@@ -2,7 +2,7 @@
 UNIT_LDADD = libsmtpscope.a $(LIBDEPS) -lpthread
 UNIT_TESTS = tests/unit/test_cursor tests/unit/test_packet tests/unit/test_reasm \
 	tests/unit/test_flow tests/unit/test_lines tests/unit/test_smtp \
-	tests/unit/test_host_model
+	tests/unit/test_host_model tests/unit/test_host_status
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -20,6 +20,8 @@ tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/check.h
 tests_unit_test_smtp_LDADD = $(UNIT_LDADD)
 tests_unit_test_host_model_SOURCES = tests/unit/test_host_model.c tests/unit/check.h
 tests_unit_test_host_model_LDADD = $(UNIT_LDADD)
+tests_unit_test_host_status_SOURCES = tests/unit/test_host_status.c tests/unit/check.h
+tests_unit_test_host_status_LDADD = $(UNIT_LDADD)
 
 # End-to-end: golden outputs of every sample, the command line, the samples
 # themselves, and the comparison with peer tools on ../shared/corpus.
@@ -216,3 +218,12 @@ EXTRA_DIST += tests/gateway-both-ways.py
 # The provisional decision (stdin past its look-ahead) and its announcement.
 TESTS += tests/gateway-provisional.py
 EXTRA_DIST += tests/gateway-provisional.py
+# Host status (ready/active/retry/failing/rejected), pending, last error and
+# overdue retries on the host-status samples, checked against facts by hand.
+TESTS += tests/host-status.py
+EXTRA_DIST += tests/host-status.py
+TESTS += tests/tui-hoststatus.sh
+EXTRA_DIST += tests/tui-hoststatus.sh
+# Live JSON: the host record comes again once a rule names the failure's cause.
+TESTS += tests/live-hoststatus.sh
+EXTRA_DIST += tests/live-hoststatus.sh

@@ -57,6 +57,12 @@ EXPECTED = {
                         ("retry-loop", "198.51.100.50"): 1},
     "gw-early-failures.pcap": {("rst-mid-data", "192.0.2.3"): 3,
                                ("retry-loop", "192.0.2.3"): 1},
+    # host-status samples: two connects of 3 unanswered SYNs, one refused
+    "host-syn-unanswered.pcap": {("connect-timeout", "198.51.100.72"): 2,
+                                 ("connection-refused", "198.51.100.73"): 1},
+    # the black hole ends in silence (no RST): a silent drop mid-body too
+    "host-pmtu-silent.pcap": {("pmtu-blackhole", "203.0.113.62"): 1,
+                              ("drop-mid-data", "203.0.113.62"): 1},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap", "half-open-scan.pcap",
                   "ftp-on-odd-port.pcap", "capture-hole-then-data.pcap"]

@@ -185,7 +185,7 @@ static void gather_records(struct app *a, struct model *m, const struct ip_addr 
 	for (int role = ROLE_SERVER; role <= ROLE_CLIENT; role++) {
 		const struct host_entry *e = hm_find(a->pipe.hm, host, (enum host_role)role);
 		if (e)
-			json_host(&w, e);
+			json_host(&w, e, dec_get_stats(a->dec)->last_ts);
 	}
 	if (fclose(f) != 0) {
 		free(g->records);

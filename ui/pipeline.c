@@ -138,6 +138,29 @@ static void on_session_start(void *ctx, const struct smtp_session *s)
 	EACH_OUTPUT(p, session_start, s);
 }
 
+/* An alert about the session that just ended: the host model may name its
+ * cause (a path-MTU black hole, a middlebox) in the hosts' last error; the
+ * outputs then get the host again, as on a status change (live JSON writes
+ * the record anew). */
+struct ending_session {
+	struct pipeline *p;
+	const struct smtp_session *s;
+};
+
+static void on_session_alert(void *ctx, const struct alert *al)
+{
+	struct ending_session *es = ctx;
+	struct pipeline *p = es->p;
+	on_alert(p, al);
+	if (al->session_id != es->s->id || !hm_note_alert(p->hm, es->s, al->rule))
+		return;
+	const struct host_entry *e[2] = { hm_find(p->hm, &es->s->server, ROLE_SERVER),
+					  hm_find(p->hm, &es->s->client, ROLE_CLIENT) };
+	for (int k = 0; k < 2; k++)
+		if (e[k] && !hm_is_gateway(p->hm, &e[k]->addr))
+			EACH_OUTPUT(p, host_status, e[k]);
+}
+
 /* True when an output kept the session (the decoder must not free it). */
 static bool on_session_end(void *ctx, struct smtp_session *s)
 {
@@ -147,7 +170,11 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 	struct rule_event ev;
 	event_for(p, &ev, EV_SESSION_END, s->end_ts, s);
 	ev.path_fullsize_acked = pm_session_end(p->paths, s);
-	eval(p, &ev); /* before the outputs: an alert at the end is part of the session */
+	/* before the outputs: an alert at the end is part of the session */
+	if (p->rules) {
+		struct ending_session es = { p, s };
+		rules_eval(p->rules, &ev, on_session_alert, &es);
+	}
 	for (size_t i = 0; i < p->outs.n; i++) {
 		const struct output_ops *o = p->outs.v[i].ops;
 		if (o->session_end && o->session_end(p->outs.v[i].self, s))

@@ -215,6 +215,14 @@ void s_half_open_scan(struct cap *cap);
 void s_ftp_odd_port(struct cap *cap);
 void s_capture_hole_then_data(struct cap *cap);
 
+/* scenarios_hoststatus.c */
+void s_host_rejected(struct cap *cap);
+void s_host_syn_unanswered(struct cap *cap);
+void s_host_rcpt_452(struct cap *cap);
+void s_host_overdue(struct cap *cap);
+void s_host_pmtu_silent(struct cap *cap);
+void s_host_ehlo_501(struct cap *cap);
+
 /* scenarios.c: the table smtpgen walks */
 struct sample {
 	const char *name;

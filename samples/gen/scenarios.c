@@ -794,5 +794,12 @@ const struct sample samples[] = {
 	{"gw-dual-stack.pcap", LINK_EN10MB, s_gw_dual_stack},
 	{"gw-cluster.pcap", LINK_EN10MB, s_gw_cluster},
 	{"gw-early-failures.pcap", LINK_EN10MB, s_gw_early_failures},
+	/* scenarios_hoststatus.c: one case per host-status rule */
+	{"host-rejected.pcap", LINK_EN10MB, s_host_rejected},
+	{"host-syn-unanswered.pcap", LINK_EN10MB, s_host_syn_unanswered},
+	{"host-rcpt-452.pcap", LINK_EN10MB, s_host_rcpt_452},
+	{"host-overdue-retry.pcap", LINK_EN10MB, s_host_overdue},
+	{"host-pmtu-silent.pcap", LINK_EN10MB, s_host_pmtu_silent},
+	{"host-ehlo-501-reset.pcap", LINK_EN10MB, s_host_ehlo_501},
 	{NULL, LINK_EN10MB, NULL},
 };

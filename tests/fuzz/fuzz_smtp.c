@@ -93,6 +93,7 @@ static void write_outputs(struct smtp_session *s, const struct smtp_config *cfg)
 	struct host_model *hm = hm_new(&hc);
 	hm_session_start(hm, s);
 	hm_session_end(hm, s);
+	hm_note_alert(hm, s, "pmtu-blackhole"); /* a cause in front of hostile error text */
 	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
 		struct msg_history mh;
 		if (hm_message_history(hm, s, t, &mh))
@@ -103,7 +104,7 @@ static void write_outputs(struct smtp_session *s, const struct smtp_config *cfg)
 	const struct host_entry **hosts;
 	size_t n = hm_hosts(hm, &hosts);
 	for (size_t i = 0; i < n; i++)
-		json_host(&w, hosts[i]);
+		json_host(&w, hosts[i], s->end_ts);
 	n = hm_domains(hm, &hosts);
 	for (size_t i = 0; i < n; i++)
 		json_domain(&w, hosts[i]);

@@ -325,13 +325,14 @@ static void test_describe(void)
 	s->has_banner = false;
 	s->synack_seen = false;
 	end_by(s, END_RST, SIDE_SERVER, ST_CONNECT);
-	expect_words(s, "SYN answered by RST (connection refused)");
+	expect_words(s, "connection refused by 198.51.100.44:25");
 
 	s = mk(GW, "198.51.100.45", T0, 0.1);
 	s->has_banner = false;
 	s->synack_seen = false;
+	s->tcp[SIDE_CLIENT].packets = 3;
 	end_by(s, END_TIMEOUT, SIDE_NONE, ST_CONNECT);
-	expect_words(s, "SYN unanswered (connect timeout)");
+	expect_words(s, "connect timeout: 3 SYNs unanswered");
 
 	s = mk(GW, "198.51.100.46", T0, 0.1);
 	s->has_banner = false;

@@ -249,7 +249,17 @@ static void retry_figures(struct jw *w, const struct host_entry *h)
 	jw_ktime(w, "next_retry_estimate", h->next_retry_estimate);
 }
 
-void json_host(struct jw *w, const struct host_entry *h)
+/* The estimate is known and the capture's clock has passed it. */
+static void overdue_figure(struct jw *w, const struct host_entry *h, int64_t now_us)
+{
+	jw_key(w, "next_retry_overdue");
+	if (h->next_retry_estimate && now_us)
+		jw_bool(w, hm_retry_overdue(h, now_us));
+	else
+		jw_null(w);
+}
+
+void json_host(struct jw *w, const struct host_entry *h, int64_t now_us)
 {
 	jw_object_begin(w);
 	jw_kstr(w, "type", "host");
@@ -260,6 +270,7 @@ void json_host(struct jw *w, const struct host_entry *h)
 	jw_ktime(w, "first_seen", h->first_seen);
 	jw_ktime(w, "last_attempt", h->last_attempt);
 	retry_figures(w, h);
+	overdue_figure(w, h, now_us);
 	jw_key(w, "geo");
 	if (h->geo.found) {
 		jw_object_begin(w);

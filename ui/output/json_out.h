@@ -12,7 +12,8 @@
 #include "decode/smtp_session.h"
 
 void json_session(struct jw *w, const struct smtp_session *s, bool with_transcript);
-void json_host(struct jw *w, const struct host_entry *h);
+/* now_us: the capture's current time, for next_retry_overdue (0: unknown). */
+void json_host(struct jw *w, const struct host_entry *h, int64_t now_us);
 /* The per-recipient-domain view (hm_domains). */
 void json_domain(struct jw *w, const struct host_entry *d);
 

@@ -14,6 +14,7 @@ struct json_output {
 	FILE *out;
 	bool live;        /* a reader may be tailing the file: flush per record */
 	bool transcript;  /* --transcript */
+	int64_t now_us;   /* live: the clock of the last tick (for next_retry_overdue) */
 };
 
 struct json_output *json_output_new(FILE *out, bool live, bool transcript)
@@ -66,8 +67,15 @@ static void on_host_status(void *self, const struct host_entry *e)
 	struct json_output *jo = self;
 	if (!jo->live)
 		return; /* a file gets every host once, at the end */
-	json_host(&jo->jw, e);
+	json_host(&jo->jw, e, jo->now_us);
 	fflush(jo->out);
+}
+
+static void on_tick(void *self, int64_t now_us, const struct run_summary *sum)
+{
+	struct json_output *jo = self;
+	(void)sum;
+	jo->now_us = now_us;
 }
 
 static int on_state(void *self, const struct run_summary *sum)
@@ -75,8 +83,12 @@ static int on_state(void *self, const struct run_summary *sum)
 	struct json_output *jo = self;
 	const struct host_entry **hosts;
 	size_t n = hm_hosts(sum->hm, &hosts);
+	/* now: the last packet, or the live clock if it has gone further */
+	int64_t now = sum->dec ? sum->dec->last_ts : 0;
+	if (jo->now_us > now)
+		now = jo->now_us;
 	for (size_t i = 0; i < n; i++)
-		json_host(&jo->jw, hosts[i]);
+		json_host(&jo->jw, hosts[i], now);
 	n = hm_domains(sum->hm, &hosts);
 	for (size_t i = 0; i < n; i++)
 		json_domain(&jo->jw, hosts[i]);
@@ -117,6 +129,7 @@ const struct output_ops json_output_ops = {
 	.alert = on_alert,
 	.gateway_changed = on_gateway_changed,
 	.host_status = on_host_status,
+	.tick = on_tick,
 	.state = on_state,
 	.close = on_close,
 };

@@ -60,7 +60,8 @@ struct output_ops {
 	 * look-ahead; rules/gateway.h): records already written may name an
 	 * address that is now the gateway's. */
 	void (*gateway_changed)(void *self, const struct gateway *g, int64_t ts_us);
-	/* A remote host changed status (host_model's hook). */
+	/* A remote host changed status (host_model's hook), or its last error
+	 * gained the cause a rule found for its failed session. */
 	void (*host_status)(void *self, const struct host_entry *e);
 	/* Every frame of a tracked session (only outputs that ask: wants_packets). */
 	void (*packet)(void *self, const struct smtp_session *s, int64_t ts_us, const uint8_t *frame,

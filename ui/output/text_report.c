@@ -538,17 +538,33 @@ static void put_counts_line(FILE *out, const struct report *r)
 static void put_problems_line(FILE *out, const struct report *r, const struct host_entry *const *v,
 			      size_t n)
 {
-	uint64_t failing = 0, retrying = 0;
+	uint64_t failing = 0, retrying = 0, rejected = 0;
 	for (size_t i = 0; i < n; i++) {
 		failing += v[i]->status == HS_FAILING;
 		retrying += v[i]->status == HS_RETRY;
+		rejected += v[i]->status == HS_REJECTED;
 	}
 	fprintf(out, "Problems  %" PRIu64 " %s ended badly; %" PRIu64 " remote %s failing, %" PRIu64
-		" retrying\n", r->bad, plural(r->bad, "session", "sessions"), failing,
+		" retrying", r->bad, plural(r->bad, "session", "sessions"), failing,
 		plural(failing, "host", "hosts"), retrying);
+	if (rejected)
+		fprintf(out, ", %" PRIu64 " rejected (5xx, nothing to retry)", rejected);
+	putc('\n', out);
 }
 
-static void put_host_row(FILE *out, const struct host_entry *e, int name_w)
+/* The STATUS column: 7 wide, 8 when a "rejected" row is shown. */
+static int status_width(const struct host_entry *const *v, size_t n)
+{
+	int w = 7;
+	for (size_t i = 0; i < n; i++) {
+		int k = (int)strlen(host_status_name(v[i]->status));
+		if (k > w)
+			w = k;
+	}
+	return w;
+}
+
+static void put_host_row(FILE *out, const struct host_entry *e, int name_w, int status_w)
 {
 	char a[ADDR_STRLEN], name[SANE_MAX];
 	addr_format(&e->addr, a);
@@ -559,14 +575,14 @@ static void put_host_row(FILE *out, const struct host_entry *e, int name_w)
 		fprintf(out, "%-15s ", a);
 	size_t nc = sanitize(name, sizeof name, e->name, strlen(e->name), (size_t)name_w);
 	fprintf(out, "%s%*s ", name, name_w - (int)nc, "");
-	fprintf(out, "%-6s %-7s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
+	fprintf(out, "%-6s %-*s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
 		" %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %5" PRIu64 " %4" PRIu64 "\n",
-		host_role_name(e->role), host_status_name(e->status), e->sessions, e->messages,
+		host_role_name(e->role), status_w, host_status_name(e->status), e->sessions, e->messages,
 		e->accepted, e->deferred, e->rejected, e->aborted, e->resets, e->timeouts,
 		e->retries, e->pending);
 }
 
-static void put_host_details(FILE *out, const struct host_entry *e, int64_t day)
+static void put_host_details(FILE *out, const struct host_entry *e, int64_t day, int64_t now)
 {
 	char sane[4 * HOST_ERROR_MAX], t[40], iv[32];
 	if (e->last_error[0]) {
@@ -593,12 +609,14 @@ static void put_host_details(FILE *out, const struct host_entry *e, int64_t day)
 	}
 	if (e->next_retry_estimate) {
 		fmt_clock(t, sizeof t, e->next_retry_estimate, day);
-		fprintf(out, ", next attempt expected ~%s", t);
+		fprintf(out, ", next attempt expected ~%s%s", t,
+			hm_retry_overdue(e, now) ? " (overdue)" : "");
 	}
 	putc('\n', out);
 }
 
-static void put_hosts(FILE *out, const struct host_entry *const *v, size_t n, int64_t day)
+static void put_hosts(FILE *out, const struct host_entry *const *v, size_t n, int64_t day,
+		      int64_t now)
 {
 	fprintf(out, "\nRemote hosts (worst first)\n");
 	if (n == 0) {
@@ -612,11 +630,12 @@ static void put_hosts(FILE *out, const struct host_entry *const *v, size_t n, in
 		if (c > (size_t)name_w)
 			name_w = c > NAME_MAX ? NAME_MAX : (int)c;
 	}
-	fprintf(out, "HOST            %-*s ROLE   STATUS  SESS MSGS ACC DEF REJ ABRT "
-		     "RST T/O RETRY PEND\n", name_w, "NAME");
+	int status_w = status_width(v, n);
+	fprintf(out, "HOST            %-*s ROLE   %-*s SESS MSGS ACC DEF REJ ABRT "
+		     "RST T/O RETRY PEND\n", name_w, "NAME", status_w, "STATUS");
 	for (size_t i = 0; i < n; i++) {
-		put_host_row(out, v[i], name_w);
-		put_host_details(out, v[i], day);
+		put_host_row(out, v[i], name_w, status_w);
+		put_host_details(out, v[i], day, now);
 	}
 }
 
@@ -629,15 +648,18 @@ static void put_domains(FILE *out, struct host_model *hm)
 	if (n == 0)
 		return;
 	fprintf(out, "\nRecipient domains (worst first)\n");
-	fprintf(out, "DOMAIN                   STATUS  SESS MSGS ACC DEF REJ ABRT RETRY PEND  LAST ERROR\n");
+	size_t shown = n < DOMAINS_SHOWN ? n : DOMAINS_SHOWN;
+	int status_w = status_width(v, shown);
+	fprintf(out, "DOMAIN                   %-*s SESS MSGS ACC DEF REJ ABRT RETRY PEND  LAST ERROR\n",
+		status_w, "STATUS");
 	for (size_t i = 0; i < n && i < DOMAINS_SHOWN; i++) {
 		const struct host_entry *e = v[i];
 		char name[SANE_MAX], err[SANE_MAX];
 		size_t nc = sanitize(name, sizeof name, e->name, strlen(e->name), 24);
 		sanitize(err, sizeof err, e->last_error, strlen(e->last_error), 26);
-		fprintf(out, "%s%*s %-7s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
+		fprintf(out, "%s%*s %-*s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
 			" %4" PRIu64 " %5" PRIu64 " %4" PRIu64 "  %s\n", name, 24 - (int)nc, "",
-			host_status_name(e->status), e->sessions, e->messages, e->accepted, e->deferred,
+			status_w, host_status_name(e->status), e->sessions, e->messages, e->accepted, e->deferred,
 			e->rejected, e->aborted, e->retries, e->pending,
 			e->status == HS_READY && e->failed_attempts == 0 ? "" : err);
 	}
@@ -735,7 +757,7 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 	put_gateway_line(out, ctx);
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
-	put_hosts(out, v, n, day);
+	put_hosts(out, v, n, day, ctx->dec ? ctx->dec->last_ts : 0);
 	put_alerts(out, r, day);
 	if (!ctx->only_host)
 		put_domains(out, ctx->hm);

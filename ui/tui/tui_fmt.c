@@ -112,6 +112,7 @@ int status_style(enum host_status s)
 	case HS_ACTIVE: return STY_ACTIVE;
 	case HS_RETRY: return STY_WARN;
 	case HS_FAILING: return STY_BAD;
+	case HS_REJECTED: return STY_WARN;
 	default: return STY_NORMAL;
 	}
 }

@@ -27,7 +27,7 @@ static const struct tbl_col host_cols[HC__N] = {
 	[HC_HOST] = { "HOST", 13, 39, 39, 0, false, false, false },
 	[HC_NAME] = { "NAME", 12, 20, 28, 4, false, false, false },
 	[HC_ROLE] = { "DIR", 3, 3, 3, 10, false, false, false },
-	[HC_STATUS] = { "STATUS", 7, 7, 7, 0, false, true, false },
+	[HC_STATUS] = { "STATUS", 7, 8, 8, 0, false, true, false }, /* 8: "rejected" */
 	[HC_SINCE] = { "SINCE", 8, 8, 8, 3, false, true, false },
 	[HC_SESS] = { "SESS", 5, 6, 6, 4, true, true, false },
 	[HC_MSGS] = { "MSGS", 5, 6, 6, 9, true, true, false },
@@ -47,7 +47,7 @@ static const struct tbl_col domain_cols[HC__N] = {
 	[HC_HOST] = { "DOMAIN", 16, 30, 40, 0, false, false, false },
 	[HC_NAME] = { "", 0, 0, 0, 99, false, false, false },
 	[HC_ROLE] = { "", 0, 0, 0, 99, false, false, false },
-	[HC_STATUS] = { "STATUS", 7, 7, 7, 0, false, true, false },
+	[HC_STATUS] = { "STATUS", 7, 8, 8, 0, false, true, false }, /* 8: "rejected" */
 	[HC_SINCE] = { "SINCE", 8, 8, 8, 3, false, true, false },
 	[HC_SESS] = { "SESS", 5, 6, 6, 4, true, true, false },
 	[HC_MSGS] = { "MSGS", 5, 6, 6, 4, true, true, false },
@@ -254,7 +254,7 @@ static void time_cell(struct tbl *tb, int col, int64_t ts, const char *prefix)
  * on) or the capture misses that traffic -- either way worth a look. */
 static void next_cell(struct tbl *tb, int64_t est, int64_t now)
 {
-	if (!est || !now || now - est < 1000000) {
+	if (!hm_overdue(est, now)) {
 		time_cell(tb, HC_NEXT, est, "~");
 		return;
 	}
