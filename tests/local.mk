@@ -227,3 +227,7 @@ EXTRA_DIST += tests/tui-hoststatus.sh
 # Live JSON: the host record comes again once a rule names the failure's cause.
 TESTS += tests/live-hoststatus.sh
 EXTRA_DIST += tests/live-hoststatus.sh
+# Verdicts without --gateway on never-seen mixes of the samples (addresses
+# rewritten, times shifted) against the reviewed single-sample verdicts.
+TESTS += tests/holdout.py
+EXTRA_DIST += tests/holdout.py
