@@ -36,13 +36,12 @@ void *arena_alloc(struct arena *a, size_t n)
 	size_t total = sizeof *c + size;
 	if (a->cap && a->used + total > a->cap)
 		return NULL;
-	c = xmalloc(total);
+	c = mem_alloc(total);
 	c->size = size;
 	c->fill = n;
 	c->next = a->chunks;
 	a->chunks = c;
 	a->used += total;
-	mem_charge(total);
 	return c->data;
 }
 
@@ -61,10 +60,9 @@ void arena_free(struct arena *a)
 	struct arena_chunk *c = a->chunks;
 	while (c) {
 		struct arena_chunk *next = c->next;
-		free(c);
+		mem_free(c, sizeof *c + c->size);
 		c = next;
 	}
-	mem_release(a->used);
 	a->chunks = NULL;
 	a->used = 0;
 }

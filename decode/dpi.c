@@ -57,11 +57,11 @@ static bool charging;
 
 static void *blk_alloc(size_t n)
 {
-	union blk *b = xmalloc(sizeof *b + n);
+	/* nDPI's own allocations while a flow is classified are charged; its
+	 * start-up tables are not (they do not grow with the input) */
+	union blk *b = charging ? mem_alloc(sizeof *b + n) : xmalloc(sizeof *b + n);
 	b->h.size = n;
 	b->h.charged = charging;
-	if (charging)
-		mem_charge(sizeof *b + n);
 	return b + 1;
 }
 
@@ -71,8 +71,9 @@ static void blk_free(void *p)
 		return;
 	union blk *b = (union blk *)p - 1;
 	if (b->h.charged)
-		mem_release(sizeof *b + b->h.size);
-	free(b);
+		mem_free(b, sizeof *b + b->h.size);
+	else
+		free(b);
 }
 
 /* --- module ------------------------------------------------------------------ */

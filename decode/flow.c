@@ -93,14 +93,12 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
 
 static struct flow **buckets_new(size_t n)
 {
-	mem_charge(n * sizeof(struct flow *));
-	return xcalloc(n, sizeof(struct flow *));
+	return mem_zalloc(n * sizeof(struct flow *));
 }
 
 static void buckets_free(struct flow **b, size_t n)
 {
-	mem_release(n * sizeof(struct flow *));
-	free(b);
+	mem_free(b, n * sizeof(struct flow *));
 }
 
 /* Doubles the bucket array; chains are relinked by their stored hash. */
@@ -202,9 +200,8 @@ static void flow_release(struct flow_table *ft, struct flow *f)
 
 struct flow_table *ft_new(void)
 {
-	struct flow_table *ft = xcalloc(1, sizeof(*ft));
+	struct flow_table *ft = mem_zalloc(sizeof(*ft));
 
-	mem_charge(sizeof(*ft));
 	ft->buckets = buckets_new(FT_BUCKETS_INITIAL);
 	ft->mask = FT_BUCKETS_INITIAL - 1;
 	ft->seed = mix64((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ft) | 1;
@@ -225,8 +222,7 @@ void ft_free(struct flow_table *ft)
 		free(s);
 	}
 	buckets_free(ft->buckets, ft->mask + 1);
-	mem_release(sizeof(*ft));
-	free(ft);
+	mem_free(ft, sizeof(*ft));
 }
 
 struct flow *ft_lookup(struct flow_table *ft, const struct tcp_seg *seg, int *ep)

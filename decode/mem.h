@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 struct mem_account {
 	size_t used;  /* bytes currently charged */
@@ -39,6 +40,34 @@ static inline void mem_release(size_t n)
 {
 	assert(n <= mem_acct.used && "memory accounting underflow");
 	mem_acct.used -= n;
+}
+
+/* Charged allocations.  An object that is malloc'ed and freed whole is
+ * charged by the call that allocates it and released by the call that frees
+ * it, with the size the owner keeps, so a charge without its release (or a
+ * release without its charge) cannot be written by hand.  Objects reused from
+ * a pool or a slab are charged by their own acquire/release pair instead
+ * (flow_alloc/flow_release, lines hold/retire, header_begin/header_state_free). */
+static inline void *mem_alloc(size_t n)
+{
+	void *p = xmalloc(n);
+	mem_charge(n);
+	return p;
+}
+
+static inline void *mem_zalloc(size_t n)
+{
+	void *p = xcalloc(1, n);
+	mem_charge(n);
+	return p;
+}
+
+static inline void mem_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	mem_release(n);
+	free(p);
 }
 
 /* True when charging n more bytes would exceed the cap. */

@@ -112,14 +112,12 @@ void smtp_session_free(struct smtp_session *s)
 	struct smtp_txn *t = s->txn_head;
 	while (t) {
 		struct smtp_txn *next = t->next;
-		mem_release(sizeof *t);
-		free(t);
+		mem_free(t, sizeof *t);
 		t = next;
 	}
 	tr_free(s->transcript);
 	arena_free(&s->arena);
-	mem_release(sizeof *s);
-	free(s);
+	mem_free(s, sizeof *s);
 }
 
 void note(struct smtp_session *s, enum anomaly a)

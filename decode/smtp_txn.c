@@ -26,8 +26,7 @@ struct smtp_txn *txn_open(struct smtp_session *s, int64_t ts)
 		note(s, ANOM_TXN_OVERFLOW);
 		return NULL;
 	}
-	struct smtp_txn *t = xcalloc(1, sizeof *t);
-	mem_charge(sizeof *t);
+	struct smtp_txn *t = mem_zalloc(sizeof *t);
 	t->index = s->txn_count++;
 	t->start_ts = ts;
 	t->end_ts = ts;

@@ -187,11 +187,10 @@ static size_t held_size(uint32_t len, bool lost)
 
 static void held_free(struct tcp_dir *d, struct held_seg *h)
 {
-	mem_release(held_size(h->len, h->lost));
 	if (!h->lost)
 		d->held_bytes -= h->len;
 	d->held_count--;
-	free(h);
+	mem_free(h, held_size(h->len, h->lost));
 }
 
 /* Unlinks and frees the first range. */
@@ -210,7 +209,7 @@ static struct held_seg *held_insert(struct tcp_dir *d, struct held_seg **link, u
 				    const uint8_t *p, uint32_t len)
 {
 	bool lost = p == NULL;
-	struct held_seg *h = xmalloc(held_size(len, lost));
+	struct held_seg *h = mem_alloc(held_size(len, lost));
 
 	h->seq = seq;
 	h->len = len;
@@ -225,7 +224,6 @@ static struct held_seg *held_insert(struct tcp_dir *d, struct held_seg **link, u
 	*link = h;
 	if (!h->next)
 		d->held->tail = h;
-	mem_charge(held_size(len, lost));
 	if (!lost)
 		d->held_bytes += len;
 	d->held_count++;

@@ -22,21 +22,18 @@ struct transcript {
 struct transcript *tr_new(uint32_t head_max, uint32_t tail_max)
 {
 	size_t bytes = sizeof(struct transcript) + (size_t)(head_max + tail_max) * sizeof(struct tr_entry);
-	struct transcript *t = xmalloc(bytes);
+	struct transcript *t = mem_alloc(bytes);
 	memset(t, 0, sizeof *t);
 	t->head_max = head_max;
 	t->tail_max = tail_max;
 	t->bytes = bytes;
-	mem_charge(bytes);
 	return t;
 }
 
 void tr_free(struct transcript *t)
 {
-	if (!t)
-		return;
-	mem_release(t->bytes);
-	free(t);
+	if (t)
+		mem_free(t, t->bytes);
 }
 
 static struct tr_entry *next_slot(struct transcript *t)
