@@ -297,6 +297,7 @@ static void domain_txn(struct host_model *hm, struct host_entry *e, const struct
 	if (p->last_session != s->id) {
 		p->last_session = s->id;
 		e->sessions++;
+		spark_note(&e->spark, s->end_ts, v->verdict == V_FAILURE);
 		if (s->end_reason == END_RST)
 			e->resets++;
 		if (s->end_reason == END_TIMEOUT)
@@ -394,6 +395,7 @@ static void update_entry(struct host_model *hm, struct host_entry *e, const stru
 		e->last_attempt = s->start_ts;
 	set_name(e, s);
 	count_session(e, s);
+	spark_note(&e->spark, s->end_ts, v->verdict == V_FAILURE);
 	struct host_priv *p = e->priv;
 	hs_note_attempt(e, &p->health, v->verdict, v->rejected, s->start_ts);
 	if (v->error[0])

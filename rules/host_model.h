@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rules/host_spark.h"
 #include "decode/addr.h"
 #include "rules/geo.h"
 #include "rules/host_name.h"
@@ -57,6 +58,7 @@ struct host_entry {
 	int64_t retry_interval_us;      /* observed interval between attempts, 0 unknown */
 	int64_t next_retry_estimate;    /* last failure + interval, 0 unknown */
 	struct geo_info geo;            /* from --geoip; geo.found false if unknown */
+	struct host_spark spark;        /* sessions per minute, the last minutes (sparkline) */
 	void *priv;                     /* model-private (message memory) */
 };
 

@@ -589,8 +589,35 @@ static void test_memory_bound(void)
 	hm_free(hm);
 }
 
+/* The sparkline counts: per minute of capture time, the last 12 minutes,
+ * failed minutes in letters, heights relative to the busiest minute. */
+static void test_spark(void)
+{
+	struct host_spark sp;
+	memset(&sp, 0, sizeof sp);
+	const int64_t M = 60LL * 1000000, t0 = 1795143600LL * 1000000; /* a minute boundary */
+	char c[HOST_SPARK_MINUTES + 1];
+	spark_codes(&sp, t0, c);
+	CHECK_EQ_STR(c, "............");
+	for (int i = 0; i < 4; i++)
+		spark_note(&sp, t0 + 5 * 1000000, false); /* 4 good in the first minute */
+	spark_note(&sp, t0 + 2 * M + 1, false);       /* 1 good two minutes later */
+	spark_note(&sp, t0 + 2 * M + 2, true);        /* and 1 failed with it */
+	spark_codes(&sp, t0 + 2 * M + 30 * 1000000, c);
+	CHECK_EQ_STR(c, ".........8.D"); /* 4 of 4 -> 8; 2 of 4 with a failure -> D */
+	/* 13 minutes later the first minute has left the window; its slot is reused */
+	spark_note(&sp, t0 + 12 * M, false);
+	spark_codes(&sp, t0 + 12 * M, c);
+	CHECK_EQ_STR(c, ".H.........4"); /* now the busiest minute has 2 */
+	/* a late session older than what its slot now counts is not counted */
+	spark_note(&sp, t0 + 5 * 1000000, true);
+	spark_codes(&sp, t0 + 12 * M, c);
+	CHECK_EQ_STR(c, ".H.........4"); /* now the busiest minute has 2 */
+}
+
 int main(void)
 {
+	test_spark();
 	smtp_config_default(&scfg);
 	size_t before = mem_acct.used;
 	test_retry_loop();

@@ -13,9 +13,6 @@
 #include "rules/session_verdict.h"
 #include "ui/tui/tui_view.h"
 
-#define SPARK_BUCKETS 12
-#define SPARK_BUCKET_US (60LL * 1000000)
-
 enum {
 	HC_HOST, HC_NAME, HC_ROLE, HC_STATUS, HC_SINCE, HC_SESS, HC_MSGS, HC_ACC, HC_DEF, HC_REJ,
 	HC_ABRT, HC_RETRY, HC_PEND, HC_ERROR, HC_LAST, HC_NEXT, HC_SPARK, HC__N
@@ -78,7 +75,6 @@ void hosts_free(struct hosts_view *v)
 	tbl_free(&v->doms);
 	free(v->h);
 	free(v->d);
-	free(v->sp);
 }
 
 static uint64_t domain_id(const char *name)
@@ -103,108 +99,6 @@ static void copy_entries(struct host_entry **dst, size_t *n, size_t *cap,
 	*n = count;
 }
 
-/* --- sparkline: outcomes of finished sessions per minute --------------------- */
-
-struct spark_acc {
-	uint64_t id;
-	uint32_t ok[SPARK_BUCKETS], bad[SPARK_BUCKETS];
-};
-
-static int cmp_acc(const void *a, const void *b)
-{
-	uint64_t x = ((const struct spark_acc *)a)->id, y = ((const struct spark_acc *)b)->id;
-	return (x > y) - (x < y);
-}
-
-static void acc_count(struct spark_acc *acc, size_t n, uint64_t id, int bucket, bool bad)
-{
-	struct spark_acc key = { .id = id };
-	struct spark_acc *a = bsearch(&key, acc, n, sizeof *acc, cmp_acc);
-	if (!a)
-		return;
-	if (bad)
-		a->bad[bucket]++;
-	else
-		a->ok[bucket]++;
-}
-
-static void count_session(struct hosts_view *v, struct spark_acc *acc, size_t n,
-			  const struct smtp_session *s)
-{
-	int64_t age = v->now - s->end_ts;
-	if (age < 0)
-		age = 0;
-	int b = SPARK_BUCKETS - 1 - (int)(age / SPARK_BUCKET_US);
-	if (b < 0)
-		return;
-	bool bad = session_verdict(s) == V_FAILURE;
-	acc_count(acc, n, host_row_id(&s->server, ROLE_SERVER), b, bad);
-	acc_count(acc, n, host_row_id(&s->client, ROLE_CLIENT), b, bad);
-	uint64_t seen[4];
-	size_t nseen = 0;
-	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
-		for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
-			const char *at = strrchr(r->addr, '@');
-			if (!at || nseen == 4)
-				continue;
-			uint64_t id = domain_id(at + 1);
-			bool dup = false;
-			for (size_t i = 0; i < nseen; i++)
-				dup = dup || seen[i] == id;
-			if (!dup) {
-				seen[nseen++] = id;
-				acc_count(acc, n, id, b, bad);
-			}
-		}
-	}
-}
-
-static void spark_codes(const struct spark_acc *a, char *out)
-{
-	uint32_t max = 1;
-	for (int i = 0; i < SPARK_BUCKETS; i++)
-		if (a->ok[i] + a->bad[i] > max)
-			max = a->ok[i] + a->bad[i];
-	for (int i = 0; i < SPARK_BUCKETS; i++) {
-		uint32_t c = a->ok[i] + a->bad[i];
-		int level = c ? (int)((c * 8 + max - 1) / max) : 0;
-		out[i] = !c ? '.' : a->bad[i] ? (char)('A' + level - 1) : (char)('0' + level);
-	}
-	out[SPARK_BUCKETS] = '\0';
-}
-
-/* Under the lock: the last minutes of finished sessions, newest first. */
-static void snap_sparks(struct tui *t)
-{
-	struct hosts_view *v = &t->hv;
-	size_t n = v->nh + v->nd;
-	struct spark_acc *acc = xcalloc(n ? n : 1, sizeof *acc);
-	for (size_t i = 0; i < v->nh; i++)
-		acc[i].id = host_row_id(&v->h[i].addr, v->h[i].role);
-	for (size_t i = 0; i < v->nd; i++)
-		acc[v->nh + i].id = domain_id(v->d[i].name);
-	qsort(acc, n, sizeof *acc, cmp_acc);
-	int64_t from = v->now - SPARK_BUCKETS * SPARK_BUCKET_US;
-	for (size_t i = model_done_count(t->m); i-- > 0;) {
-		const struct smtp_session *s = model_done(t->m, i);
-		/* finished sessions are kept in the order they ended */
-		if (s->end_ts < from - SPARK_BUCKET_US)
-			break;
-		if (s->end_ts >= from)
-			count_session(v, acc, n, s);
-	}
-	if (n > v->capsp) {
-		v->capsp = n;
-		v->sp = xrealloc(v->sp, n * sizeof *v->sp);
-	}
-	for (size_t i = 0; i < n; i++) {
-		v->sp[i].id = acc[i].id;
-		spark_codes(&acc[i], v->sp[i].codes);
-	}
-	v->nsp = n;
-	free(acc);
-}
-
 static void hosts_snap(struct tui *t)
 {
 	struct hosts_view *v = &t->hv;
@@ -214,24 +108,9 @@ static void hosts_snap(struct tui *t)
 	n = hm_domains(t->m->hm, &e);
 	copy_entries(&v->d, &v->nd, &v->capd, e, n);
 	v->now = t->hdr.now;
-	snap_sparks(t);
 }
 
 /* --- rows ---------------------------------------------------------------------- */
-
-static int cmp_spark(const void *a, const void *b)
-{
-	uint64_t x = ((const struct host_spark *)a)->id, y = ((const struct host_spark *)b)->id;
-	return (x > y) - (x < y);
-}
-
-/* v->sp is sorted by id (it was filled from the sorted accumulators). */
-static const char *spark_of(const struct hosts_view *v, uint64_t id)
-{
-	struct host_spark key = { .id = id };
-	const struct host_spark *s = bsearch(&key, v->sp, v->nsp, sizeof *v->sp, cmp_spark);
-	return s ? s->codes : "";
-}
 
 static void num(struct tbl *tb, int col, uint64_t x, int style)
 {
@@ -301,7 +180,8 @@ static void add_row(struct tbl *tb, const struct hosts_view *v, const struct hos
 		 e->last_error);
 	time_cell(tb, HC_LAST, e->last_attempt, "");
 	next_cell(tb, e->next_retry_estimate, v->now);
-	const char *codes = spark_of(v, id);
+	char codes[HOST_SPARK_MINUTES + 1];
+	spark_codes(&e->spark, v->now, codes); /* counted by the host model as sessions end */
 	size_t fails = 0;
 	for (const char *p = codes; *p; p++)
 		fails += *p >= 'A' && *p <= 'H';

@@ -178,18 +178,11 @@ extern const struct screen_ops hosts_screen, sessions_screen, detail_screen, ale
 extern const struct screen_ops *const tui_screens[SCR__COUNT]; /* by enum tui_screen */
 
 /* Hosts and recipient domains. */
-struct host_spark {
-	uint64_t id;          /* host_row_id, or a hash of the domain */
-	char codes[16];
-};
-
 struct hosts_view {
 	bool domains, unhealthy_only;
 	struct tbl hosts, doms;
-	struct host_entry *h, *d; /* copies */
+	struct host_entry *h, *d; /* copies (each with its sparkline counts) */
 	size_t nh, nd, caph, capd;
-	struct host_spark *sp;    /* by host, then by domain */
-	size_t nsp, capsp;
 	int64_t now;
 };
 
