@@ -231,3 +231,6 @@ EXTRA_DIST += tests/live-hoststatus.sh
 # rewritten, times shifted) against the reviewed single-sample verdicts.
 TESTS += tests/holdout.py
 EXTRA_DIST += tests/holdout.py
+# --format csv (the example output of doc/architecture.md) against the JSON records.
+TESTS += tests/csv-output.py
+EXTRA_DIST += tests/csv-output.py

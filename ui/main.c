@@ -22,6 +22,7 @@
 #include "decode/flow_idle.h"
 #include "decode/mem.h"
 #include "decode/packet.h"
+#include "ui/output/csv_output.h"
 #include "ui/output/json_output.h"
 #include "ui/output/metrics_output.h"
 #include "ui/output/model_output.h"
@@ -467,6 +468,8 @@ static void add_outputs(struct app *a)
 	if (a->json) {
 		a->json_out = json_output_new(a->out, a->live, a->opt.transcript);
 		output_add(o, &json_output_ops, a->json_out);
+	} else if (a->opt.format == FMT_CSV && !a->tui) {
+		output_add(o, &csv_output_ops, csv_output_new(a->out));
 	} else if (!a->tui) {
 		a->text_out = text_output_new(a->out);
 		output_add(o, &text_output_ops, a->text_out);

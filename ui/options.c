@@ -106,7 +106,8 @@ void opt_usage(FILE *out)
 	      "  --bundle-host ADDR   bundle this host instead (repeatable)\n"
 	      "\n"
 	      "Output:\n"
-	      "  --format text|json   text report (default for -r) or JSON lines (default for -i)\n"
+	      "  --format text|json|csv  text report (default for -r), JSON lines (default for -i),\n"
+	      "                       or one CSV line per session (a spreadsheet)\n"
 	      "  -o FILE              write the report or records to FILE instead of stdout\n"
 	      "  --transcript         JSON: include each session's dialogue\n"
 	      "  --stats-interval S   live JSON: host and stats records every S seconds\n"
@@ -285,8 +286,10 @@ static int one_option(struct options *o, int c, const char *arg)
 			o->format = FMT_TEXT;
 		else if (strcmp(arg, "json") == 0)
 			o->format = FMT_JSON;
+		else if (strcmp(arg, "csv") == 0)
+			o->format = FMT_CSV;
 		else
-			return bad("format (text or json)", arg);
+			return bad("format (text, json or csv)", arg);
 		return 0;
 	case OPT_GATEWAY:
 		o->gateway_arg = arg;

@@ -11,7 +11,7 @@
 #include "capture/capture.h"
 #include "decode/decoder.h"
 
-enum out_format { FMT_DEFAULT, FMT_TEXT, FMT_JSON };
+enum out_format { FMT_DEFAULT, FMT_TEXT, FMT_JSON, FMT_CSV };
 
 #define OPT_MAX_GATEWAYS 32
 
