@@ -1,71 +1,57 @@
-/* capture.c — packets in through libpcap: savefiles (pcap, pcapng, either
- * gzip-compressed), stdin and live interfaces; counters and read errors.
+/* capture.c — one capture from one or more inputs (capture/cap_leg.c): a
+ * rotated ring of savefiles read as one, merged by time; several live
+ * interfaces (a gateway's inside and outside legs) polled together.
  *
- * File formats as libpcap reads them (pcap-savefile(5), draft-ietf-opsawg-
- * pcapng); gzip per RFC 1952 via gzip_file.c.  The per-packet path is one
- * callback that bumps a few counters and calls the consumer: no allocation,
- * no system call, no clock read.
+ * Files are read lazily, one packet ahead per file, and the one with the
+ * smallest timestamp goes next (a binary heap of the files with a packet in
+ * hand).  A ring's files rarely overlap, so the file just read usually stays
+ * on top after one comparison.  One input takes libpcap's batched path as
+ * before.  No allocation after cap_open.
  */
 #include "config.h"
 
 #include "capture/capture.h"
-#include "capture/gzip_file.h"
+#include "capture/cap_leg.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <pcap/pcap.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_SNAPLEN 262144
-#define DEFAULT_TIMEOUT_MS 250
-/* Packets per pcap_dispatch on a file: the tick runs between batches. */
+/* Packets per pcap_dispatch on a file: the tick runs between batches (and
+ * as often when files are merged). */
 #define FILE_BATCH 1024
-/* stdio buffer of a file or stdin being read */
-#define FILE_BUFFER (1 << 20)
 
-/* Classic pcap: 24-byte file header; record headers are 16 bytes, or 24 in
- * Alexey Kuznetzov's patched format (magic 0xa1b2cd34). */
-#define PCAP_FILE_HDR 24
-#define PCAP_REC_HDR 16
-#define PCAP_REC_HDR_KUZNETZOV 24
-
-enum file_kind { KIND_LIVE, KIND_PCAP, KIND_PCAPNG, KIND_OTHER };
+/* The packet a leg has read ahead; valid until the leg is read again. */
+struct ahead {
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int64_t ts;
+};
 
 struct cap_source {
-	pcap_t *p;
-	enum file_kind kind;
-	FILE *gz_raw;                   /* under a gzip stream: ours to close */
-	char *iobuf;                    /* stdio buffer of the file: freed after it is closed */
-	const struct gzf_status *gz;    /* NULL unless gzip */
-	struct bpf_program prog;        /* file filter, run in the callback */
-	bool file_filter;
+	struct cap_leg *legs;
+	struct ahead *ahead;
+	size_t *heap;    /* legs with a packet ahead, smallest (ts, index) first */
+	struct pollfd *pfd;
+	size_t n, nheap;
+	bool live;
+	bool merge_started; /* files: every leg was read ahead once */
 	/* Set by cap_stop() from another thread (the dashboard's) or a signal
 	 * handler, read by cap_run(): a lock-free atomic is safe for both. */
 	atomic_bool stop;
 
-	/* cap_run's consumer, kept here so the pcap callback has one pointer */
+	/* cap_run's consumer */
 	cap_packet_fn fn;
 	void *ctx;
-	uint64_t limit;
+	uint64_t delivered, limit;
 
-	uint64_t records;   /* file records read, filtered or not */
-	uint64_t next_off;  /* classic pcap: where the next record starts */
-	unsigned rec_hdr;
-	uint64_t packets, bytes, wire_bytes;
-
-	bool broken;
-	uint64_t broken_at_packet;
-	int64_t broken_at_offset;
-	char error[256];
-	char warning[256];
-	char desc[64 + PATH_MAX];
-	int fd;                  /* live: the descriptor we poll, -1 if none */
-	int tick_ms;             /* live: timer period */
+	int linktype;      /* common, or -1 */
+	char *linkname;    /* cap_linktype_name */
+	char *desc;        /* cap_describe */
+	char *warning;     /* the legs' warnings, joined */
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -81,331 +67,384 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- the per-packet path ---- */
+/* ---- handing packets on ---- */
 
-/* Seconds are 32 bits in classic pcap but 64 in pcapng, where a corrupt
- * block or a coarse if_tsresol can yield any time_t.  Clamped so that
- * microseconds, and the differences and timeouts computed from them
- * downstream, stay far from int64's limits (found by fuzz_capture). */
-#define TS_SEC_MAX 100000000000LL /* about the year 5138 */
-
-static inline int64_t ts_us_of(const struct timeval *tv)
+/* The batched path (one input): every packet of a pcap_dispatch. */
+static void on_leg_packet(void *owner, struct cap_leg *leg, const struct pcap_pkthdr *h,
+			  const u_char *d)
 {
-	int64_t sec = tv->tv_sec;
-	if (sec < 0)
-		sec = 0;
-	else if (sec > TS_SEC_MAX)
-		sec = TS_SEC_MAX;
-	return sec * 1000000 + tv->tv_usec;
+	struct cap_source *cs = owner;
+	leg_count(leg, h);
+	cs->fn(cs->ctx, leg->linktype, leg_ts_us(&h->ts), d, h->caplen, h->len);
+	if (++cs->delivered == cs->limit)
+		pcap_breakloop(leg->p);
 }
 
-static inline void deliver(struct cap_source *cs, const struct pcap_pkthdr *h, const u_char *d)
+/* ---- the heap of legs with a packet ahead ---- */
+
+static bool earlier(const struct cap_source *cs, size_t a, size_t b)
 {
-	cs->packets++;
-	cs->bytes += h->caplen;
-	cs->wire_bytes += h->len;
-	int64_t ts = ts_us_of(&h->ts);
-	cs->fn(cs->ctx, ts, d, h->caplen, h->len);
-	if (cs->packets == cs->limit)
-		pcap_breakloop(cs->p);
+	int64_t ta = cs->ahead[a].ts, tb = cs->ahead[b].ts;
+	return ta < tb || (ta == tb && a < b);
 }
 
-/* Files: every record is counted (and its size summed) before the filter,
- * so that a read error can be placed exactly.  The filter runs here rather
- * than in libpcap for the same reason; libpcap would run the same
- * interpreter on the same packet. */
-static void file_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
+static void sift_down(struct cap_source *cs, size_t at)
 {
-	struct cap_source *cs = (void *)user;
-	cs->records++;
-	cs->next_off += cs->rec_hdr + h->caplen;
-	if (cs->file_filter && !pcap_offline_filter(&cs->prog, h, d))
-		return;
-	deliver(cs, h, d);
-}
-
-static void live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
-{
-	deliver((void *)user, h, d);
-}
-
-/* ---- opening files ---- */
-
-/* Peeks up to 4 bytes (pushed back, not consumed).  Returns how many were
- * there, or -1 on a read error. */
-static int peek4(FILE *fp, uint8_t m[4])
-{
-	int c[4], n = 0;
-	while (n < 4 && (c[n] = getc(fp)) != EOF)
-		n++;
-	bool failed = ferror(fp) != 0;
-	for (int i = n - 1; i >= 0; i--) {
-		m[i] = (uint8_t)c[i];
-		ungetc(c[i], fp);
-	}
-	return failed ? -1 : n;
-}
-
-static enum file_kind kind_of(const uint8_t m[4], unsigned *rec_hdr)
-{
-	uint32_t be = ((uint32_t)m[0] << 24) | ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
-	*rec_hdr = PCAP_REC_HDR;
-	switch (be) {
-	case 0x0a0d0d0a:
-		return KIND_PCAPNG;
-	case 0xa1b2c3d4: case 0xd4c3b2a1: /* microseconds, either byte order */
-	case 0xa1b23c4d: case 0x4d3cb2a1: /* nanoseconds */
-		return KIND_PCAP;
-	case 0xa1b2cd34: case 0x34cdb2a1:
-		*rec_hdr = PCAP_REC_HDR_KUZNETZOV;
-		return KIND_PCAP;
-	default:
-		return KIND_OTHER;
+	size_t *h = cs->heap;
+	for (;;) {
+		size_t l = 2 * at + 1, r = l + 1, m = at;
+		if (l < cs->nheap && earlier(cs, h[l], h[m]))
+			m = l;
+		if (r < cs->nheap && earlier(cs, h[r], h[m]))
+			m = r;
+		if (m == at)
+			return;
+		size_t t = h[m];
+		h[m] = h[at];
+		h[at] = t;
+		at = m;
 	}
 }
 
-/* The reason a read on fp failed: zlib's when the gzip layer failed. */
-static const char *read_error(const struct cap_source *cs, int errnum)
+static void heap_push(struct cap_source *cs, size_t leg)
 {
-	if (cs->gz && cs->gz->failed)
-		return cs->gz->error;
-	return strerror(errnum);
+	size_t *h = cs->heap, at = cs->nheap++;
+	h[at] = leg;
+	while (at > 0) {
+		size_t up = (at - 1) / 2;
+		if (!earlier(cs, h[at], h[up]))
+			return;
+		size_t t = h[up];
+		h[up] = h[at];
+		h[at] = t;
+		at = up;
+	}
 }
 
-/* Wraps raw in a gzip stream when it starts with the gzip magic; returns
- * the stream libpcap should read, or NULL with err written. */
-static FILE *maybe_gunzip(struct cap_source *cs, FILE *raw, const char *name,
-			  char *err, size_t errlen)
+/* Reads leg i's next packet ahead: leg_next's result. */
+static int read_ahead(struct cap_source *cs, size_t i)
 {
-	bool ioerr;
-	if (!gzf_peek_magic(raw, &ioerr)) {
-		if (ioerr) {
-			errf(err, errlen, "%s: %s", name, strerror(errno));
-			return NULL;
+	struct ahead *a = &cs->ahead[i];
+	int rc = leg_next(&cs->legs[i], &a->h, &a->d);
+	if (rc == 1)
+		a->ts = leg_ts_us(&a->h->ts);
+	if (rc < 0 && atomic_load_explicit(&cs->stop, memory_order_acquire)) {
+		/* interrupted by a stop (a FIFO's blocked read), not broken */
+		cs->legs[i].broken = false;
+		return 0;
+	}
+	return rc;
+}
+
+/* Hands on the earliest packet ahead and reads that leg's next one: it
+ * stays on top (one comparison) while its file runs ahead of the others.
+ * refill false (live, the leg's share of this round taken): the leg waits
+ * for the next round.  Returns false on a live read error. */
+static bool deliver_top(struct cap_source *cs, bool refill)
+{
+	size_t i = cs->heap[0];
+	struct cap_leg *leg = &cs->legs[i];
+	const struct pcap_pkthdr *h = cs->ahead[i].h;
+	leg_count(leg, h);
+	cs->delivered++;
+	cs->fn(cs->ctx, leg->linktype, cs->ahead[i].ts, cs->ahead[i].d, h->caplen, h->len);
+	int rc = refill ? read_ahead(cs, i) : 0;
+	if (rc == 1) {
+		sift_down(cs, 0);
+		return true;
+	}
+	cs->heap[0] = cs->heap[--cs->nheap];
+	sift_down(cs, 0);
+	/* files: a broken one is left there and the rest read on */
+	return !(rc < 0 && cs->live);
+}
+
+/* ---- several files ---- */
+
+static enum cap_status run_files(struct cap_source *cs, cap_tick_fn tick)
+{
+	if (!cs->merge_started) {
+		cs->merge_started = true;
+		for (size_t i = 0; i < cs->n; i++)
+			if (read_ahead(cs, i) == 1)
+				heap_push(cs, i);
+	}
+	unsigned batch = 0;
+	while (cs->nheap) {
+		if (cs->delivered == cs->limit)
+			return CAP_STOPPED;
+		deliver_top(cs, true);
+		if (++batch == FILE_BATCH) {
+			batch = 0;
+			if (atomic_load_explicit(&cs->stop, memory_order_acquire))
+				return CAP_STOPPED;
+			if (tick)
+				tick(cs->ctx);
 		}
-		return raw;
 	}
-	FILE *fp = gzf_open(raw, &cs->gz);
-	if (!fp) {
-		errf(err, errlen, "%s: %s", name, strerror(errno));
-		return NULL;
-	}
-	cs->gz_raw = raw;
-	return fp;
+	if (tick && batch)
+		tick(cs->ctx);
+	if (atomic_load_explicit(&cs->stop, memory_order_acquire))
+		return CAP_STOPPED;
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->legs[i].broken)
+			return CAP_BROKEN;
+	return CAP_END;
 }
 
-/* Checks the first bytes so the common failures get a plain message. */
-static bool check_header(struct cap_source *cs, FILE *fp, const char *name,
-			 char *err, size_t errlen)
+/* ---- several interfaces ---- */
+
+/* One poll round: what each ready interface has buffered (at most
+ * FILE_BATCH packets each, so a busy leg cannot starve the timers),
+ * merged by timestamp.  A packet read ahead but not handed on (its leg's
+ * share taken) stays in the heap for the next round. */
+static enum cap_status live_round(struct cap_source *cs)
 {
-	uint8_t m[4] = { 0 };
-	int n = peek4(fp, m);
-	if (n < 0) {
-		errf(err, errlen, "%s: %s", name, read_error(cs, errno));
+	for (size_t i = 0; i < cs->n; i++) {
+		if (!(cs->pfd[i].revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
+		bool in_heap = false;
+		for (size_t k = 0; k < cs->nheap; k++)
+			in_heap |= cs->heap[k] == i;
+		if (in_heap)
+			continue;
+		int rc = read_ahead(cs, i);
+		if (rc < 0)
+			return CAP_BROKEN;
+		if (rc == 1)
+			heap_push(cs, i);
+	}
+	for (size_t taken = 0; cs->nheap && taken < FILE_BATCH * cs->n; taken++) {
+		if (cs->delivered == cs->limit)
+			return CAP_STOPPED;
+		if (!deliver_top(cs, true))
+			return CAP_BROKEN;
+	}
+	return CAP_END; /* this round's */
+}
+
+static enum cap_status run_interfaces(struct cap_source *cs, cap_tick_fn tick)
+{
+	int tick_ms = cs->legs[0].tick_ms;
+	for (;;) {
+		if (atomic_load_explicit(&cs->stop, memory_order_acquire))
+			return CAP_STOPPED;
+		for (size_t i = 0; i < cs->n; i++)
+			cs->pfd[i] = (struct pollfd){ .fd = cs->legs[i].fd, .events = POLLIN };
+		/* packets still in hand: look, but do not wait */
+		int r = poll(cs->pfd, cs->n, cs->nheap ? 0 : tick_ms);
+		if (r > 0 || cs->nheap) {
+			enum cap_status st = live_round(cs);
+			if (st != CAP_END) {
+				if (st == CAP_STOPPED || atomic_load_explicit(&cs->stop, memory_order_acquire))
+					return CAP_STOPPED;
+				return st;
+			}
+		}
+		if (tick && !atomic_load_explicit(&cs->stop, memory_order_acquire))
+			tick(cs->ctx);
+	}
+}
+
+/* ---- one input: libpcap's batched path ---- */
+
+static enum cap_status run_one(struct cap_source *cs, cap_tick_fn tick)
+{
+	struct cap_leg *leg = &cs->legs[0];
+	bool live = leg->kind == KIND_LIVE;
+	/* Live: one kernel buffer (or one timeout) per call. */
+	int batch = live ? -1 : FILE_BATCH;
+	for (;;) {
+		if (atomic_load_explicit(&cs->stop, memory_order_acquire))
+			return CAP_STOPPED;
+		if (live && leg->fd >= 0) {
+			struct pollfd pfd = { .fd = leg->fd, .events = POLLIN };
+			int r = poll(&pfd, 1, leg->tick_ms);
+			if (r <= 0) {
+				/* idle (or a signal): the timers still run */
+				if (tick && !atomic_load_explicit(&cs->stop, memory_order_acquire))
+					tick(cs->ctx);
+				continue;
+			}
+		}
+		int n = leg_dispatch(leg, batch);
+		if (n == PCAP_ERROR_BREAK)
+			return CAP_STOPPED;
+		/* A stop asked for while a read was blocked (Ctrl-C on -r -, or
+		 * on a FIFO) interrupts that read: libpcap reports EINTR or a
+		 * short record as a read error, but the file is not at fault. */
+		if (n < 0 && atomic_load_explicit(&cs->stop, memory_order_acquire))
+			return CAP_STOPPED;
+		if (n < 0) {
+			leg_note_broken(leg);
+			return CAP_BROKEN;
+		}
+		if (n == 0 && !live)
+			return CAP_END;
+		if (tick)
+			tick(cs->ctx);
+	}
+}
+
+enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_fn fn,
+			cap_tick_fn tick, void *ctx)
+{
+	/* After a read error the stream position is meaningless: stay broken. */
+	if (cs->n == 1 && cs->legs[0].broken)
+		return CAP_BROKEN;
+	cs->fn = fn;
+	cs->ctx = ctx;
+	cs->limit = max_packets ? cs->delivered + max_packets : UINT64_MAX;
+	if (cs->n == 1)
+		return run_one(cs, tick);
+	return cs->live ? run_interfaces(cs, tick) : run_files(cs, tick);
+}
+
+/* ---- opening ---- */
+
+/* desc, linkname and warning of an opened set */
+static void describe(struct cap_source *cs)
+{
+	size_t need = 32, lneed = 1, wneed = 1;
+	for (size_t i = 0; i < cs->n; i++) {
+		need += strlen(cs->legs[i].name) + 2;
+		lneed += strlen(cap_input_linktype_name(cs, i)) + 1;
+		wneed += strlen(cs->legs[i].warning) + 2;
+	}
+	cs->desc = malloc(need);
+	cs->linkname = malloc(lneed);
+	cs->warning = malloc(wneed);
+	if (!cs->desc || !cs->linkname || !cs->warning)
+		abort(); /* a few hundred bytes at start-up */
+	if (cs->n == 1) {
+		snprintf(cs->desc, need, "%s", cs->legs[0].desc);
+	} else {
+		strcpy(cs->desc, cs->live ? "interfaces " : "files ");
+		for (size_t i = 0; i < cs->n; i++) {
+			if (i)
+				strcat(cs->desc, ", ");
+			strcat(cs->desc, cs->legs[i].name);
+		}
+	}
+	cs->linkname[0] = cs->warning[0] = '\0';
+	cs->linktype = cs->legs[0].linktype;
+	for (size_t i = 0; i < cs->n; i++) {
+		const char *ln = cap_input_linktype_name(cs, i);
+		bool seen = false;
+		for (size_t k = 0; k < i; k++)
+			seen |= cs->legs[k].linktype == cs->legs[i].linktype;
+		if (!seen) {
+			if (cs->linkname[0])
+				strcat(cs->linkname, ",");
+			strcat(cs->linkname, ln);
+		}
+		if (cs->legs[i].linktype != cs->linktype)
+			cs->linktype = -1;
+		if (cs->legs[i].warning[0]) {
+			if (cs->warning[0])
+				strcat(cs->warning, "; ");
+			strcat(cs->warning, cs->legs[i].warning);
+		}
+	}
+}
+
+static bool check_inputs(const struct cap_options *opt, size_t nf, size_t ni, char *err,
+			 size_t errlen)
+{
+	if (!opt || (nf == 0) == (ni == 0)) {
+		errf(err, errlen, "capture: give files or interfaces, not both and not neither");
 		return false;
 	}
-	if (n == 0) {
-		errf(err, errlen, "%s: %s", name,
-		     cs->gz ? "empty after gzip decompression" : "empty file");
+	if (nf > CAP_MAX_INPUTS || ni > CAP_MAX_INPUTS) {
+		errf(err, errlen, "capture: at most %d files or interfaces", CAP_MAX_INPUTS);
 		return false;
 	}
-	cs->kind = n == 4 ? kind_of(m, &cs->rec_hdr) : KIND_OTHER;
+	for (size_t i = 0; nf > 1 && i < nf; i++) {
+		if (strcmp(opt->files[i], "-") == 0) {
+			errf(err, errlen, "stdin (-r -) can only be read alone, not with other files");
+			return false;
+		}
+	}
 	return true;
 }
 
-static bool compile_filter(pcap_t *p, const char *bpf, bpf_u_int32 mask,
-			   struct bpf_program *prog, char *err, size_t errlen)
+static bool open_legs(struct cap_source *cs, const struct cap_options *opt,
+		      const char *const *names, char *err, size_t errlen)
 {
-	if (pcap_compile(p, prog, bpf, 1, mask) < 0) {
-		errf(err, errlen, "invalid filter \"%s\": %s", bpf, pcap_geterr(p));
-		return false;
+	for (size_t i = 0; i < cs->n; i++) {
+		struct cap_options one = *opt;
+		one.file = cs->live ? NULL : names[i];
+		one.iface = cs->live ? names[i] : NULL;
+		cs->legs[i].deliver = on_leg_packet;
+		cs->legs[i].owner = cs;
+		if (!leg_open(&cs->legs[i], &one, err, errlen))
+			return false;
+		if (cs->live && cs->n > 1 && cs->legs[i].fd < 0) {
+			errf(err, errlen, "%s: cannot be polled, so not read with other interfaces",
+			     names[i]);
+			return false;
+		}
 	}
 	return true;
 }
-
-static bool open_file(struct cap_source *cs, const struct cap_options *opt,
-		      char *err, size_t errlen)
-{
-	bool is_stdin = strcmp(opt->file, "-") == 0;
-	const char *name = is_stdin ? "stdin" : opt->file;
-	if (is_stdin)
-		snprintf(cs->desc, sizeof cs->desc, "stdin");
-	else
-		snprintf(cs->desc, sizeof cs->desc, "file %s", opt->file);
-
-	FILE *raw = is_stdin ? stdin : fopen(opt->file, "rb");
-	if (!raw) {
-		errf(err, errlen, "%s: %s", name, strerror(errno));
-		return false;
-	}
-	/* libpcap reads record by record through stdio: a large buffer
-	 * turns 256 read(2)s per MiB (st_blksize, 4 KiB) into one */
-	if (!is_stdin) {
-		cs->iobuf = malloc(FILE_BUFFER); /* glibc ignores the size without a buffer */
-		if (cs->iobuf)
-			setvbuf(raw, cs->iobuf, _IOFBF, FILE_BUFFER);
-	}
-	FILE *fp = maybe_gunzip(cs, raw, name, err, errlen);
-	if (fp && check_header(cs, fp, name, err, errlen)) {
-		char ebuf[PCAP_ERRBUF_SIZE] = "";
-		cs->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-		if (cs->p)
-			return true; /* libpcap now owns fp (and closes it unless stdin) */
-		/* A gzip failure shows up in libpcap as a bare EIO. */
-		errf(err, errlen, "%s: %s", name, cs->gz && cs->gz->failed ? cs->gz->error : ebuf);
-	}
-	if (fp && fp != raw)
-		fclose(fp);
-	if (raw != stdin)
-		fclose(raw);
-	free(cs->iobuf);
-	cs->iobuf = NULL;
-	cs->gz_raw = NULL;
-	cs->gz = NULL;
-	return false;
-}
-
-static bool file_filter(struct cap_source *cs, const char *bpf, char *err, size_t errlen)
-{
-	if (!bpf || !*bpf)
-		return true;
-	if (!compile_filter(cs->p, bpf, PCAP_NETMASK_UNKNOWN, &cs->prog, err, errlen))
-		return false;
-	cs->file_filter = true;
-	return true;
-}
-
-/* ---- opening interfaces ---- */
-
-/* pcap_activate's result as one line naming the interface. */
-static void activate_message(pcap_t *p, const char *iface, int rc, char *out, size_t outlen)
-{
-	const char *detail = pcap_geterr(p);
-	const char *status = pcap_statustostr(rc);
-	if (rc == PCAP_ERROR || rc == PCAP_WARNING)
-		snprintf(out, outlen, "%s: %s", iface, detail);
-	else if (detail && *detail && strcmp(detail, status) != 0)
-		snprintf(out, outlen, "%s: %s (%s)", iface, status, detail);
-	else
-		snprintf(out, outlen, "%s: %s", iface, status);
-}
-
-static bool configure_live(pcap_t *p, const struct cap_options *opt, char *err, size_t errlen)
-{
-	int snaplen = opt->snaplen > 0 ? opt->snaplen : DEFAULT_SNAPLEN;
-	int timeout = opt->timeout_ms > 0 ? opt->timeout_ms : DEFAULT_TIMEOUT_MS;
-	if (opt->buffer_kib > INT_MAX / 1024) {
-		errf(err, errlen, "%s: buffer size %d KiB is too large", opt->iface, opt->buffer_kib);
-		return false;
-	}
-	if (pcap_set_snaplen(p, snaplen) != 0 || pcap_set_promisc(p, opt->promisc) != 0 ||
-	    pcap_set_timeout(p, timeout) != 0 ||
-	    (opt->buffer_kib > 0 && pcap_set_buffer_size(p, opt->buffer_kib * 1024) != 0) ||
-	    (opt->immediate && pcap_set_immediate_mode(p, 1) != 0)) {
-		errf(err, errlen, "%s: %s", opt->iface, pcap_geterr(p));
-		return false;
-	}
-	/* Microseconds are the default; a failure here is not worth refusing. */
-	(void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
-	return true;
-}
-
-static bool live_filter(struct cap_source *cs, const struct cap_options *opt,
-			char *err, size_t errlen)
-{
-	if (!opt->bpf || !*opt->bpf)
-		return true;
-	bpf_u_int32 net, mask;
-	char ebuf[PCAP_ERRBUF_SIZE];
-	/* The mask only matters for "ip broadcast"; unknown is fine. */
-	if (pcap_lookupnet(opt->iface, &net, &mask, ebuf) < 0)
-		mask = PCAP_NETMASK_UNKNOWN;
-	struct bpf_program prog;
-	if (!compile_filter(cs->p, opt->bpf, mask, &prog, err, errlen))
-		return false;
-	int rc = pcap_setfilter(cs->p, &prog);
-	pcap_freecode(&prog);
-	if (rc < 0) {
-		errf(err, errlen, "%s: cannot set filter \"%s\": %s", opt->iface, opt->bpf,
-		     pcap_geterr(cs->p));
-		return false;
-	}
-	return true;
-}
-
-static bool open_live(struct cap_source *cs, const struct cap_options *opt,
-		      char *err, size_t errlen)
-{
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	snprintf(cs->desc, sizeof cs->desc, "interface %s", opt->iface);
-	cs->kind = KIND_LIVE;
-	cs->p = pcap_create(opt->iface, ebuf);
-	if (!cs->p) {
-		errf(err, errlen, "%s: %s", opt->iface, ebuf);
-		return false;
-	}
-	if (!configure_live(cs->p, opt, err, errlen))
-		return false;
-	int rc = pcap_activate(cs->p);
-	if (rc < 0) {
-		activate_message(cs->p, opt->iface, rc, err, errlen);
-		return false;
-	}
-	if (rc > 0)
-		activate_message(cs->p, opt->iface, rc, cs->warning, sizeof cs->warning);
-	/* We poll the descriptor ourselves, so timers run on an idle link too
-	 * (libpcap's read timeout does not fire on every platform and mode). */
-	cs->fd = pcap_get_selectable_fd(cs->p);
-	if (cs->fd >= 0 && pcap_setnonblock(cs->p, 1, ebuf) != 0)
-		cs->fd = -1;
-	cs->tick_ms = opt->timeout_ms > 0 ? opt->timeout_ms : DEFAULT_TIMEOUT_MS;
-	return live_filter(cs, opt, err, errlen);
-}
-
-/* ---- the API ---- */
 
 struct cap_source *cap_open(const struct cap_options *opt, char *err, size_t errlen)
 {
-	if (!opt || (!opt->file == !opt->iface)) {
-		errf(err, errlen, "capture: give exactly one of a file or an interface");
+	size_t nf = opt ? (opt->nfiles ? opt->nfiles : opt->file != NULL) : 0;
+	size_t ni = opt ? (opt->nifaces ? opt->nifaces : opt->iface != NULL) : 0;
+	if (!check_inputs(opt, nf, ni, err, errlen))
 		return NULL;
-	}
 	struct cap_source *cs = calloc(1, sizeof *cs);
-	if (!cs) {
-		errf(err, errlen, "capture: out of memory");
-		return NULL;
+	size_t n = nf ? nf : ni;
+	if (cs) {
+		cs->legs = calloc(n, sizeof *cs->legs);
+		cs->ahead = calloc(n, sizeof *cs->ahead);
+		cs->heap = calloc(n, sizeof *cs->heap);
+		cs->pfd = calloc(n, sizeof *cs->pfd);
 	}
-	cs->broken_at_offset = -1;
-	cs->rec_hdr = PCAP_REC_HDR;
-	cs->next_off = PCAP_FILE_HDR;
-	bool ok = opt->file ? open_file(cs, opt, err, errlen) && file_filter(cs, opt->bpf, err, errlen)
-			    : open_live(cs, opt, err, errlen);
-	if (!ok) {
+	if (!cs || !cs->legs || !cs->ahead || !cs->heap || !cs->pfd) {
+		errf(err, errlen, "capture: out of memory");
 		cap_close(cs);
 		return NULL;
 	}
+	cs->n = n;
+	cs->live = ni > 0;
+	const char *const *names = nf ? (opt->nfiles ? opt->files : &opt->file)
+				      : (opt->nifaces ? opt->ifaces : &opt->iface);
+	if (!open_legs(cs, opt, names, err, errlen)) {
+		cap_close(cs);
+		return NULL;
+	}
+	describe(cs);
 	return cs;
 }
 
+/* ---- about the capture ---- */
+
 int cap_linktype(const struct cap_source *cs)
 {
-	return pcap_datalink(cs->p);
+	return cs->linktype;
 }
 
 const char *cap_linktype_name(const struct cap_source *cs)
 {
-	const char *n = pcap_datalink_val_to_name(pcap_datalink(cs->p));
-	return n ? n : "unknown";
+	return cs->linkname;
 }
 
 int cap_snaplen(const struct cap_source *cs)
 {
-	return pcap_snapshot(cs->p);
+	int m = 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		int s = pcap_snapshot(cs->legs[i].p);
+		if (s > m)
+			m = s;
+	}
+	return m;
 }
 
 bool cap_is_live(const struct cap_source *cs)
 {
-	return cs->kind == KIND_LIVE;
+	return cs->live;
 }
 
 const char *cap_describe(const struct cap_source *cs)
@@ -418,62 +457,20 @@ const char *cap_warning(const struct cap_source *cs)
 	return cs->warning[0] ? cs->warning : NULL;
 }
 
-/* Where the record that could not be read starts.  Exact for classic pcap
- * (file header plus every record read), unknown for pcapng, whose blocks
- * are not all packets.  Offsets in a gzip file are in decompressed bytes. */
-static void note_broken(struct cap_source *cs)
+size_t cap_inputs(const struct cap_source *cs)
 {
-	cs->broken = true;
-	cs->broken_at_packet = (cs->kind == KIND_LIVE ? cs->packets : cs->records) + 1;
-	cs->broken_at_offset = cs->kind == KIND_PCAP ? (int64_t)cs->next_off : -1;
-	const char *why = cs->gz && cs->gz->failed ? cs->gz->error : pcap_geterr(cs->p);
-	snprintf(cs->error, sizeof cs->error, "%s", why);
+	return cs->n;
 }
 
-enum cap_status cap_run(struct cap_source *cs, uint64_t max_packets, cap_packet_fn fn,
-			cap_tick_fn tick, void *ctx)
+const char *cap_input_name(const struct cap_source *cs, size_t i)
 {
-	bool live = cs->kind == KIND_LIVE;
-	pcap_handler handler = live ? live_packet : file_packet;
-	/* Live: one kernel buffer (or one timeout) per call. */
-	int batch = live ? -1 : FILE_BATCH;
+	return i < cs->n ? cs->legs[i].name : "";
+}
 
-	/* After a read error the stream position is meaningless: stay broken. */
-	if (cs->broken)
-		return CAP_BROKEN;
-	cs->fn = fn;
-	cs->ctx = ctx;
-	cs->limit = max_packets ? cs->packets + max_packets : UINT64_MAX;
-	for (;;) {
-		if (atomic_load_explicit(&cs->stop, memory_order_acquire))
-			return CAP_STOPPED;
-		if (live && cs->fd >= 0) {
-			struct pollfd pfd = { .fd = cs->fd, .events = POLLIN };
-			int r = poll(&pfd, 1, cs->tick_ms);
-			if (r <= 0) {
-				/* idle (or a signal): the timers still run */
-				if (tick && !atomic_load_explicit(&cs->stop, memory_order_acquire))
-					tick(ctx);
-				continue;
-			}
-		}
-		int n = pcap_dispatch(cs->p, batch, handler, (u_char *)cs);
-		if (n == PCAP_ERROR_BREAK)
-			return CAP_STOPPED;
-		/* A stop asked for while a read was blocked (Ctrl-C on -r -, or
-		 * on a FIFO) interrupts that read: libpcap reports EINTR or a
-		 * short record as a read error, but the file is not at fault. */
-		if (n < 0 && atomic_load_explicit(&cs->stop, memory_order_acquire))
-			return CAP_STOPPED;
-		if (n < 0) {
-			note_broken(cs);
-			return CAP_BROKEN;
-		}
-		if (n == 0 && !live)
-			return CAP_END;
-		if (tick)
-			tick(ctx);
-	}
+const char *cap_input_linktype_name(const struct cap_source *cs, size_t i)
+{
+	const char *n = i < cs->n ? pcap_datalink_val_to_name(cs->legs[i].linktype) : NULL;
+	return n ? n : "unknown";
 }
 
 void cap_stop(struct cap_source *cs)
@@ -482,7 +479,8 @@ void cap_stop(struct cap_source *cs)
 	 * write() to an eventfd that wakes a blocked poll: safe from a signal
 	 * handler and from another thread. */
 	atomic_store_explicit(&cs->stop, true, memory_order_release);
-	pcap_breakloop(cs->p);
+	for (size_t i = 0; i < cs->n; i++)
+		pcap_breakloop(cs->legs[i].p);
 }
 
 bool cap_stop_requested(const struct cap_source *cs)
@@ -490,36 +488,66 @@ bool cap_stop_requested(const struct cap_source *cs)
 	return atomic_load_explicit(&cs->stop, memory_order_acquire);
 }
 
+void cap_get_input_stats(struct cap_source *cs, size_t i, struct cap_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (i >= cs->n)
+		return;
+	struct cap_leg *leg = &cs->legs[i];
+	st->inputs = 1;
+	st->packets = leg->packets;
+	st->bytes = leg->bytes;
+	st->wire_bytes = leg->wire_bytes;
+	st->broken = leg->broken;
+	st->broken_at_packet = leg->broken_at_packet;
+	st->broken_at_offset = leg->broken_at_offset;
+	st->broken_input = leg->broken ? leg->name : NULL;
+	snprintf(st->error, sizeof st->error, "%s", leg->error);
+	st->have_kernel_stats = leg_kernel_stats(leg, &st->dropped_kernel, &st->dropped_iface);
+}
+
+/* Sums; kernel figures only when every interface gave them; the read
+ * error of the first input that broke. */
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	st->packets = cs->packets;
-	st->bytes = cs->bytes;
-	st->wire_bytes = cs->wire_bytes;
-	st->broken = cs->broken;
-	st->broken_at_packet = cs->broken_at_packet;
-	st->broken_at_offset = cs->broken_at_offset;
-	snprintf(st->error, sizeof st->error, "%s", cs->error);
-	struct pcap_stat ps;
-	if (cs->kind == KIND_LIVE && pcap_stats(cs->p, &ps) == 0) {
-		st->have_kernel_stats = true;
-		st->dropped_kernel = ps.ps_drop;
-		st->dropped_iface = ps.ps_ifdrop;
+	st->broken_at_offset = -1;
+	st->have_kernel_stats = cs->live;
+	for (size_t i = 0; i < cs->n; i++) {
+		struct cap_stats one;
+		cap_get_input_stats(cs, i, &one);
+		st->packets += one.packets;
+		st->bytes += one.bytes;
+		st->wire_bytes += one.wire_bytes;
+		st->have_kernel_stats &= one.have_kernel_stats;
+		st->dropped_kernel += one.dropped_kernel;
+		st->dropped_iface += one.dropped_iface;
+		if (one.broken && !st->broken) {
+			st->broken = true;
+			st->broken_at_packet = one.broken_at_packet;
+			st->broken_at_offset = one.broken_at_offset;
+			st->broken_input = one.broken_input;
+			memcpy(st->error, one.error, sizeof st->error);
+		}
 	}
+	if (!st->have_kernel_stats)
+		st->dropped_kernel = st->dropped_iface = 0;
+	st->inputs = cs->n;
 }
 
 void cap_close(struct cap_source *cs)
 {
 	if (!cs)
 		return;
-	if (cs->file_filter)
-		pcap_freecode(&cs->prog);
-	if (cs->p)
-		pcap_close(cs->p);
-	/* pcap_close closed the gzip stream; the file under it is ours. */
-	if (cs->gz_raw && cs->gz_raw != stdin)
-		fclose(cs->gz_raw);
-	free(cs->iobuf);
+	for (size_t i = 0; cs->legs && i < cs->n; i++)
+		leg_close(&cs->legs[i]);
+	free(cs->legs);
+	free(cs->ahead);
+	free(cs->heap);
+	free(cs->pfd);
+	free(cs->desc);
+	free(cs->linkname);
+	free(cs->warning);
 	free(cs);
 }
 

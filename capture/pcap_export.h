@@ -9,13 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* True: copy this frame.  `linktype` is the capture's (DLT_*). */
+/* True: copy this frame.  `linktype` is the frame's input's (DLT_*). */
 typedef bool (*pcap_export_want_fn)(void *ctx, int linktype, int64_t ts_us, const uint8_t *frame,
 				    uint32_t caplen, uint32_t wirelen);
 
-/* Copies from `capture_file` every frame `want` accepts into `out_path`.
- * Returns the number of frames written, or -1 with a one-line reason. */
-long pcap_export(const char *capture_file, pcap_export_want_fn want, void *ctx,
+struct cap_options;
+
+/* Copies from the capture files of `in` (-r, one or several: read merged
+ * again) every frame `want` accepts into `out_path`.  Returns the number
+ * of frames written, or -1 with a one-line reason (stdin, a live capture,
+ * files of different link types). */
+long pcap_export(const struct cap_options *in, pcap_export_want_fn want, void *ctx,
 		 const char *out_path, char *err, size_t errlen);
 
 #endif

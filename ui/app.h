@@ -39,7 +39,7 @@ struct app {
 	bool live;
 	bool tui;
 	bool locked;                /* decoding runs beside the TUI: take the model lock */
-	int linktype;
+	int linktype;               /* of every input, -1 when they differ (no pcap writers) */
 	struct evidence *evidence;  /* -w DIR, NULL without */
 	struct full_capture *fullcap; /* --write-all FILE, NULL without */
 	int64_t next_stats_us;      /* --stats-interval: when the next records are due */
@@ -68,7 +68,8 @@ int app_run_batch(struct app *a);
 int app_run_tui(struct app *a);
 
 /* Shared by both: the packet callback and the timer tick. */
-void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+void app_on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uint32_t caplen,
+		   uint32_t wirelen);
 void app_on_tick(void *ctx);
 /* --metrics-listen: a snapshot for a scrape that waits for one (force: in
  * any case), taking the model lock where there is one; from the capture

@@ -269,7 +269,7 @@ static int write_pcap(struct app *a, const char *dir, const struct gathered *g, 
 	for (size_t i = 0; i < g->nends; i++)
 		v[i] = &g->ends[i];
 	char why[512];
-	long n = pcap_export_sessions(file, v, g->nends, path, why, sizeof why);
+	long n = pcap_export_sessions(&a->opt.cap, v, g->nends, path, why, sizeof why);
 	free(v);
 	if (n < 0) {
 		snprintf(err, errlen, "%s", why);

@@ -38,24 +38,35 @@ static bool pass_end(void *ctx, struct smtp_session *s)
 
 struct pass {
 	struct decoder *dec;
-	int linktype;
 };
 
-static void pass_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen,
+static void pass_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uint32_t caplen,
 			uint32_t wirelen)
 {
 	struct pass *p = ctx;
-	dec_packet(p->dec, p->linktype, ts, data, caplen, wirelen);
+	dec_packet(p->dec, linktype, ts, data, caplen, wirelen);
 }
 
 /* A file read once already by the time the real pass starts: a regular
  * file (plain or gzip) can be opened again; stdin, a FIFO or a device would
  * hand the first pass what the real pass needs. */
-static bool readable_twice(const struct app *a)
+static bool regular_file(const char *f)
 {
 	struct stat st;
-	const char *f = a->opt.cap.file;
-	return !a->live && f && strcmp(f, "-") != 0 && stat(f, &st) == 0 && S_ISREG(st.st_mode);
+	return f && strcmp(f, "-") != 0 && stat(f, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Several -r (merged by time): every one of them. */
+static bool readable_twice(const struct app *a)
+{
+	if (a->live || !a->opt.cap.file)
+		return false;
+	if (a->opt.cap.nfiles == 0)
+		return regular_file(a->opt.cap.file);
+	for (size_t i = 0; i < a->opt.cap.nfiles; i++)
+		if (!regular_file(a->opt.cap.files[i]))
+			return false;
+	return true;
 }
 
 /* Read once, not live: stdin, a FIFO, a device. */
@@ -85,7 +96,7 @@ bool app_gateway_first_pass(struct app *a)
 	if (!cap)
 		return false; /* the real pass opened it a moment ago: it will say why */
 	struct dec_sink sink;
-	struct pass p = { facts_decoder(a, &sink), cap_linktype(cap) };
+	struct pass p = { facts_decoder(a, &sink) };
 	/* a truncated file stops here as in the real pass, which reports it */
 	cap_run(cap, a->opt.count, pass_packet, NULL, &p);
 	dec_finish(p.dec);
@@ -102,6 +113,7 @@ bool app_gateway_first_pass(struct app *a)
 struct rec_head {          /* one held packet; its bytes follow */
 	int64_t ts;
 	uint32_t caplen, wirelen;
+	int linktype;
 };
 
 struct lookahead {
@@ -126,7 +138,7 @@ static void lookahead_flush(struct lookahead *la)
 		struct rec_head h;
 		memcpy(&h, la->buf + off, sizeof h);
 		off += sizeof h;
-		app_on_packet(la->a, h.ts, la->buf + off, h.caplen, h.wirelen);
+		app_on_packet(la->a, h.linktype, h.ts, la->buf + off, h.caplen, h.wirelen);
 		off += h.caplen;
 	}
 	gw_thaw(g);
@@ -136,17 +148,17 @@ static void lookahead_flush(struct lookahead *la)
 	la->len = la->cap = 0;
 }
 
-static void lookahead_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen,
-			     uint32_t wirelen)
+static void lookahead_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data,
+			     uint32_t caplen, uint32_t wirelen)
 {
 	struct lookahead *la = ctx;
 	if (la->dec && la->len + sizeof(struct rec_head) + caplen > la->max)
 		lookahead_flush(la);
 	if (!la->dec) {
-		app_on_packet(la->a, ts, data, caplen, wirelen);
+		app_on_packet(la->a, linktype, ts, data, caplen, wirelen);
 		return;
 	}
-	dec_packet(la->dec, la->a->linktype, ts, data, caplen, wirelen);
+	dec_packet(la->dec, linktype, ts, data, caplen, wirelen);
 	size_t need = la->len + sizeof(struct rec_head) + caplen;
 	if (need > la->cap) {
 		size_t cap = la->cap ? la->cap : (size_t)1 << 20;
@@ -156,7 +168,7 @@ static void lookahead_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_
 		mem_charge(cap - la->cap);
 		la->cap = cap;
 	}
-	struct rec_head h = { ts, caplen, wirelen };
+	struct rec_head h = { ts, caplen, wirelen, linktype };
 	memcpy(la->buf + la->len, &h, sizeof h);
 	memcpy(la->buf + la->len + sizeof h, data, caplen);
 	la->len = need;

@@ -134,7 +134,8 @@ static void replay_pace(struct app *a, int64_t ts)
 	}
 }
 
-void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+void app_on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uint32_t caplen,
+		   uint32_t wirelen)
 {
 	struct app *a = ctx;
 	if (a->opt.replay_speed > 0)
@@ -142,11 +143,11 @@ void app_on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, 
 	if (a->fullcap) /* --write-all: the one extra call per packet */
 		full_capture_packet(a->fullcap, ts, data, caplen, wirelen);
 	if (!a->locked) {
-		dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
+		dec_packet(a->dec, linktype, ts, data, caplen, wirelen);
 		return;
 	}
 	model_lock(a->model);
-	dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
+	dec_packet(a->dec, linktype, ts, data, caplen, wirelen);
 	struct model_stats *st = &a->model->stats;
 	st->packets++;
 	st->bytes += wirelen;
@@ -260,15 +261,22 @@ int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats 
 {
 	if (st != CAP_BROKEN)
 		return 0;
-	const char *name = !a->opt.cap.file ? cap_describe(a->cap)
-			   : strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
-	fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
-		(unsigned long long)cs->broken_at_packet);
-	if (cs->broken_at_offset >= 0)
-		fprintf(stderr, "%lld", (long long)cs->broken_at_offset);
-	else
-		fputs("unknown", stderr);
-	fprintf(stderr, "): %s\n", cs->error);
+	/* every input that broke: the others were read to their end */
+	for (size_t i = 0; i < cap_inputs(a->cap); i++) {
+		struct cap_stats one;
+		cap_get_input_stats(a->cap, i, &one);
+		if (!one.broken)
+			continue;
+		const char *name = a->live ? cap_describe(a->cap) : one.broken_input;
+		fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
+			(unsigned long long)one.broken_at_packet);
+		if (one.broken_at_offset >= 0)
+			fprintf(stderr, "%lld", (long long)one.broken_at_offset);
+		else
+			fputs("unknown", stderr);
+		fprintf(stderr, "): %s\n", one.error);
+	}
+	(void)cs;
 	return 2;
 }
 
@@ -342,6 +350,14 @@ static int open_full_capture(struct app *a)
 {
 	if (!a->opt.write_all)
 		return 0;
+	if (a->linktype < 0) {
+		/* a pcap file holds one link type; pcapng would not, but -C/-G
+		 * rotation and every reader of these files expect pcap */
+		fprintf(stderr, "smtpscope: --write-all %s: the inputs have different link types (%s); "
+			"one file cannot hold them: capture them separately\n", a->opt.write_all,
+			cap_linktype_name(a->cap));
+		return 2;
+	}
 	struct full_capture_config c = {
 		.file = a->opt.write_all,
 		.linktype = a->linktype,
@@ -385,6 +401,15 @@ static int open_evidence(struct app *a)
 		return evidence_failed(a, err);
 	/* the live dashboard keeps packets for its 'w' key even without -w */
 	bool keep = a->live && wants_tui(a);
+	if (a->linktype < 0) { /* evidence files are pcap: one link type each */
+		if (a->opt.evidence_dir) {
+			char why[512];
+			snprintf(why, sizeof why, "-w %s: the inputs have different link types (%s); "
+				 "evidence files hold one", a->opt.evidence_dir, cap_linktype_name(a->cap));
+			return evidence_failed(a, why);
+		}
+		keep = false; /* the dashboard's 'w' says no packets were kept */
+	}
 	if (!a->opt.evidence_dir && !keep)
 		return 0;
 	/* a quarter of --memcap: the sessions themselves need the rest */

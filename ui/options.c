@@ -57,12 +57,15 @@ static const struct option long_opts[] = {
 
 void opt_usage(FILE *out)
 {
-	fputs("Usage: smtpscope [-r FILE | -i IFACE] [options] [BPF expression]\n"
+	fputs("Usage: smtpscope [-r FILE... | -i IFACE...] [options] [BPF expression]\n"
 	      "Rebuilds SMTP sessions from packets and reports which remote hosts fail, how, since when.\n"
 	      "\n"
 	      "Input:\n"
-	      "  -r FILE              read a pcap or pcapng file, gzip-compressed or not ('-' = stdin)\n"
-	      "  -i IFACE             capture live on IFACE ('any' for all); JSON lines out\n"
+	      "  -r FILE              read a pcap or pcapng file, gzip-compressed or not ('-' = stdin);\n"
+	      "                       several -r or a quoted pattern ('ring*.pcap'): one capture,\n"
+	      "                       merged by time\n"
+	      "  -i IFACE             capture live on IFACE ('any' for all); JSON lines out;\n"
+	      "                       several -i: all at once (a gateway's inside and outside)\n"
 	      "  -D                   list capture interfaces and exit\n"
 	      "  -s SNAPLEN           live: bytes captured per packet (default 262144)\n"
 	      "  -B KiB               live: kernel capture buffer size in KiB (default 32768)\n"
@@ -209,8 +212,8 @@ static int one_option(struct options *o, int c, const char *arg)
 {
 	unsigned long long v;
 	switch (c) {
-	case 'r': o->cap.file = arg; return 0;
-	case 'i': o->cap.iface = arg; return 0;
+	case 'r': return input_add_file(&o->inputs, arg) ? 0 : -1;
+	case 'i': return input_add_iface(&o->inputs, arg) ? 0 : -1;
 	case 'o': o->output = arg; return 0;
 	case 'D': o->list_interfaces = true; return 0;
 	case 'n': return 0;
@@ -488,6 +491,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 		if (one_option(o, c, optarg) != 0)
 			return OPT_EXIT_USAGE;
 	}
+	input_apply(&o->inputs, &o->cap);
 	int nsrc = (optind < argc) + (o->filter_arg != NULL) + (o->filter_file != NULL);
 	if (nsrc > 1) {
 		fprintf(stderr, "smtpscope: give the filter once: as arguments, -f EXPR or -F FILE\n");
@@ -531,4 +535,5 @@ void opt_free(struct options *o)
 {
 	free(o->bpf_owned);
 	o->bpf_owned = NULL;
+	input_free(&o->inputs);
 }

@@ -9,6 +9,7 @@
 
 #include "decode/addr.h"
 #include "capture/capture.h"
+#include "ui/input_list.h"
 #include "decode/decoder.h"
 
 enum out_format { FMT_DEFAULT, FMT_TEXT, FMT_JSON, FMT_CSV };
@@ -47,6 +48,7 @@ struct options {
 	size_t ngateway;
 	const char *gateway_arg;   /* --gateway as given */
 	char *bpf_owned;           /* joined trailing arguments */
+	struct input_list inputs;  /* -r and -i as given, patterns expanded (cap points here) */
 	/* evidence and full capture (doc/evidence.md) */
 	const char *w_arg;         /* -w as given: a FILE, or (deprecated) an existing DIR */
 	const char *evidence_dir;  /* --evidence DIR: pcaps of the sessions alerts flag */

@@ -81,7 +81,7 @@ static int write_pcap(void *ctx, const uint64_t *ids, size_t n, const char *path
 		v[i] = &copies[i];
 	}
 	model_unlock(a->model);
-	long rc = k ? pcap_export_sessions(a->opt.cap.file, v, k, path, err, errlen) : -1;
+	long rc = k ? pcap_export_sessions(&a->opt.cap, v, k, path, err, errlen) : -1;
 	if (!k)
 		snprintf(err, errlen, "no such session");
 	free(copies);

@@ -36,9 +36,9 @@ static bool in_sessions(void *ctx, int linktype, int64_t ts_us, const uint8_t *f
 	return false;
 }
 
-long pcap_export_sessions(const char *capture_file, const struct smtp_session *const *sessions,
+long pcap_export_sessions(const struct cap_options *in, const struct smtp_session *const *sessions,
 			  size_t n, const char *out_path, char *err, size_t errlen)
 {
 	struct wanted_sessions w = { sessions, n };
-	return pcap_export(capture_file, in_sessions, &w, out_path, err, errlen);
+	return pcap_export(in, in_sessions, &w, out_path, err, errlen);
 }

@@ -9,10 +9,12 @@
 
 #include "decode/smtp_session.h"
 
-/* Copies from `capture_file` every packet that belongs to one of the
+struct cap_options;
+
+/* Copies from the capture files of `in` every packet that belongs to one of the
  * sessions (same endpoints, within the session's time span) into `out_path`.
  * Returns the number of packets written, or -1 with a one-line reason. */
-long pcap_export_sessions(const char *capture_file, const struct smtp_session *const *sessions,
+long pcap_export_sessions(const struct cap_options *in, const struct smtp_session *const *sessions,
 			  size_t n, const char *out_path, char *err, size_t errlen);
 
 #endif

@@ -128,11 +128,12 @@ struct run {
 	struct model *model;
 };
 
-static void on_packet(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen,
+static void on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uint32_t caplen,
 		      uint32_t wirelen)
 {
 	struct run *r = ctx;
-	dec_packet(r->dec, r->linktype, ts, data, caplen, wirelen);
+	FZ_CHECK(linktype == r->linktype, "packet link type %d, capture's %d", linktype, r->linktype);
+	dec_packet(r->dec, linktype, ts, data, caplen, wirelen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -21,11 +21,11 @@
 
 static char dir[64];
 
-static void feed(void *ctx, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+static void feed(void *ctx, int linktype, int64_t ts, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct app *a = ctx;
 	model_lock(a->model); /* as app_on_packet does beside the TUI */
-	dec_packet(a->dec, a->linktype, ts, data, caplen, wirelen);
+	dec_packet(a->dec, linktype, ts, data, caplen, wirelen);
 	model_unlock(a->model);
 }
 
