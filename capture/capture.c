@@ -467,6 +467,11 @@ const char *cap_input_name(const struct cap_source *cs, size_t i)
 	return i < cs->n ? cs->legs[i].name : "";
 }
 
+int cap_input_linktype(const struct cap_source *cs, size_t i)
+{
+	return i < cs->n ? cs->legs[i].linktype : -1;
+}
+
 const char *cap_input_linktype_name(const struct cap_source *cs, size_t i)
 {
 	const char *n = i < cs->n ? pcap_datalink_val_to_name(cs->legs[i].linktype) : NULL;
@@ -495,6 +500,8 @@ void cap_get_input_stats(struct cap_source *cs, size_t i, struct cap_stats *st)
 		return;
 	struct cap_leg *leg = &cs->legs[i];
 	st->inputs = 1;
+	st->name = leg->name;
+	st->linktype_name = cap_input_linktype_name(cs, i);
 	st->packets = leg->packets;
 	st->bytes = leg->bytes;
 	st->wire_bytes = leg->wire_bytes;

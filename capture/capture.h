@@ -60,6 +60,8 @@ struct cap_stats {
 	int64_t broken_at_offset;  /* byte offset where the unreadable record starts, -1 unknown */
 	char error[256];           /* libpcap's reason, when broken */
 	const char *broken_input;  /* the file that broke (valid until cap_close) */
+	const char *name;          /* one input: its path or interface, else NULL */
+	const char *linktype_name; /* one input: its link type's name, else NULL */
 	size_t inputs;             /* how many files or interfaces */
 };
 
@@ -86,6 +88,7 @@ const char *cap_describe(const struct cap_source *cs);
 size_t cap_inputs(const struct cap_source *cs);
 const char *cap_input_name(const struct cap_source *cs, size_t i);
 const char *cap_input_linktype_name(const struct cap_source *cs, size_t i);
+int cap_input_linktype(const struct cap_source *cs, size_t i);
 void cap_get_input_stats(struct cap_source *cs, size_t i, struct cap_stats *st);
 /* Live: pcap_activate's warning (e.g. promiscuous mode not supported), one
  * line naming the interface, for the caller to print; NULL if none. */

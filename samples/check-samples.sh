@@ -34,8 +34,10 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-for f in "$tmp"/*; do
-	name=$(basename "$f")
+# samples/ring/: one capture split over several files (-r merged by time)
+for f in "$tmp"/* "$tmp"/ring/*; do
+	[ -f "$f" ] || continue
+	name=${f#"$tmp"/}
 	if [ ! -f "$here/$name" ]; then
 		bad "$name is generated but not committed in $here"
 		continue
@@ -68,9 +70,9 @@ for f in "$tmp"/*; do
 	ok
 done
 
-for f in "$here"/*.pcap "$here"/*.pcapng; do
+for f in "$here"/*.pcap "$here"/*.pcapng "$here"/ring/*.pcap; do
 	[ -e "$f" ] || continue
-	[ -e "$tmp/$(basename "$f")" ] || bad "$(basename "$f") is committed but no longer generated"
+	[ -e "$tmp/${f#"$here"/}" ] || bad "${f#"$here"/} is committed but no longer generated"
 done
 
 echo "check-samples: $pass passed, $fail failed"

@@ -39,6 +39,7 @@ struct app {
 	bool live;
 	bool tui;
 	bool locked;                /* decoding runs beside the TUI: take the model lock */
+	struct cap_stats *input_stats; /* several inputs: each one's, for the records; else NULL */
 	int linktype;               /* of every input, -1 when they differ (no pcap writers) */
 	struct evidence *evidence;  /* -w DIR, NULL without */
 	struct full_capture *fullcap; /* --write-all FILE, NULL without */

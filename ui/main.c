@@ -160,6 +160,8 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		 struct evidence_stats *es, struct full_capture_stats *fs, bool final)
 {
 	cap_get_stats(a->cap, cs);
+	for (size_t i = 0; a->input_stats && i < cap_inputs(a->cap); i++)
+		cap_get_input_stats(a->cap, i, &a->input_stats[i]);
 	if (a->evidence)
 		evidence_get_stats(a->evidence, es);
 	if (a->fullcap)
@@ -169,6 +171,8 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.linktype = cap_linktype_name(a->cap),
 		.gateway_arg = a->opt.gateway_arg,
 		.cap = cs,
+		.inputs = a->input_stats,
+		.ninputs = a->input_stats ? cap_inputs(a->cap) : 0,
 		.dec = dec_get_stats(a->dec),
 		.hm = a->pipe.hm,
 		.memory_used = app_memory_used(a),
@@ -310,17 +314,22 @@ static int open_input(struct app *a, char **filter_owned)
 		fprintf(stderr, "smtpscope: warning: %s\n", cap_warning(a->cap));
 	a->linktype = cap_linktype(a->cap);
 	/* every packet would only be counted as malformed: say so and stop,
-	 * rather than exit 0 with a report of nothing */
-	if (!pkt_linktype_supported(a->linktype)) {
-		const char *name = !a->opt.cap.file ? a->opt.cap.iface
-				   : strcmp(a->opt.cap.file, "-") == 0 ? "stdin" : a->opt.cap.file;
-		const char *lt = cap_linktype_name(a->cap);
+	 * rather than exit 0 with a report of nothing (each input: they may
+	 * differ) */
+	for (size_t i = 0; i < cap_inputs(a->cap); i++) {
+		int dlt = cap_input_linktype(a->cap, i);
+		if (pkt_linktype_supported(dlt))
+			continue;
+		const char *name = cap_input_name(a->cap, i);
+		const char *lt = cap_input_linktype_name(a->cap, i);
 		fprintf(stderr, "smtpscope: %s: link type %s%sDLT %d%s is not one smtpscope can decode "
 			"(EN10MB, LINUX_SLL, LINUX_SLL2, NULL, LOOP, RAW, IPV4, IPV6)\n", name,
-			strcmp(lt, "unknown") ? lt : "", strcmp(lt, "unknown") ? " (" : "", a->linktype,
+			strcmp(lt, "unknown") ? lt : "", strcmp(lt, "unknown") ? " (" : "", dlt,
 			strcmp(lt, "unknown") ? ")" : "");
 		return 2;
 	}
+	if (cap_inputs(a->cap) > 1)
+		a->input_stats = xcalloc(cap_inputs(a->cap), sizeof *a->input_stats);
 	return 0;
 }
 
@@ -672,6 +681,7 @@ int main(int argc, char **argv)
 		fclose(a.out);
 	if (a.cap)
 		cap_close(a.cap);
+	free(a.input_stats);
 	geo_close(a.geo);
 	pipeline_close(&a.pipe); /* outputs opened before a run that did not start */
 	rules_free(a.pipe.rules);

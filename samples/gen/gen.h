@@ -223,6 +223,13 @@ void s_host_overdue(struct cap *cap);
 void s_host_pmtu_silent(struct cap *cap);
 void s_host_ehlo_501(struct cap *cap);
 
+/* scenarios_multiinput.c: one capture split over several files (-r merged by time) */
+void s_ring_0(struct cap *cap);
+void s_ring_1(struct cap *cap);
+void s_ring_2(struct cap *cap);
+void s_mixed_sll(struct cap *cap);
+void s_mixed_eth(struct cap *cap);
+
 /* scenarios.c: the table smtpgen walks */
 struct sample {
 	const char *name;

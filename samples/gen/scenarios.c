@@ -801,5 +801,11 @@ const struct sample samples[] = {
 	{"host-overdue-retry.pcap", LINK_EN10MB, s_host_overdue},
 	{"host-pmtu-silent.pcap", LINK_EN10MB, s_host_pmtu_silent},
 	{"host-ehlo-501-reset.pcap", LINK_EN10MB, s_host_ehlo_501},
+	/* scenarios_multiinput.c: outage-rst-mid-data.pcap split over files */
+	{"ring/ring-0.pcap", LINK_EN10MB, s_ring_0},
+	{"ring/ring-1.pcap", LINK_EN10MB, s_ring_1},
+	{"ring/ring-2.pcap", LINK_EN10MB, s_ring_2},
+	{"ring/mixed-sll.pcap", LINK_SLL, s_mixed_sll},
+	{"ring/mixed-eth.pcap", LINK_EN10MB, s_mixed_eth},
 	{NULL, LINK_EN10MB, NULL},
 };

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int gen_one(const struct sample *s, const char *dir)
 {
@@ -14,6 +15,13 @@ static int gen_one(const struct sample *s, const char *dir)
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, s->name) >= sizeof path) {
 		fprintf(stderr, "smtpgen: path too long\n");
 		return 1;
+	}
+	/* samples in a folder (ring/: one capture split over files) */
+	const char *slash = strrchr(s->name, '/');
+	if (slash) {
+		char sub[4096];
+		snprintf(sub, sizeof sub, "%s/%.*s", dir, (int)(slash - s->name), s->name);
+		mkdir(sub, 0777); /* EEXIST is fine; a real failure shows in cap_write */
 	}
 	note("%s\n", s->name);
 	cap_init(&cap, s->link);

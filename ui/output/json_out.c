@@ -350,6 +350,38 @@ static void full_capture_fields(struct jw *w, const struct full_capture_stats *f
 	jw_object_end(w);
 }
 
+/* Several inputs: each one's name, link type, counters and read error. */
+static void json_sources(struct jw *w, const struct stats_view *v)
+{
+	jw_key(w, "sources");
+	jw_array_begin(w);
+	for (size_t i = 0; i < v->ninputs; i++) {
+		const struct cap_stats *s = &v->inputs[i];
+		jw_object_begin(w);
+		jw_kstr(w, "name", s->name ? s->name : "");
+		jw_kstr(w, "linktype", s->linktype_name ? s->linktype_name : "unknown");
+		jw_kuint(w, "packets", s->packets);
+		jw_kuint(w, "bytes", s->wire_bytes);
+		jw_key(w, "dropped_kernel");
+		if (s->have_kernel_stats)
+			jw_uint(w, s->dropped_kernel);
+		else
+			jw_null(w);
+		jw_key(w, "dropped_interface");
+		if (s->have_kernel_stats)
+			jw_uint(w, s->dropped_iface);
+		else
+			jw_null(w);
+		jw_kbool(w, "truncated", s->broken);
+		if (s->broken) {
+			jw_kuint(w, "truncated_at_packet", s->broken_at_packet);
+			jw_kstr(w, "error", s->error);
+		}
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
 void json_stats(struct jw *w, const struct stats_view *v)
 {
 	const struct dec_stats *d = v->dec;
@@ -358,6 +390,8 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kstr(w, "type", "stats");
 	jw_kstr(w, "source", v->source);
 	jw_kstr(w, "linktype", v->linktype);
+	if (v->ninputs > 1)
+		json_sources(w, v);
 	jw_kuint(w, "packets", d->packets);
 	jw_kuint(w, "bytes", d->bytes);
 	jw_ktime(w, "first_packet", d->first_ts);
@@ -417,6 +451,8 @@ void json_stats(struct jw *w, const struct stats_view *v)
 		else
 			jw_null(w);
 		jw_kstr(w, "error", c->error);
+		if (c->inputs > 1 && c->broken_input) /* the first that broke; see "sources" */
+			jw_kstr(w, "file", c->broken_input);
 		jw_object_end(w);
 	} else {
 		jw_null(w);

@@ -26,6 +26,8 @@ struct stats_view {
 	const char *source;
 	const char *linktype;
 	const struct cap_stats *cap;
+	const struct cap_stats *inputs; /* several -r or -i: each one's ("sources"); NULL for one */
+	size_t ninputs;
 	const struct dec_stats *dec;
 	size_t memory_used, memory_peak, memcap;
 	uint64_t hosts_dropped;

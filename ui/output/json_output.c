@@ -96,6 +96,8 @@ static int on_state(void *self, const struct run_summary *sum)
 		.source = sum->source,
 		.linktype = sum->linktype,
 		.cap = sum->cap,
+		.inputs = sum->inputs,
+		.ninputs = sum->ninputs,
 		.dec = sum->dec,
 		.memory_used = sum->memory_used,
 		.memory_peak = sum->memory_peak,

@@ -28,6 +28,8 @@ struct run_summary {
 	const char *linktype;      /* "EN10MB" */
 	const char *gateway_arg;   /* --gateway as given, NULL when inferred */
 	const struct cap_stats *cap;
+	const struct cap_stats *inputs; /* several -r or -i: each one's; NULL for one */
+	size_t ninputs;
 	const struct dec_stats *dec;
 	struct host_model *hm;
 	size_t memory_used, memory_peak, memcap;

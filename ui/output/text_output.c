@@ -51,6 +51,8 @@ static int on_state(void *self, const struct run_summary *sum)
 		.linktype = sum->linktype,
 		.gateway_arg = sum->gateway_arg,
 		.cap = sum->cap,
+		.inputs = sum->inputs,
+		.ninputs = sum->ninputs,
 		.dec = sum->dec,
 		.hm = sum->hm,
 		.memory_peak = sum->memory_peak,

@@ -702,11 +702,31 @@ static void put_decode_notes(FILE *out, const struct dec_stats *d)
 				d->anomalies[a]);
 }
 
+/* Several -r or -i: every input, as the title shows only the first few. */
+static void put_inputs(FILE *out, const struct report_context *ctx)
+{
+	char sane[SANE_MAX];
+	for (size_t i = 0; i < ctx->ninputs; i++) {
+		const struct cap_stats *s = &ctx->inputs[i];
+		const char *name = s->name ? s->name : "";
+		sanitize(sane, sizeof sane, name, strlen(name), 2 * WIDTH);
+		fprintf(out, "  source %s (%s): %" PRIu64 " packets", sane,
+			s->linktype_name ? s->linktype_name : "unknown", s->packets);
+		if (s->have_kernel_stats)
+			fprintf(out, ", dropped by the kernel %" PRIu64 ", by the interface %" PRIu64,
+				s->dropped_kernel, s->dropped_iface);
+		if (s->broken)
+			fprintf(out, ", truncated at packet %" PRIu64, s->broken_at_packet);
+		putc('\n', out);
+	}
+}
+
 static void put_footer(FILE *out, const struct report_context *ctx)
 {
 	const struct cap_stats *c = ctx->cap;
 	char size[32], sane[SANE_MAX];
 	fprintf(out, "\nCapture\n");
+	put_inputs(out, ctx);
 	if (c && c->broken) {
 		char lead[128];
 		int n = snprintf(lead, sizeof lead, "  capture truncated at packet %" PRIu64,
