@@ -234,3 +234,6 @@ EXTRA_DIST += tests/holdout.py
 # --format csv (the example output of doc/architecture.md) against the JSON records.
 TESTS += tests/csv-output.py
 EXTRA_DIST += tests/csv-output.py
+# Several -r files merged by time, several -i at once (issue 11, input part).
+TESTS += tests/multi-input.py tests/live-multi-iface.sh
+EXTRA_DIST += tests/multi-input.py tests/live-multi-iface.sh
