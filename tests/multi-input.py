@@ -171,6 +171,15 @@ try:
     check("--write-all of a merged ring: every packet, in time order",
           [r[:2] for r in written], [r[:2] for r in single])
 
+    # --bundle re-reads the files, merged again: the same evidence as from the single file
+    run(["-r", RING[0], "-r", RING[1], "-r", RING[2], "--bundle", os.path.join(tmp, "b1")])
+    run(["-r", SINGLE, "--bundle", os.path.join(tmp, "b2")])
+    ev = [open(os.path.join(tmp, b, "198.51.100.20", "evidence.pcap"), "rb").read() for b in ("b1", "b2")]
+    check("--bundle of the ring: evidence.pcap equals the single file's", ev[0] == ev[1] and len(ev[0]) > 24, True)
+    p = run(["-r", MIXED[0], "-r", MIXED[1], "--bundle", os.path.join(tmp, "b3")], rc=2)
+    check("--bundle with mixed link types: no evidence.pcap, saying why",
+          "not written: the input files have different link types" in p.stderr.decode(), True)
+
     # --- errors ---
     p = run(["-r", RING[0], "-r", "samples/ring/no-such.pcap", "--format", "json"], rc=2)
     check("a missing file is named", "samples/ring/no-such.pcap" in p.stderr.decode(), True)
