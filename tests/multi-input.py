@@ -212,6 +212,29 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# the dashboard's header names the files (count first: the line is narrow)
+if shutil.which("tmux"):
+    import time
+    sess = "mi-%d" % os.getpid()
+    subprocess.run(["tmux", "new-session", "-d", "-s", sess, "-x", "140", "-y", "30",
+                    "cd %s && %s -r 'samples/ring/ring-*.pcap' --tui" % (os.path.abspath(SRCDIR), os.path.abspath(BIN))], check=True)
+    head = ""
+    try:
+        for _ in range(100):
+            head = subprocess.run(["tmux", "capture-pane", "-p", "-t", sess], capture_output=True,
+                                  text=True).stdout.split("\n")[0]
+            if "pkts" in head:
+                break
+            time.sleep(0.1)
+    finally:
+        subprocess.run(["tmux", "send-keys", "-t", sess, "q"])
+        time.sleep(0.3)
+        subprocess.run(["tmux", "kill-session", "-t", sess], capture_output=True)
+    check("dashboard header: the files and all 322 packets",
+          ("3 files: ring-0.pcap, ring-1.pcap" in head, "322 pkts" in head), (True, True))
+else:
+    print("skip dashboard header: no tmux")
+
 if REGEN:
     print("regenerated tests/golden/ring-merged.{json,text}: review the diff")
 sys.exit(1 if failures else 0)

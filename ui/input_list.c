@@ -66,6 +66,21 @@ void input_apply(const struct input_list *in, struct cap_options *cap)
 	cap->nifaces = in->nifaces;
 }
 
+void input_short_description(const struct cap_source *cs, char *out, size_t n)
+{
+	size_t k = cap_inputs(cs);
+	if (k == 1) {
+		snprintf(out, n, "%s", cap_describe(cs));
+		return;
+	}
+	size_t len = (size_t)snprintf(out, n, "%zu %s:", k, cap_is_live(cs) ? "interfaces" : "files");
+	for (size_t i = 0; i < k && len < n; i++) {
+		const char *name = cap_input_name(cs, i);
+		const char *base = cap_is_live(cs) ? NULL : strrchr(name, '/');
+		len += (size_t)snprintf(out + len, n - len, "%s %s", i ? "," : "", base ? base + 1 : name);
+	}
+}
+
 void input_free(struct input_list *in)
 {
 	for (size_t i = 0; i < in->nowned; i++)

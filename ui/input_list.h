@@ -29,4 +29,9 @@ bool input_add_iface(struct input_list *in, const char *arg);
 void input_apply(const struct input_list *in, struct cap_options *cap);
 void input_free(struct input_list *in);
 
+/* For a narrow line (the dashboard's header): cap_describe for one input;
+ * several: "3 files: ring-0.pcap, ring-1.pcap, ring-2.pcap" (file names
+ * without their folders) or "2 interfaces: eth0, eth1", cut to n. */
+void input_short_description(const struct cap_source *cs, char *out, size_t n);
+
 #endif

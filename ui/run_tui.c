@@ -12,6 +12,7 @@
 #include "ui/bundle.h"
 #include "capture/evidence.h"
 #include "decode/mem.h"
+#include "ui/input_list.h"
 #include "ui/session_export.h"
 #include "ui/tui/tui.h"
 
@@ -107,7 +108,7 @@ int app_run_tui(struct app *a)
 				  .replay_speed = a->opt.replay_speed };
 	struct tui_hooks hooks = { .ctx = a, .write_pcap = write_pcap, .write_bundle = write_bundle,
 				   .set_replay_paused = set_replay_paused };
-	snprintf(a->model->stats.source, sizeof a->model->stats.source, "%s", cap_describe(a->cap));
+	input_short_description(a->cap, a->model->stats.source, sizeof a->model->stats.source);
 	a->model->stats.live = a->live;
 	a->model->stats.memcap = a->opt.memcap;
 

@@ -86,7 +86,19 @@ static void source_seg(struct seg *v, int *n, const char *src)
 		src = strrchr(src, '/') + 1;
 	tui_clean(clean, sizeof clean, src, strlen(src), true);
 	int w = text_width(clean);
-	if (w > 44) {
+	if (w > 44 && src[0] >= '0' && src[0] <= '9') {
+		/* "3 files: a.pcap, b.pcap, c.pcap": the count and the first
+		 * files say most; cut at a character boundary */
+		size_t k = 0;
+		int cols = 0;
+		while (clean[k] && cols < 42) {
+			k++;
+			while (((unsigned char)clean[k] & 0xc0) == 0x80)
+				k++;
+			cols++;
+		}
+		snprintf(b, sizeof b, "%.*s%s", (int)k, clean, tui_g.ellipsis);
+	} else if (w > 44) {
 		/* keep the end: the file name says more than its folders */
 		const char *p = clean + strlen(clean);
 		int k = 0;
