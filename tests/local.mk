@@ -237,3 +237,7 @@ EXTRA_DIST += tests/csv-output.py
 # Several -r files merged by time, several -i at once (issue 11, input part).
 TESTS += tests/multi-input.py tests/live-multi-iface.sh
 EXTRA_DIST += tests/multi-input.py tests/live-multi-iface.sh
+# capture/capture.c's merge of several files, on pcaps the test writes.
+UNIT_TESTS += tests/unit/test_capture_merge
+tests_unit_test_capture_merge_SOURCES = tests/unit/test_capture_merge.c tests/unit/check.h
+tests_unit_test_capture_merge_LDADD = $(UNIT_LDADD)
