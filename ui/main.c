@@ -271,8 +271,8 @@ int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats 
 		cap_get_input_stats(a->cap, i, &one);
 		if (!one.broken)
 			continue;
-		const char *name = a->live ? cap_describe(a->cap) : one.broken_input;
-		fprintf(stderr, "smtpscope: %s: truncated at packet %llu (byte offset ", name,
+		fprintf(stderr, "smtpscope: %s%s: truncated at packet %llu (byte offset ",
+			a->live ? "interface " : "", one.broken_input,
 			(unsigned long long)one.broken_at_packet);
 		if (one.broken_at_offset >= 0)
 			fprintf(stderr, "%lld", (long long)one.broken_at_offset);
@@ -280,7 +280,7 @@ int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats 
 			fputs("unknown", stderr);
 		fprintf(stderr, "): %s\n", one.error);
 	}
-	(void)cs;
+	(void)cs; /* the sums: each input's own figures are read above */
 	return 2;
 }
 
