@@ -163,8 +163,11 @@ try:
              os.path.join(tmp, "all.pcap")], rc=2)
     check("--write-all with mixed link types refuses, saying why",
           "different link types (LINUX_SLL,EN10MB)" in p.stderr.decode(), True)
-    p = run(["-r", MIXED[0], "-r", MIXED[1], "--format", "json", "-w", os.path.join(tmp, "ev")], rc=2)
-    check("-w with mixed link types refuses", "different link types" in p.stderr.decode(), True)
+    p = run(["-r", MIXED[0], "-r", MIXED[1], "--format", "json", "-w", os.path.join(tmp, "all.pcap")], rc=2)
+    check("-w FILE with mixed link types refuses", "-w/--write-all" in p.stderr.decode(), True)
+    p = run(["-r", MIXED[0], "-r", MIXED[1], "--format", "json", "--evidence", os.path.join(tmp, "ev")], rc=2)
+    check("--evidence with mixed link types refuses",
+          "--evidence %s: the inputs have different link types" % os.path.join(tmp, "ev") in p.stderr.decode(), True)
     p = run(["-r", RING[0], "-r", RING[1], "-r", RING[2], "--format", "json", "--write-all",
              os.path.join(tmp, "all.pcap")])
     _, written = pcap_records(os.path.join(tmp, "all.pcap"))

@@ -362,7 +362,7 @@ static int open_full_capture(struct app *a)
 	if (a->linktype < 0) {
 		/* a pcap file holds one link type; pcapng would not, but -C/-G
 		 * rotation and every reader of these files expect pcap */
-		fprintf(stderr, "smtpscope: --write-all %s: the inputs have different link types (%s); "
+		fprintf(stderr, "smtpscope: -w/--write-all %s: the inputs have different link types (%s); "
 			"one file cannot hold them: capture them separately\n", a->opt.write_all,
 			cap_linktype_name(a->cap));
 		return 2;
@@ -413,7 +413,7 @@ static int open_evidence(struct app *a)
 	if (a->linktype < 0) { /* evidence files are pcap: one link type each */
 		if (a->opt.evidence_dir) {
 			char why[512];
-			snprintf(why, sizeof why, "-w %s: the inputs have different link types (%s); "
+			snprintf(why, sizeof why, "--evidence %s: the inputs have different link types (%s); "
 				 "evidence files hold one", a->opt.evidence_dir, cap_linktype_name(a->cap));
 			return evidence_failed(a, why);
 		}
