@@ -15,6 +15,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_detect.c \
 	samples/gen/scenarios_gw.c \
 	samples/gen/scenarios_hoststatus.c \
+	samples/gen/scenarios_queue.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -72,7 +73,14 @@ SAMPLE_CAPTURES = \
 	samples/host-rcpt-452.pcap \
 	samples/host-overdue-retry.pcap \
 	samples/host-pmtu-silent.pcap \
-	samples/host-ehlo-501-reset.pcap
+	samples/host-ehlo-501-reset.pcap \
+	samples/relay-same-msgid.pcap \
+	samples/relay-queued.pcap \
+	samples/queue-stuck.pcap \
+	samples/queue-backlog.pcap \
+	samples/dsn-expired.pcap \
+	samples/dsn-failed.pcap \
+	samples/dsn-delayed.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

@@ -801,5 +801,13 @@ const struct sample samples[] = {
 	{"host-overdue-retry.pcap", LINK_EN10MB, s_host_overdue},
 	{"host-pmtu-silent.pcap", LINK_EN10MB, s_host_pmtu_silent},
 	{"host-ehlo-501-reset.pcap", LINK_EN10MB, s_host_ehlo_501},
+	/* scenarios_queue.c: the gateway's queue, relayed messages and DSNs */
+	{"relay-same-msgid.pcap", LINK_EN10MB, s_relay_same_msgid},
+	{"relay-queued.pcap", LINK_EN10MB, s_relay_queued},
+	{"queue-stuck.pcap", LINK_EN10MB, s_queue_stuck},
+	{"queue-backlog.pcap", LINK_EN10MB, s_queue_backlog},
+	{"dsn-expired.pcap", LINK_EN10MB, s_dsn_expired},
+	{"dsn-failed.pcap", LINK_EN10MB, s_dsn_failed},
+	{"dsn-delayed.pcap", LINK_EN10MB, s_dsn_delayed},
 	{NULL, LINK_EN10MB, NULL},
 };
