@@ -190,8 +190,7 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.mq = a->pipe.mq,
 		.now = a->pipe.last_ts,
 	};
-	if (a->pipe.mq) /* the queued figures as of now */
-		mq_refresh(a->pipe.mq, a->pipe.mt, a->pipe.last_ts);
+	pipeline_queue_refresh(&a->pipe, final); /* the queued figures as of now */
 	if (a->live) { /* on the wall clock, as dec_advance */
 		struct timeval tv;
 		gettimeofday(&tv, NULL);

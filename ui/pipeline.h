@@ -31,6 +31,7 @@ struct pipeline {
 	struct mq *mq;
 	int64_t next_queue_tick;    /* capture time of the next queue tick */
 	int64_t last_ts;            /* capture time of the latest packet */
+	int64_t last_refresh;       /* capture time of the last mq_refresh */
 };
 
 /* The decoder's callbacks, pointing at p, for dec_new (call after the
@@ -61,5 +62,8 @@ void pipeline_queue_session_end(struct pipeline *p, const struct smtp_session *s
 void pipeline_queue_time(struct pipeline *p, int64_t ts);
 /* The end of the capture: a last tick at the latest packet's time. */
 void pipeline_queue_finish(struct pipeline *p);
+/* The queued figures recomputed for readers: at most once a second of
+ * capture time (the timer asks several times a second), or now if `force`. */
+void pipeline_queue_refresh(struct pipeline *p, bool force);
 
 #endif

@@ -73,9 +73,18 @@ void pipeline_queue_session_end(struct pipeline *p, const struct smtp_session *s
 		mt_session(p->mt, s, gw_client, on_dsn, p);
 }
 
+void pipeline_queue_refresh(struct pipeline *p, bool force)
+{
+	if (!p->mq || (!force && p->last_ts - p->last_refresh < 1000000))
+		return;
+	mq_refresh(p->mq, p->mt, p->last_ts);
+	p->last_refresh = p->last_ts;
+}
+
 static void tick(struct pipeline *p, int64_t now)
 {
 	mq_refresh(p->mq, p->mt, now);
+	p->last_refresh = now;
 	if (!p->rules)
 		return;
 	const struct mq_domain **doms;
