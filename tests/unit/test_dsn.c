@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "decode/dsn.h"
+#include "decode/smtp_parser.h"
 #include "check.h"
 
 static const char EXPIRED[] =
@@ -165,8 +166,96 @@ static void test_hostile(void)
 	CHECK_EQ_STR(p.boundary, "");
 }
 
+/* --- through the SMTP parser: DATA (dot-stuffed), BDAT in chunks, and a
+ * report from a real sender (not a DSN: only null senders are read) --- */
+
+static struct smtp_config scfg;
+static int64_t now = 1795143600000000;
+
+static void feed(struct smtp_session *s, enum side side, const char *text, size_t n)
+{
+	now += 1000;
+	smtp_feed(s, side, now, (const uint8_t *)text, n);
+}
+
+#define C(s, t) feed(s, SIDE_CLIENT, t, strlen(t))
+#define S(s, t) feed(s, SIDE_SERVER, t, strlen(t))
+
+static struct smtp_session *greeted(void)
+{
+	struct smtp_session *s = smtp_session_new(1, &scfg, NULL);
+	S(s, "220 mx.example.org ESMTP\r\n");
+	C(s, "EHLO gw.example.com\r\n");
+	S(s, "250-mx.example.org\r\n250 CHUNKING\r\n");
+	return s;
+}
+
+static void test_through_data(void)
+{
+	struct smtp_session *s = greeted();
+	C(s, "MAIL FROM:<>\r\n");
+	S(s, "250 2.1.0 Ok\r\n");
+	C(s, "RCPT TO:<erin@example.org>\r\n");
+	S(s, "250 2.1.5 Ok\r\n");
+	C(s, "DATA\r\n");
+	S(s, "354 go ahead\r\n");
+	/* the whole report, dot-stuffed ("..leading" unstuffs to ".leading") */
+	C(s, "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+	     "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+	     "Reporting-MTA: dns; gw.example.com\r\n\r\n"
+	     "Final-Recipient: rfc822; grace@example.net\r\nAction: failed\r\nStatus: 4.4.7\r\n"
+	     "\r\n--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	     "Message-ID: <orig@x>\r\n\r\n..leading dot\r\n--b--\r\n.\r\n");
+	S(s, "250 2.0.0 Ok\r\n");
+	const struct smtp_txn *t = s->txn_head;
+	CHECK(t && t->dsn);
+	if (t && t->dsn) {
+		CHECK_EQ_INT(t->dsn->nrcpt, 1);
+		CHECK_EQ_STR(t->dsn->rcpt[0].status, "4.4.7");
+		CHECK_EQ_STR(t->dsn->orig_message_id, "<orig@x>");
+	}
+	smtp_session_free(s);
+}
+
+static void test_through_bdat(bool null_sender)
+{
+	static const char msg[] =
+		"Content-Type: multipart/report; report-type=delivery-status;\r\n"
+		"\tboundary=\"=_b\"\r\n\r\n--=_b\r\nContent-Type: message/delivery-status\r\n\r\n"
+		"Reporting-MTA: dns; gw.example.com\r\n\r\nFinal-Recipient: rfc822; h@example.net\r\n"
+		"Action: delayed\r\nStatus: 4.4.1\r\n\r\n--=_b--\r\n";
+	size_t n = sizeof msg - 1, cut = 97; /* the second chunk starts mid-line */
+	struct smtp_session *s = greeted();
+	C(s, null_sender ? "MAIL FROM:<>\r\n" : "MAIL FROM:<postmaster@example.org>\r\n");
+	S(s, "250 2.1.0 Ok\r\n");
+	C(s, "RCPT TO:<erin@example.org>\r\n");
+	S(s, "250 2.1.5 Ok\r\n");
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, "BDAT %zu\r\n", cut);
+	C(s, cmd);
+	feed(s, SIDE_CLIENT, msg, cut);
+	S(s, "250 2.0.0 chunk\r\n");
+	snprintf(cmd, sizeof cmd, "BDAT %zu LAST\r\n", n - cut);
+	C(s, cmd);
+	feed(s, SIDE_CLIENT, msg + cut, n - cut);
+	S(s, "250 2.0.0 Ok\r\n");
+	const struct smtp_txn *t = s->txn_head;
+	CHECK(t != NULL);
+	if (t && null_sender) {
+		CHECK(t->dsn != NULL);
+		CHECK(t->dsn && t->dsn->nrcpt == 1 && t->dsn->rcpt[0].action == DSN_ACT_DELAYED);
+	} else if (t) {
+		CHECK(t->dsn == NULL);
+	}
+	smtp_session_free(s);
+}
+
 int main(void)
 {
+	smtp_config_default(&scfg);
+	test_through_data();
+	test_through_bdat(true);
+	test_through_bdat(false);
 	test_expired(sizeof EXPIRED);
 	test_expired(1);
 	test_expired(13);
