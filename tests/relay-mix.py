@@ -10,7 +10,8 @@ Received header of varying length), deferrals then delivery, 5xx bounces, a
 domain never attempted, and everything overlapping in time.
 
 Checks: >= 98% of the messages found with the right state and relay delay
-(within 1 ms), and per domain the queued count and oldest age exactly.
+(within 1 ms), per domain the queued count and oldest age exactly, and the
+queue alerts (queue-stuck for the never-attempted domain, nothing else).
   tests/relay-mix.py [SEED] [--keep FILE]"""
 import json
 import os
@@ -266,6 +267,13 @@ def main():
         print("%s %-18s queued %s (want %d), oldest %s (want %s)"
               % ("ok  " if ok else "FAIL", d, got.get("queued"), len(q), got.get("oldest_queued_age"), want_age))
         fails += 0 if ok else 1
+    # the queue alerts: corp.example is never attempted (stuck); the deferring
+    # domain's queue shrinks again, the others flow: nothing else
+    got = sorted((r["rule"], r["domain"]) for r in recs if r["type"] == "alert" and r["rule"] in
+                 ("queue-stuck", "queue-backlog", "dsn-expired", "dsn-failed", "dsn-delayed"))
+    ok = got == [("queue-stuck", "corp.example")]
+    print("%s queue alerts %s" % ("ok  " if ok else "FAIL", got))
+    fails += 0 if ok else 1
     print("relay-mix seed %d: %s" % (seed, "FAIL" if fails else "ok"))
     return 1 if fails else 0
 
