@@ -48,7 +48,13 @@ class Sample:
             fail(name, "--gateway 192.0.2.10 gives other records than the inferred gateway")
         self.msgs = [r for r in self.recs if r["type"] == "message"]
         self.doms = {r["domain"]: r for r in self.recs if r["type"] == "domain"}
-        self.alerts = [r for r in self.recs if r["type"] == "alert" and r["rule"] in QUEUE_RULES]
+        # one alert per episode; its updates (same id, growing count) are not new alerts
+        self.alerts = [r for r in self.recs if r["type"] == "alert" and r["rule"] in QUEUE_RULES
+                       and not r.get("update")]
+        ids = {r["id"] for r in self.alerts}
+        for r in self.recs:
+            if r["type"] == "alert" and r["rule"] in QUEUE_RULES and r.get("update") and r["id"] not in ids:
+                fail(name, "update of an unknown alert %s" % r["id"])
         self.last = next(r["last_packet"] for r in self.recs if r["type"] == "stats")
 
     def msg(self, mid):

@@ -65,13 +65,15 @@ EXPECTED = {
                               ("drop-mid-data", "203.0.113.62"): 1},
     # the queue (host null: keyed by the alert's domain); tests/queue-samples.py
     # checks them in detail
-    "relay-queued.pcap": {("retry-loop", "198.51.100.41"): 1},
+    "relay-queued.pcap": {("retry-loop", "198.51.100.41"): 1,
+                          ("deferral-pattern", "198.51.100.41"): 1},
     "queue-stuck.pcap": {("queue-stuck", "lists.example.net"): 1},
     "queue-backlog.pcap": {("queue-backlog", "example.net"): 1},
     "dsn-expired.pcap": {("dsn-expired", "example.net"): 1},
     "dsn-failed.pcap": {("dsn-failed", "example.net"): 1},
     "dsn-delayed.pcap": {("dsn-delayed", "example.net"): 1,
-                         ("retry-loop", "198.51.100.41"): 1},
+                         ("retry-loop", "198.51.100.41"): 1,
+                         ("deferral-pattern", "198.51.100.41"): 1},
 }
 QUIET_REQUIRED = ["clean-many.pcap", "clean-delivery.pcap", "half-open-scan.pcap",
                   "ftp-on-odd-port.pcap", "capture-hole-then-data.pcap", "relay-same-msgid.pcap"]

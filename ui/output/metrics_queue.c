@@ -107,7 +107,8 @@ void metrics_queue_render(struct prom *p, const struct queue_snap *q)
 		const struct queue_row *r = i < q->n ? &q->rows[i] : &q->other;
 		if (!r->have_delays && i < q->n)
 			continue;
-		prom_f64(p, name, L("domain", r->domain, "quantile", "0.5"), r->p50);
-		prom_f64(p, name, L("domain", r->domain, "quantile", "0.95"), r->p95);
+		/* "percentile", not "quantile": a gauge, not a Prometheus summary */
+		prom_f64(p, name, L("domain", r->domain, "percentile", "50"), r->p50);
+		prom_f64(p, name, L("domain", r->domain, "percentile", "95"), r->p95);
 	}
 }
