@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decode/dsn.h"
 #include "decode/mem.h"
 #include "decode/smtp_internal.h"
 
@@ -214,6 +215,7 @@ static void bdat_chunk_end(struct smtp_session *s)
 		}
 		header_state_free(p);
 		p->in_header = false;
+		txn_dsn_end(s, p->body_txn, true);
 	}
 	p->cmode = CM_COMMAND;
 	p->body_txn = NULL;
@@ -242,9 +244,10 @@ static void cmd_bdat(struct smtp_session *s, int64_t ts, const char *arg, size_t
 	p->body_txn = t;
 	p->bdat_left = size;
 	p->bdat_last = last;
-	if (t && t->bdat_chunks == 1)
+	if (t && t->bdat_chunks == 1) {
 		header_begin(p); /* the message header starts in the first chunk */
-	else if (!t)
+		txn_dsn_begin(s, t);
+	} else if (!t)
 		p->in_header = false;
 	struct tr_entry *e = tr_note(s, TR_DATA, 'C', ts);
 	if (e)
@@ -405,6 +408,7 @@ void body_begin(struct smtp_session *s, struct smtp_txn *t)
 	p->last_eol = 0;
 	p->data_entry = NULL;
 	header_begin(p);
+	txn_dsn_begin(s, t);
 }
 
 void header_begin(struct smtp_parser *p)
@@ -469,6 +473,8 @@ static void content(struct smtp_session *s, int64_t ts, const uint8_t *d, size_t
 		t->data_bytes += n;
 		t->data_started = true;
 	}
+	if (p->dsn)
+		dsn_feed(p->dsn, d, n);
 	struct tr_entry *e = data_entry(s, ts);
 	if (e)
 		e->bytes += n;
@@ -509,6 +515,7 @@ void body_stop(struct smtp_session *s, int64_t ts, bool complete)
 	if (p->hs)
 		hdr_finish(&p->hs->hdr, on_header_field, s);
 	header_state_free(p);
+	txn_dsn_end(s, t, complete);
 	if (complete && t) {
 		/* the last line ending belongs to the <CRLF>.<CRLF> terminator */
 		t->data_bytes = t->data_bytes >= p->last_eol ? t->data_bytes - p->last_eol : 0;

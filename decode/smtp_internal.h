@@ -96,6 +96,7 @@ struct smtp_parser {
 	bool in_header;
 	struct header_state *hs;         /* while a message header is read, else NULL */
 	struct header_state *hs_spare;   /* the last one, kept for the next message, not charged */
+	struct dsn_parser *dsn;          /* while a null-sender message's content flows, else NULL */
 	struct tr_entry *data_entry;     /* transcript entry of the content, while it is the last one */
 
 	/* (the bools together: no padding between them, so the spare fields
@@ -147,6 +148,11 @@ void header_state_free(struct smtp_parser *p);
 /* smtp_timeout.c: a reply that answers no command, checked for the server's
  * own idle timeout; true (and s->server_timeout set) when it is one. */
 bool server_timeout_check(struct smtp_session *s, const struct smtp_reply *r);
+/* smtp_txn.c: delivery status notifications (decode/dsn.h) in the content
+ * of null-sender messages */
+void txn_dsn_begin(struct smtp_session *s, struct smtp_txn *t);
+void txn_dsn_end(struct smtp_session *s, struct smtp_txn *t, bool complete);
+void txn_dsn_free(struct smtp_parser *p);
 
 /* smtp_parser.c */
 bool queue_push(struct smtp_session *s, const struct pending_cmd *c);

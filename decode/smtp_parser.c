@@ -73,6 +73,7 @@ void smtp_session_shrink(struct smtp_session *s)
 	lines_retire(&p->lines[SIDE_CLIENT]);
 	lines_retire(&p->lines[SIDE_SERVER]);
 	header_state_free(p);
+	txn_dsn_free(p);
 	mem_release(sizeof *p + (size_t)p->q_cap * sizeof(struct pending_cmd));
 	if (p->q_cap != QUEUE_FIRST) { /* only a first-size ring is kept */
 		free(p->queue);
@@ -91,6 +92,7 @@ void smtp_parser_destroy(struct smtp_parser *p)
 	free(p->queue);
 	free(p->hs);
 	free(p->hs_spare);
+	txn_dsn_free(p);
 	free(p);
 }
 

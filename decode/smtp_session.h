@@ -48,6 +48,8 @@ enum smtp_outcome {
 	OUT__COUNT
 };
 
+struct dsn_report;
+
 struct smtp_reply {
 	int64_t ts_us;
 	uint16_t code;                  /* 0 = none */
@@ -86,6 +88,7 @@ struct smtp_txn {
 	struct rcpt_list rcpts;     /* in command order; rcpt_to = all but the rejected */
 	char *message_id;           /* arena; NULL if not seen */
 	char *subject;              /* arena, UTF-8; NULL if not seen */
+	const struct dsn_report *dsn; /* arena; a null-sender message read as a DSN, else NULL */
 	uint64_t data_bytes;        /* content, dot-unstuffed, without CRLF.CRLF */
 	uint64_t gap_bytes;         /* content bytes missing from the capture */
 	uint32_t bdat_chunks;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/dsn.h"
 #include "decode/mem.h"
 #include "decode/smtp_internal.h"
 
@@ -108,4 +109,44 @@ void txn_settle(struct smtp_session *s, struct smtp_txn *t, int64_t ts)
 		return;
 	}
 	txn_finish(s, t, OUT_ABORTED, NULL, ts);
+}
+
+/* Only null-sender messages can be DSNs (RFC 3464 2, RFC 5321 4.5.5), so
+ * only they pay for the parser; it lives while their content flows. */
+void txn_dsn_begin(struct smtp_session *s, struct smtp_txn *t)
+{
+	struct smtp_parser *p = s->parser;
+	txn_dsn_free(p);
+	if (!t || !t->mail_from || t->mail_from[0] || t->dsn)
+		return;
+	p->dsn = xmalloc(sizeof *p->dsn);
+	mem_charge(sizeof *p->dsn);
+	dsn_init(p->dsn);
+}
+
+void txn_dsn_end(struct smtp_session *s, struct smtp_txn *t, bool complete)
+{
+	struct smtp_parser *p = s->parser;
+	if (!p->dsn)
+		return;
+	if (complete && t) {
+		dsn_finish(p->dsn);
+		if (p->dsn->rep.valid) {
+			struct dsn_report *r = arena_alloc(&s->arena, sizeof *r);
+			if (r) {
+				*r = p->dsn->rep;
+				t->dsn = r;
+			}
+		}
+	}
+	txn_dsn_free(p);
+}
+
+void txn_dsn_free(struct smtp_parser *p)
+{
+	if (!p->dsn)
+		return;
+	mem_release(sizeof *p->dsn);
+	free(p->dsn);
+	p->dsn = NULL;
 }

@@ -162,7 +162,8 @@ void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 		if (!e[i]->first_seen || s->start_ts < e[i]->first_seen)
 			e[i]->first_seen = s->start_ts;
 		enum host_status old = e[i]->status;
-		e[i]->open_sessions++;
+		if (++e[i]->open_sessions > e[i]->max_open_sessions)
+			e[i]->max_open_sessions = e[i]->open_sessions;
 		refresh_status(hm, e[i]);
 		notify(hm, e[i], old);
 	}
@@ -364,6 +365,7 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 {
 	struct host_priv *p = e->priv;
 	e->sessions++;
+	e->bytes += s->tcp[SIDE_CLIENT].payload_bytes + s->tcp[SIDE_SERVER].payload_bytes;
 	if (s->end_reason == END_RST)
 		e->resets++;
 	if (s->end_reason == END_TIMEOUT)

@@ -50,6 +50,8 @@ struct host_entry {
 					 * neither accepted nor refused with 5xx */
 	uint64_t failed_attempts, good_attempts;
 	uint32_t open_sessions;
+	uint32_t max_open_sessions;     /* most sessions open at once (concurrent connections) */
+	uint64_t bytes;                 /* TCP payload of its finished sessions, both directions */
 	enum host_status status;
 	char last_error[HOST_ERROR_MAX]; /* "" if none */
 	int64_t last_error_ts;

@@ -17,8 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules/host_model.h"
 #include "decode/smtp_session.h"
+#include "rules/host_model.h"
+#include "rules/message_track.h"
+#include "rules/queue.h"
 #include "rules/rule_lang.h"
 
 /* One alert as the rule engine raised it (strings owned by the model). */
@@ -56,6 +58,10 @@ struct model {
 	pthread_mutex_t lock;
 	uint64_t version;
 	struct host_model *hm;            /* owned */
+	/* the queue view (message_track.h, queue.h): not owned, NULL with
+	 * --no-queue; read under the lock like the rest */
+	struct msg_tracker *mt;
+	struct mq *mq;
 	struct model_stats stats;
 
 	/* finished sessions, oldest first; a ring bounded by count */

@@ -7,9 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "rules/host_model.h"
 #include "decode/events.h"
 #include "decode/smtp_session.h"
+#include "rules/host_model.h"
+#include "rules/message_track.h"
+#include "rules/queue.h"
 
 enum rule_event_type {
 	EV_SESSION_END,  /* a session ended (session) */
@@ -17,6 +19,8 @@ enum rule_event_type {
 	EV_REPLY,        /* a complete server reply (session, reply, verb, latency) */
 	EV_TCP,          /* a TCP anomaly in a session (session, tcp_what, tcp_side, tcp_value) */
 	EV_HOST_STATUS,  /* a remote host changed status (host, old/new status) */
+	EV_QUEUE,        /* queue tick, once per recipient domain (domain, queue, qfig) */
+	EV_DSN,          /* a DSN recipient entry, Action failed or delayed (domain, dsn) */
 	EV__COUNT
 };
 
@@ -60,8 +64,13 @@ struct rule_event {
 	uint64_t path_fullsize_acked;         /* EV_SESSION_END: full-size client segments
 					       * acknowledged on this client->server path,
 					       * this and earlier sessions (path_memory.h) */
+	const char *domain;                   /* EV_QUEUE, EV_DSN: the recipient domain */
+	const struct mq_domain *queue;        /* EV_QUEUE */
+	const struct mq_figures *qfig;        /* EV_QUEUE: rates, percentiles, growth at ts_us */
+	const struct mq *mq;                  /* EV_QUEUE: the schedule */
+	const struct mt_dsn_event *dsn;       /* EV_DSN */
 };
 
-const char *rule_event_name(enum rule_event_type t); /* "session_end", "txn_end", "reply", "tcp", "host_status" */
+const char *rule_event_name(enum rule_event_type t); /* "session_end", "txn_end", "reply", "tcp", "host_status", "queue", "dsn" */
 
 #endif

@@ -26,7 +26,7 @@ const char *rule_event_name(enum rule_event_type t)
 {
 	static const char *const names[EV__COUNT] = {
 		[EV_SESSION_END] = "session_end", [EV_TXN_END] = "txn_end", [EV_REPLY] = "reply",
-		[EV_TCP] = "tcp", [EV_HOST_STATUS] = "host_status",
+		[EV_TCP] = "tcp", [EV_HOST_STATUS] = "host_status", [EV_QUEUE] = "queue", [EV_DSN] = "dsn",
 	};
 	return (unsigned)t < EV__COUNT ? names[t] : "unknown";
 }

@@ -54,6 +54,10 @@ bool rf_exists(const char *name);
 size_t rf_count(void);
 const struct rule_field *rf_at(size_t i);
 
+/* rule_fields_queue.c: the fields of the queue and dsn events. */
+size_t rf_queue_count(void);
+const struct rule_field *rf_queue_at(size_t i); /* NULL past the end */
+
 /* "session_end" -> EV_SESSION_END; false for an unknown name. */
 bool rf_event_parse(const char *name, enum rule_event_type *t);
 const char *rf_type_name(enum rf_type t);

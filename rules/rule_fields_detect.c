@@ -178,12 +178,14 @@ const struct rule_field *rf_at(size_t i)
 	if (i < rf_core_count)
 		return &rf_core_fields[i];
 	i -= rf_core_count;
-	return i < rf_detect_count ? &rf_detect_fields[i] : NULL;
+	if (i < rf_detect_count)
+		return &rf_detect_fields[i];
+	return rf_queue_at(i - rf_detect_count); /* rule_fields_queue.c */
 }
 
 size_t rf_count(void)
 {
-	return rf_core_count + rf_detect_count;
+	return rf_core_count + rf_detect_count + rf_queue_count();
 }
 
 const struct rule_field *rf_lookup(const char *name, enum rule_event_type t)

@@ -15,9 +15,11 @@ struct rule_set {
 	struct rule **by_event[EV__COUNT]; /* enabled rules of each event type */
 	size_t nby_event[EV__COUNT];
 	const struct rule_field *host_field[EV__COUNT];
+	const struct rule_field *domain_field[EV__COUNT];
 	/* evaluation scratch: one event at a time */
 	char msg[ALERT_MSG_MAX];
 	char host[RF_SCRATCH];
+	char domain[RF_SCRATCH];
 	char key[AGG_KEY_MAX];
 	char val[RF_SCRATCH];
 	char collected[AGG_COLLECT_MAX * (AGG_COLLECT_LEN + 2)];
@@ -128,6 +130,8 @@ static struct rule_set *build(struct rule **v, size_t n)
 	rs->n = n;
 	for (int e = 0; e < EV__COUNT; e++)
 		rs->host_field[e] = rf_lookup("host", (enum rule_event_type)e);
+	for (int e = 0; e < EV__COUNT; e++)
+		rs->domain_field[e] = rf_lookup("domain", (enum rule_event_type)e);
 	for (size_t i = 0; i < n; i++) {
 		struct rule *r = v[i];
 		if (r->disabled)
@@ -294,11 +298,13 @@ void rules_eval(struct rule_set *rs, const struct rule_event *ev,
 		tmpl_render(r->msg, ev, r->name, severity_name(r->severity), &ai, rs->msg,
 			    sizeof rs->msg);
 		const struct rule_field *hf = rs->host_field[ev->type];
+		const struct rule_field *df = rs->domain_field[ev->type];
 		struct alert a = {
 			.rule = r->name,
 			.severity = r->severity,
 			.ts_us = ev->ts_us,
 			.host = hf && rf_format(hf, ev, rs->host, sizeof rs->host) ? rs->host : NULL,
+			.domain = df && rf_format(df, ev, rs->domain, sizeof rs->domain) ? rs->domain : NULL,
 			.session_id = ev->session ? ev->session->id : 0,
 			.message = rs->msg,
 			.count = ai.count,

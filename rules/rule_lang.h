@@ -31,6 +31,7 @@ struct alert {
 	enum severity severity;
 	int64_t ts_us;         /* the event that fired it */
 	const char *host;      /* remote host address, NULL if the event has none */
+	const char *domain;    /* recipient domain (queue and dsn events), else NULL */
 	uint64_t session_id;   /* 0 if the event has no session */
 	const char *message;   /* the rendered template */
 	uint64_t count;        /* events in the window (1 without aggregation); grows with updates */

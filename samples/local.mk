@@ -16,6 +16,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_gw.c \
 	samples/gen/scenarios_hoststatus.c \
 	samples/gen/scenarios_multiinput.c \
+	samples/gen/scenarios_queue.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -78,7 +79,14 @@ SAMPLE_CAPTURES = \
 	samples/ring/ring-1.pcap \
 	samples/ring/ring-2.pcap \
 	samples/ring/mixed-sll.pcap \
-	samples/ring/mixed-eth.pcap
+	samples/ring/mixed-eth.pcap \
+	samples/relay-same-msgid.pcap \
+	samples/relay-queued.pcap \
+	samples/queue-stuck.pcap \
+	samples/queue-backlog.pcap \
+	samples/dsn-expired.pcap \
+	samples/dsn-failed.pcap \
+	samples/dsn-delayed.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

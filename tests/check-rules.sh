@@ -11,8 +11,8 @@ fail=0
 ok() { echo "ok   $*"; }
 no() { echo "FAIL $*"; fail=1; }
 
-out=$("$bin" --check-rules) && echo "$out" | grep -q "^13 rules enabled" &&
-	echo "$out" | grep -q "^rst-mid-data *on session_end critical" && ok "--check-rules lists the 13 defaults" ||
+out=$("$bin" --check-rules) && echo "$out" | grep -q "^18 rules enabled" &&
+	echo "$out" | grep -q "^rst-mid-data *on session_end critical" && ok "--check-rules lists the 18 defaults" ||
 	no "--check-rules: $out"
 
 printf 'rule broken-one\n    on session_end\n    when end_reason == "rst" and\n' > "$tmp/bad.rules"

@@ -144,10 +144,12 @@ void app_on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uin
 		full_capture_packet(a->fullcap, ts, data, caplen, wirelen);
 	if (!a->locked) {
 		dec_packet(a->dec, linktype, ts, data, caplen, wirelen);
+		pipeline_queue_time(&a->pipe, ts);
 		return;
 	}
 	model_lock(a->model);
 	dec_packet(a->dec, linktype, ts, data, caplen, wirelen);
+	pipeline_queue_time(&a->pipe, ts);
 	struct model_stats *st = &a->model->stats;
 	st->packets++;
 	st->bytes += wirelen;
@@ -189,7 +191,11 @@ void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
 		.final = final,
 		.sessions_stalled = -1,
 		.interrupted = a->interrupted_by != 0,
+		.mt = a->pipe.mt,
+		.mq = a->pipe.mq,
+		.now = a->pipe.last_ts,
 	};
+	pipeline_queue_refresh(&a->pipe, final); /* the queued figures as of now */
 	if (a->live) { /* on the wall clock, as dec_advance */
 		struct timeval tv;
 		gettimeofday(&tv, NULL);
@@ -242,6 +248,8 @@ void app_on_tick(void *ctx)
 		if (a->fullcap)
 			full_capture_flush(a->fullcap);
 		pipeline_tick(&a->pipe, now, &sum);
+		/* a quiet link still gets its queue ticks: packet times are wall times live */
+		pipeline_queue_time(&a->pipe, now);
 	} else if (a->metrics_out && metrics_output_wanted(a->metrics_out)) {
 		metrics_output_publish(a->metrics_out, &sum); /* --replay */
 	}
@@ -532,6 +540,8 @@ static int run(struct app *a)
 		metrics_output_set_model(a->metrics_out, a->pipe.hm);
 	a->pipe.triplets = ea_new();
 	a->pipe.paths = pm_new();
+	if (!a->opt.no_queue)
+		pipeline_queue_init(&a->pipe, a->opt.memcap, &a->opt.sched);
 	if (a->json && !a->opt.transcript && !a->opt.bundle_dir) {
 		/* nothing will print a dialogue: do not keep one */
 		a->opt.dec.smtp.tr_head = 0;
@@ -542,8 +552,11 @@ static int run(struct app *a)
 		a->opt.dec.smtp.tr_head = 32;
 		a->opt.dec.smtp.tr_tail = 32;
 	}
-	if (a->tui)
+	if (a->tui) {
 		a->model = model_new(a->pipe.hm, 20000, 10000);
+		a->model->mt = a->pipe.mt;
+		a->model->mq = a->pipe.mq;
+	}
 	else if (a->opt.bundle_dir)
 		a->bundle_model = model_new(a->pipe.hm, BUNDLE_KEEP_SESSIONS, BUNDLE_KEEP_ALERTS);
 	add_outputs(a);
@@ -558,6 +571,7 @@ static int run(struct app *a)
 	hm_free(a->pipe.hm);
 	ea_free(a->pipe.triplets);
 	pm_free(a->pipe.paths);
+	pipeline_queue_free(&a->pipe);
 	return rc ? rc : orc;
 }
 

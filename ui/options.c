@@ -22,6 +22,7 @@ enum {
 	OPT_ANY_PORT, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_METRICS_HOSTS,
 	OPT_METRICS_LISTEN,
 	OPT_WRITE_ALL, OPT_BUNDLE, OPT_BUNDLE_HOST, OPT_EVIDENCE,
+	OPT_RETRY_SCHEDULE, OPT_DELAY_DSN_AFTER, OPT_EXPIRE_AFTER, OPT_NO_QUEUE,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +51,10 @@ static const struct option long_opts[] = {
 	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "metrics-hosts", required_argument, NULL, OPT_METRICS_HOSTS },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "retry-schedule", required_argument, NULL, OPT_RETRY_SCHEDULE },
+	{ "delay-dsn-after", required_argument, NULL, OPT_DELAY_DSN_AFTER },
+	{ "expire-after", required_argument, NULL, OPT_EXPIRE_AFTER },
+	{ "no-queue", no_argument, NULL, OPT_NO_QUEUE },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -91,6 +96,13 @@ void opt_usage(FILE *out)
 	      "  --disable-rule NAME  turn one rule off (repeatable)\n"
 	      "  --no-default-rules   only the rules given with --rules\n"
 	      "  --check-rules        validate the rules (built-in and --rules), list them, exit\n"
+	      "\n"
+	      "Queue (messages followed through the gateway; doc/json.md \"message\"):\n"
+	      "  --retry-schedule S   the gateway's retry intervals, e.g. 4x1m,10m (default;\n"
+	      "                       the last one repeats), for the expiry forecast\n"
+	      "  --delay-dsn-after T  a delay DSN is due this long after acceptance (default 4h)\n"
+	      "  --expire-after T     a queued message expires this long after acceptance (2d)\n"
+	      "  --no-queue           no message tracking and no queue figures\n"
 	      "\n"
 	      "Evidence (doc/evidence.md):\n"
 	      "  -w FILE              also write every packet read to FILE, as tcpdump -w does\n"
@@ -309,6 +321,13 @@ static int one_option(struct options *o, int c, const char *arg)
 			return bad("--memcap (MB, at least 16)", arg);
 		o->memcap = (size_t)v << 20;
 		return 0;
+	case OPT_RETRY_SCHEDULE:
+		return mq_parse_retry(arg, &o->sched) ? 0 : bad("--retry-schedule (e.g. 4x1m,10m)", arg);
+	case OPT_DELAY_DSN_AFTER:
+		return mq_parse_duration(arg, &o->sched.delay_dsn_us) ? 0 : bad("--delay-dsn-after (e.g. 4h)", arg);
+	case OPT_EXPIRE_AFTER:
+		return mq_parse_duration(arg, &o->sched.expire_us) ? 0 : bad("--expire-after (e.g. 2d)", arg);
+	case OPT_NO_QUEUE: o->no_queue = true; return 0;
 	case OPT_TRANSCRIPT: o->transcript = true; return 0;
 	case OPT_TUI: o->tui = true; return 0;
 	case OPT_ASCII: o->ascii = true; return 0;
@@ -465,6 +484,7 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 	memset(o, 0, sizeof *o);
 	dec_config_default(&o->dec);
 	o->memcap = (size_t)512 << 20;
+	mq_default_schedule(&o->sched);
 	o->cap.promisc = true;
 	o->metrics_interval = 15;
 	o->metrics_hosts = 20;

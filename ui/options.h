@@ -7,10 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode/addr.h"
 #include "capture/capture.h"
+#include "decode/addr.h"
 #include "ui/input_list.h"
 #include "decode/decoder.h"
+#include "rules/queue.h"
 
 enum out_format { FMT_DEFAULT, FMT_TEXT, FMT_JSON, FMT_CSV };
 
@@ -44,6 +45,8 @@ struct options {
 	bool no_default_rules;     /* --no-default-rules */
 	bool check_rules;          /* --check-rules: validate, list, exit */
 	size_t memcap;             /* bytes */
+	struct mq_schedule sched;  /* --retry-schedule, --delay-dsn-after, --expire-after */
+	bool no_queue;             /* --no-queue: no message tracking */
 	struct ip_prefix gateway[OPT_MAX_GATEWAYS];
 	size_t ngateway;
 	const char *gateway_arg;   /* --gateway as given */

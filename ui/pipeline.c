@@ -64,6 +64,11 @@ static void eval(struct pipeline *p, const struct rule_event *ev)
 		rules_eval(p->rules, ev, on_alert, p);
 }
 
+void pipeline_eval(struct pipeline *p, const struct rule_event *ev)
+{
+	eval(p, ev);
+}
+
 /* --- decode/'s events ---------------------------------------------------------- */
 
 static void on_reply(void *ctx, const struct smtp_session *s, const struct smtp_reply *r,
@@ -88,6 +93,7 @@ static void on_txn_end(void *ctx, const struct smtp_session *s, const struct smt
 	event_for(p, &ev, EV_TXN_END, t->end_ts, s);
 	hm_message_history(p->hm, s, t, &hist);
 	ea_lookup(p->triplets, s, t, &hist);
+	pipeline_queue_txn_end(p, s, t);
 	ev.txn = t;
 	ev.msg = &hist;
 	eval(p, &ev);
@@ -167,6 +173,7 @@ static bool on_session_end(void *ctx, struct smtp_session *s)
 	struct pipeline *p = ctx;
 	hm_session_end(p->hm, s);
 	gateway_check(p, s->end_ts);
+	pipeline_queue_session_end(p, s); /* after the host model: the gateway is counted */
 	struct rule_event ev;
 	event_for(p, &ev, EV_SESSION_END, s->end_ts, s);
 	ev.path_fullsize_acked = pm_session_end(p->paths, s);

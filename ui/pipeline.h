@@ -7,11 +7,14 @@
 
 #include "decode/decoder.h"
 #include "rules/host_model.h"
+#include "rules/message_track.h"
+#include "rules/queue.h"
 #include "ui/output/output.h"
 
 struct rule_set;
 struct env_attempts;
 struct path_memory;
+struct rule_event;
 
 struct pipeline {
 	struct host_model *hm;
@@ -23,6 +26,12 @@ struct pipeline {
 	uint64_t alerts;            /* raised so far */
 	uint64_t gw_changes_told;   /* gateway decisions announced so far */
 	struct dec_sink sink;       /* what pipeline_sink() hands the decoder */
+	/* the gateway's queue (pipeline_queue.c); NULL with --no-queue */
+	struct msg_tracker *mt;
+	struct mq *mq;
+	int64_t next_queue_tick;    /* capture time of the next queue tick */
+	int64_t last_ts;            /* capture time of the latest packet */
+	int64_t last_refresh;       /* capture time of the last mq_refresh */
 };
 
 /* The decoder's callbacks, pointing at p, for dec_new (call after the
@@ -38,5 +47,23 @@ void pipeline_tick(struct pipeline *p, int64_t now_us, const struct run_summary 
 int pipeline_state(struct pipeline *p, const struct run_summary *sum);
 /* Closes every output; 0, or 2 if one failed. */
 int pipeline_close(struct pipeline *p);
+/* Runs the rules on one event (the queue's events come from outside
+ * decode/: pipeline_queue.c). */
+void pipeline_eval(struct pipeline *p, const struct rule_event *ev);
+
+/* pipeline_queue.c: message tracking (rules/message_track.h) and the queue
+ * per domain (rules/queue.h), fed like the host model; queue events once a
+ * minute of capture time, dsn events as DSNs are read. */
+void pipeline_queue_init(struct pipeline *p, size_t memcap, const struct mq_schedule *sched);
+void pipeline_queue_free(struct pipeline *p);
+void pipeline_queue_txn_end(struct pipeline *p, const struct smtp_session *s, const struct smtp_txn *t);
+void pipeline_queue_session_end(struct pipeline *p, const struct smtp_session *s);
+/* Capture time advanced (every packet; live: the timer too). */
+void pipeline_queue_time(struct pipeline *p, int64_t ts);
+/* The end of the capture: a last tick at the latest packet's time. */
+void pipeline_queue_finish(struct pipeline *p);
+/* The queued figures recomputed for readers: at most once a second of
+ * capture time (the timer asks several times a second), or now if `force`. */
+void pipeline_queue_refresh(struct pipeline *p, bool force);
 
 #endif

@@ -90,6 +90,7 @@ int app_run_batch(struct app *a)
 	if (st == CAP_STOPPED && !a->live)
 		a->interrupted_by = app_stop_signal();
 	dec_finish(a->dec);
+	pipeline_queue_finish(&a->pipe);
 
 	app_emit_state(a, true);
 	struct cap_stats cs;

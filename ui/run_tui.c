@@ -27,6 +27,7 @@ static void finish_capture(struct app *a)
 	cap_get_stats(a->cap, &cs);
 	model_lock(a->model);
 	dec_finish(a->dec);
+	pipeline_queue_finish(&a->pipe);
 	a->model->stats.packets = cs.packets;
 	a->model->stats.bytes = cs.wire_bytes;
 	a->model->stats.capture_ts = dec_get_stats(a->dec)->last_ts;

@@ -206,6 +206,14 @@ void s_retry_overdue(struct cap *cap);
 void s_gw_dual_stack(struct cap *cap);
 void s_gw_cluster(struct cap *cap);
 void s_gw_early_failures(struct cap *cap);
+/* scenarios_queue.c */
+void s_relay_same_msgid(struct cap *cap);
+void s_relay_queued(struct cap *cap);
+void s_queue_stuck(struct cap *cap);
+void s_queue_backlog(struct cap *cap);
+void s_dsn_expired(struct cap *cap);
+void s_dsn_failed(struct cap *cap);
+void s_dsn_delayed(struct cap *cap);
 
 /* scenarios_detect.c */
 void s_greylist_rcpt(struct cap *cap);

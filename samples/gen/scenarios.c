@@ -807,5 +807,13 @@ const struct sample samples[] = {
 	{"ring/ring-2.pcap", LINK_EN10MB, s_ring_2},
 	{"ring/mixed-sll.pcap", LINK_SLL, s_mixed_sll},
 	{"ring/mixed-eth.pcap", LINK_EN10MB, s_mixed_eth},
+	/* scenarios_queue.c: the gateway's queue, relayed messages and DSNs */
+	{"relay-same-msgid.pcap", LINK_EN10MB, s_relay_same_msgid},
+	{"relay-queued.pcap", LINK_EN10MB, s_relay_queued},
+	{"queue-stuck.pcap", LINK_EN10MB, s_queue_stuck},
+	{"queue-backlog.pcap", LINK_EN10MB, s_queue_backlog},
+	{"dsn-expired.pcap", LINK_EN10MB, s_dsn_expired},
+	{"dsn-failed.pcap", LINK_EN10MB, s_dsn_failed},
+	{"dsn-delayed.pcap", LINK_EN10MB, s_dsn_delayed},
 	{NULL, LINK_EN10MB, NULL},
 };

@@ -3,7 +3,8 @@
  * The input is the bytes of a capture file (pcap, pcapng, either gzipped):
  * cap_open (through a memfd, so capture.c's own file handling, gzip
  * detection and read-error accounting run as they do for -r FILE), then the
- * decoder, the host model, the built-in rules and the outputs, through the
+ * decoder, the host model, the message tracker, the built-in rules and the
+ * outputs, through the
  * program's own pipeline (ui/pipeline.c, wired as ui/main.c wires it, plus
  * an output that checks invariants on every event): JSON lines
  * (checked to be valid JSON in UTF-8) and the text report (checked to be
@@ -134,6 +135,7 @@ static void on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, 
 	struct run *r = ctx;
 	FZ_CHECK(linktype == r->linktype, "packet link type %d, capture's %d", linktype, r->linktype);
 	dec_packet(r->dec, linktype, ts, data, caplen, wirelen);
+	pipeline_queue_time(&r->pipe, ts);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -160,6 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.pipe.hm = hm_new(&hc);
 	r.pipe.triplets = ea_new(); /* greylisting and PMTU look across sessions, as in ui/main.c */
 	r.pipe.paths = pm_new();
+	/* the queue as the program wires it (--memcap: the smallest table) */
+	pipeline_queue_init(&r.pipe, FUZZ_MEMCAP, NULL);
 	char *json = NULL, *text = NULL;
 	size_t jlen = 0, tlen = 0;
 	FILE *jf = open_memstream(&json, &jlen);
@@ -187,6 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum cap_status st = cap_run(cs, 0, on_packet, NULL, &r);
 	FZ_CHECK(st == CAP_END || st == CAP_BROKEN, "cap_run returned %d", (int)st);
 	dec_finish(r.dec);
+	pipeline_queue_finish(&r.pipe);
 	const struct dec_stats *ds = dec_get_stats(r.dec);
 	FZ_CHECK(ds->sessions_open == 0, "%llu sessions open after dec_finish",
 		 (unsigned long long)ds->sessions_open);
@@ -209,7 +214,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.triplets_evicted = ea_evicted(r.pipe.triplets),
 		.final = true,
 		.sessions_stalled = -1, /* a file */
+		.mt = r.pipe.mt,
+		.mq = r.pipe.mq,
+		.now = r.pipe.last_ts,
 	};
+	mq_refresh(r.pipe.mq, r.pipe.mt, r.pipe.last_ts);
 	FZ_CHECK(pipeline_state(&r.pipe, &sum) == 0, "final records failed");
 	if (r.model) {
 		/* the dashboard's sessions, as the JSON writer would print them */
@@ -232,6 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hm_free(r.pipe.hm);
 	ea_free(r.pipe.triplets);
 	pm_free(r.pipe.paths);
+	pipeline_queue_free(&r.pipe);
 	cap_close(cs);
 	/* Everything charged to --memcap was released: accounting does not
 	 * drift (a live capture runs for weeks on the same counters). */

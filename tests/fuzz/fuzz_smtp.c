@@ -107,7 +107,7 @@ static void write_outputs(struct smtp_session *s, const struct smtp_config *cfg)
 		json_host(&w, hosts[i], s->end_ts);
 	n = hm_domains(hm, &hosts);
 	for (size_t i = 0; i < n; i++)
-		json_domain(&w, hosts[i]);
+		json_domain(&w, hosts[i], NULL, 0);
 	char why[256];
 	hm_describe_failure(s, why, sizeof why);
 	FZ_CHECK(memchr(why, '\0', sizeof why) != NULL, "failure description not terminated");

@@ -781,7 +781,7 @@ static void test_default_rules(void)
 		fprintf(stderr, "%s\n", err);
 		return;
 	}
-	CHECK_EQ_INT(rules_count(rs), 13);
+	CHECK_EQ_INT(rules_count(rs), 18);
 
 	/* a clean session raises nothing */
 	struct smtp_session *s = mk(1, "198.51.100.7", T0);

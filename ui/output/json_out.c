@@ -267,6 +267,14 @@ void json_host(struct jw *w, const struct host_entry *h, int64_t now_us)
 	jw_kstr(w, "name", h->name[0] ? h->name : NULL);
 	jw_kstr(w, "role", host_role_name(h->role));
 	queue_figures(w, h);
+	jw_kuint(w, "open_sessions", h->open_sessions);
+	jw_kuint(w, "max_concurrent_sessions", h->max_open_sessions);
+	jw_kuint(w, "bytes", h->bytes);
+	jw_key(w, "bytes_per_s"); /* over the host's active span (first seen to last attempt) */
+	if (h->last_attempt > h->first_seen)
+		jw_double(w, (double)h->bytes / ((double)(h->last_attempt - h->first_seen) / 1e6), 1);
+	else
+		jw_null(w);
 	jw_ktime(w, "first_seen", h->first_seen);
 	jw_ktime(w, "last_attempt", h->last_attempt);
 	retry_figures(w, h);
@@ -290,7 +298,7 @@ void json_host(struct jw *w, const struct host_entry *h, int64_t now_us)
 	jw_record_end(w);
 }
 
-void json_domain(struct jw *w, const struct host_entry *d)
+void json_domain(struct jw *w, const struct host_entry *d, const struct mq *q, int64_t now)
 {
 	jw_object_begin(w);
 	jw_kstr(w, "type", "domain");
@@ -298,6 +306,7 @@ void json_domain(struct jw *w, const struct host_entry *d)
 	queue_figures(w, d);
 	jw_ktime(w, "last_attempt", d->last_attempt);
 	retry_figures(w, d);
+	json_domain_queue(w, q, d->name, now);
 	jw_object_end(w);
 	jw_record_end(w);
 }
@@ -311,6 +320,7 @@ void json_alert(struct jw *w, const struct alert *a)
 	jw_kstr(w, "rule", a->rule);
 	jw_kstr(w, "severity", severity_name(a->severity));
 	jw_kstr(w, "host", a->host);
+	jw_kstr(w, "domain", a->domain);
 	jw_key(w, "session");
 	if (a->session_id)
 		jw_uint(w, a->session_id);
@@ -436,6 +446,20 @@ void json_stats(struct jw *w, const struct stats_view *v)
 		jw_kuint(w, "tracked", v->triplets_tracked);
 		jw_kuint(w, "evicted", v->triplets_evicted);
 		jw_object_end(w);
+	}
+	jw_key(w, "messages");
+	if (v->messages) {
+		jw_object_begin(w);
+		jw_kuint(w, "tracked", v->messages->messages);
+		jw_kuint(w, "in_table", v->messages->live);
+		jw_kuint(w, "evicted", v->messages->evicted);
+		jw_kuint(w, "matched_by_id", v->messages->matched_by_id);
+		jw_kuint(w, "matched_by_envelope", v->messages->matched_by_envelope);
+		jw_kuint(w, "dsns", v->messages->dsns);
+		jw_kuint(w, "domains_dropped", v->messages->legs_dropped);
+		jw_object_end(w);
+	} else {
+		jw_null(w);
 	}
 	jw_kuint(w, "memory_used", v->memory_used);
 	jw_kuint(w, "memory_peak", v->memory_peak);

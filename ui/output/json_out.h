@@ -7,15 +7,22 @@
 
 #include "capture/capture.h"
 #include "decode/decoder.h"
-#include "rules/host_model.h"
-#include "ui/output/json_writer.h"
 #include "decode/smtp_session.h"
+#include "rules/host_model.h"
+#include "rules/message_track.h"
+#include "rules/queue.h"
+#include "ui/output/json_writer.h"
 
 void json_session(struct jw *w, const struct smtp_session *s, bool with_transcript);
 /* now_us: the capture's current time, for next_retry_overdue (0: unknown). */
 void json_host(struct jw *w, const struct host_entry *h, int64_t now_us);
 /* The per-recipient-domain view (hm_domains). */
-void json_domain(struct jw *w, const struct host_entry *d);
+/* ...with its queue figures at `now` from q (nulls without). */
+void json_domain(struct jw *w, const struct host_entry *d, const struct mq *q, int64_t now);
+
+/* json_queue.c: a message record, and the queue figures of a domain record */
+void json_message(struct jw *w, const struct mt_message *m, const struct mq *q);
+void json_domain_queue(struct jw *w, const struct mq *q, const char *domain, int64_t now);
 
 struct alert;
 struct evidence_stats;
@@ -36,6 +43,7 @@ struct stats_view {
 	bool triplets_used;            /* a deferral started the triplet table */
 	uint32_t triplets_tracked;     /* deferred triplets not yet delivered */
 	uint64_t triplets_evicted;     /* pushed out of the full table */
+	const struct mt_stats *messages;               /* message tracking, NULL with --no-queue */
 	const struct evidence_stats *evidence;         /* -w, NULL without */
 	const struct full_capture_stats *full_capture; /* --write-all, NULL without */
 	int64_t sessions_stalled;   /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */

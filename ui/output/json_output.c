@@ -91,7 +91,16 @@ static int on_state(void *self, const struct run_summary *sum)
 		json_host(&jo->jw, hosts[i], now);
 	n = hm_domains(sum->hm, &hosts);
 	for (size_t i = 0; i < n; i++)
-		json_domain(&jo->jw, hosts[i]);
+		json_domain(&jo->jw, hosts[i], sum->mq, sum->now);
+	/* message records once, at the end: periodic live state would repeat
+	 * the whole table every --stats-interval */
+	const struct mt_message **msgs;
+	n = sum->mt && sum->final ? mt_messages(sum->mt, &msgs) : 0;
+	for (size_t i = 0; i < n; i++)
+		json_message(&jo->jw, msgs[i], sum->mq);
+	struct mt_stats ms;
+	if (sum->mt)
+		mt_get_stats(sum->mt, &ms);
 	struct stats_view v = {
 		.source = sum->source,
 		.linktype = sum->linktype,
@@ -113,6 +122,7 @@ static int on_state(void *self, const struct run_summary *sum)
 		.sessions_stalled = sum->sessions_stalled,
 		.interrupted = sum->interrupted,
 		.gateway = hm_gateway(sum->hm),
+		.messages = sum->mt ? &ms : NULL,
 	};
 	json_stats(&jo->jw, &v);
 	flush_if_live(jo);

@@ -348,6 +348,7 @@ static void take(struct metrics *m, const struct metrics_view *v)
 	take_entries(&m->track_hosts, &s->hosts, all, n, true);
 	n = v->hm ? hm_domains(v->hm, &all) : 0;
 	take_entries(&m->track_domains, &s->domains, all, n, false);
+	metrics_queue_take(&s->queue, v->mq, v->now, metrics_top(m));
 }
 
 int metrics_write(struct metrics *m, const struct metrics_view *v, char *err, size_t errlen)

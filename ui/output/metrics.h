@@ -17,8 +17,9 @@
 
 #include "capture/capture.h"
 #include "decode/decoder.h"
-#include "rules/host_model.h"
 #include "decode/smtp_session.h"
+#include "rules/host_model.h"
+#include "rules/queue.h"
 #include "rules/rule_lang.h"
 
 #define METRICS_MAX_RULES 256
@@ -47,6 +48,8 @@ struct metrics_view {
 	struct host_model *hm;             /* NULL if none */
 	size_t memory_used, memory_peak, memcap;
 	uint64_t hosts_dropped;
+	struct mq *mq;                     /* the queue per domain, NULL if none */
+	int64_t now;                       /* capture time of the queue figures */
 };
 
 /* Writes the file now; 0, or -1 with the reason in err. */

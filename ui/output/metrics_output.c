@@ -71,6 +71,8 @@ static void view_of(const struct run_summary *sum, struct metrics_view *v)
 		.memory_peak = sum->memory_peak,
 		.memcap = sum->memcap,
 		.hosts_dropped = sum->hosts_dropped,
+		.mq = sum->mq,
+		.now = sum->now,
 	};
 }
 

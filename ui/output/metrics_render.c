@@ -292,4 +292,5 @@ void metrics_render(struct prom *p, const struct metrics_snapshot *s)
 	counter(p, "smtpscope_hosts_dropped_total", "Remote hosts not tracked: the host table was full.",
 		s->hosts_dropped);
 	write_entries(p, &domains, &s->domains);
+	metrics_queue_render(p, &s->queue);
 }

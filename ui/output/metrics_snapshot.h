@@ -94,6 +94,24 @@ struct metrics_counts {
 	uint64_t alerts_other;
 };
 
+/* The gateway's queue per recipient domain (metrics_queue.c): the domains
+ * holding the most, copied; the rest summed (counts) or their worst (ages,
+ * delays) into `other`. */
+#define QUEUE_ROWS_MAX 64
+struct queue_row {
+	char domain[64];
+	double queued, oldest, in_rate, out_rate, p50, p95;
+	bool have_oldest, have_delays;
+};
+struct queue_snap {
+	bool present;               /* false with --no-queue */
+	uint32_t n;
+	struct queue_row rows[QUEUE_ROWS_MAX];
+	struct queue_row other;
+};
+void metrics_queue_take(struct queue_snap *q, struct mq *mq, int64_t now, size_t top);
+void metrics_queue_render(struct prom *p, const struct queue_snap *q);
+
 struct metrics_snapshot {
 	struct metrics_counts c;
 	struct rule_count rules[METRICS_MAX_RULES]; /* the names point into struct metrics */
@@ -104,6 +122,7 @@ struct metrics_snapshot {
 	size_t memory_used, memory_peak, memcap;
 	uint64_t hosts_dropped;
 	struct entry_list hosts, domains;
+	struct queue_snap queue;
 };
 
 /* Allocates the lists for up to top entries each; snapshot_copy needs

@@ -23,7 +23,11 @@ static bool on_session_end(void *self, struct smtp_session *s)
 
 static void on_alert(void *self, const struct alert *al)
 {
-	model_take_alert(self, al);
+	/* the screens show a queue alert's domain where a host alert shows its host */
+	struct alert shown = *al;
+	if (!shown.host)
+		shown.host = shown.domain;
+	model_take_alert(self, &shown);
 }
 
 /* The alerts that name an address now known to be the gateway's name the

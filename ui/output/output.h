@@ -16,6 +16,8 @@
 #include "decode/decoder.h"
 #include "decode/smtp_session.h"
 #include "rules/host_model.h"
+#include "rules/message_track.h"
+#include "rules/queue.h"
 
 struct alert;
 struct gateway;
@@ -44,6 +46,9 @@ struct run_summary {
 	bool final;                /* the end of the run (else a periodic snapshot) */
 	int64_t sessions_stalled;  /* live: open sessions silent past IDLE_STALLED_US; -1 from a file */
 	bool interrupted;          /* SIGINT/SIGTERM stopped the reading of a file */
+	struct msg_tracker *mt;    /* the messages through the gateway, NULL with --no-queue */
+	struct mq *mq;             /* the queue per domain (refreshed to `now`), NULL likewise */
+	int64_t now;               /* capture time of the latest packet */
 };
 
 struct output_ops {

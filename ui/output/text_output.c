@@ -37,8 +37,9 @@ static bool on_session_end(void *self, struct smtp_session *s)
 static void on_alert(void *self, const struct alert *al)
 {
 	struct text_output *to = self;
-	rep_alert(to->rep, al->rule, al->severity, al->ts_us, al->host, al->message, al->count,
-		  al->update);
+	/* a queue alert's domain stands where a host alert shows its host */
+	rep_alert(to->rep, al->rule, al->severity, al->ts_us, al->host ? al->host : al->domain,
+		  al->message, al->count, al->update);
 }
 
 static int on_state(void *self, const struct run_summary *sum)
@@ -57,6 +58,8 @@ static int on_state(void *self, const struct run_summary *sum)
 		.hm = sum->hm,
 		.memory_peak = sum->memory_peak,
 		.interrupted = sum->interrupted,
+		.mq = sum->mq,
+		.now = sum->now,
 	};
 	rep_print(to->rep, to->out, &rc);
 	return 0;

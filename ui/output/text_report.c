@@ -781,6 +781,8 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 	put_alerts(out, r, day);
 	if (!ctx->only_host)
 		put_domains(out, ctx->hm);
+	if (!ctx->only_host)
+		rep_queue(out, ctx->mq, ctx->now);
 	put_blocks(out, r);
 	put_footer(out, ctx);
 }

@@ -9,8 +9,9 @@
 
 #include "capture/capture.h"
 #include "decode/decoder.h"
-#include "rules/host_model.h"
 #include "decode/smtp_session.h"
+#include "rules/host_model.h"
+#include "rules/queue.h"
 #include "rules/rule_lang.h"
 
 struct report_context {
@@ -27,6 +28,8 @@ struct report_context {
 	/* Only this remote host (an incident bundle): its rows, no domain
 	 * table; feed the report only its sessions and alerts.  NULL: all. */
 	const struct ip_addr *only_host;
+	struct mq *mq;                   /* the queue per domain, NULL: no Queue section */
+	int64_t now;                     /* capture time the queue figures are for */
 };
 
 struct report;
@@ -42,5 +45,7 @@ void rep_session_end(struct report *r, const struct smtp_session *s);
 void rep_alert(struct report *r, const char *rule, enum severity severity, int64_t ts_us,
 	       const char *host, const char *message, uint64_t count, bool update);
 void rep_print(struct report *r, FILE *out, const struct report_context *ctx);
+/* text_queue.c: the Queue section (only when the gateway took mail in). */
+void rep_queue(FILE *out, struct mq *q, int64_t now);
 
 #endif
