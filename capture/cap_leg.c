@@ -17,6 +17,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #define DEFAULT_SNAPLEN 262144
 #define DEFAULT_TIMEOUT_MS 250
@@ -179,13 +181,18 @@ static bool open_file(struct cap_leg *cs, const struct cap_options *opt,
 		cs->iobuf = malloc(FILE_BUFFER); /* glibc ignores the size without a buffer */
 		if (cs->iobuf)
 			setvbuf(raw, cs->iobuf, _IOFBF, FILE_BUFFER);
+		struct stat st;
+		if (fstat(fileno(raw), &st) == 0 && S_ISREG(st.st_mode))
+			cs->file_size = (uint64_t)st.st_size;
 	}
 	FILE *fp = maybe_gunzip(cs, raw, name, err, errlen);
 	if (fp && check_header(cs, fp, name, err, errlen)) {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		cs->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-		if (cs->p)
+		if (cs->p) {
+			cs->raw = is_stdin ? NULL : raw;
 			return true; /* libpcap now owns fp (and closes it unless stdin) */
+		}
 		/* A gzip failure shows up in libpcap as a bare EIO. */
 		errf(err, errlen, "%s: %s", name, cs->gz && cs->gz->failed ? cs->gz->error : ebuf);
 	}
@@ -368,6 +375,20 @@ bool leg_kernel_stats(struct cap_leg *cs, uint64_t *drop, uint64_t *ifdrop)
 		return false;
 	*drop = ps.ps_drop;
 	*ifdrop = ps.ps_ifdrop;
+	return true;
+}
+
+bool leg_file_progress(struct cap_leg *cs, uint64_t *done, uint64_t *total)
+{
+	if (!cs->raw || !cs->file_size)
+		return false;
+	/* ftello counts what stdio handed over, not what it buffered ahead;
+	 * under gzip it is the compressed bytes consumed, as the size is */
+	off_t pos = ftello(cs->raw);
+	if (pos < 0)
+		return false;
+	*done = (uint64_t)pos < cs->file_size ? (uint64_t)pos : cs->file_size;
+	*total = cs->file_size;
 	return true;
 }
 

@@ -29,6 +29,8 @@ struct cap_leg {
 	int linktype;                   /* pcap_datalink, read once */
 	FILE *gz_raw;                   /* under a gzip stream: ours to close */
 	char *iobuf;                    /* stdio buffer of the file: freed after it is closed */
+	FILE *raw;                      /* the file as opened (under gzip or not), NULL on stdin */
+	uint64_t file_size;             /* its size if a regular file, else 0 */
 	const struct gzf_status *gz;    /* NULL unless gzip */
 	struct bpf_program prog;        /* file filter, run in the callback */
 	bool file_filter;
@@ -57,6 +59,10 @@ struct cap_leg {
  * leg must still be closed. */
 bool leg_open(struct cap_leg *leg, const struct cap_options *opt, char *err, size_t errlen);
 void leg_close(struct cap_leg *leg);
+/* A regular file's bytes read so far (as stored: compressed under gzip)
+ * and its size; false for stdin, a FIFO or an interface.  From the thread
+ * reading the leg: stdio's position is not read atomically. */
+bool leg_file_progress(struct cap_leg *leg, uint64_t *done, uint64_t *total);
 
 /* Seconds are 32 bits in classic pcap but 64 in pcapng, where a corrupt
  * block or a coarse if_tsresol can yield any time_t.  Clamped so that

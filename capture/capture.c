@@ -515,6 +515,22 @@ void cap_get_input_stats(struct cap_source *cs, size_t i, struct cap_stats *st)
 
 /* Sums; kernel figures only when every interface gave them; the read
  * error of the first input that broke. */
+bool cap_file_progress(struct cap_source *cs, uint64_t *done, uint64_t *total)
+{
+	/* merged files: the bytes of all of them */
+	bool any = false;
+	*done = *total = 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		uint64_t d, t;
+		if (leg_file_progress(&cs->legs[i], &d, &t)) {
+			*done += d;
+			*total += t;
+			any = true;
+		}
+	}
+	return any;
+}
+
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st)
 {
 	memset(st, 0, sizeof *st);

@@ -110,6 +110,12 @@ bool cap_stop_requested(const struct cap_source *cs);
 
 void cap_get_stats(struct cap_source *cs, struct cap_stats *st);
 
+/* A regular file's progress: bytes read so far (of the file as stored, so
+ * compressed bytes under gzip) and its size.  False for stdin, a FIFO or a
+ * live capture.  Call from the thread that runs cap_run (e.g. in its tick),
+ * or while it does not run: stdio's position is not read atomically. */
+bool cap_file_progress(struct cap_source *cs, uint64_t *done, uint64_t *total);
+
 void cap_close(struct cap_source *cs);
 
 /* libpcap's version number ("1.10.3") into buf, for build information. */

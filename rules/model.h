@@ -52,6 +52,11 @@ struct model_stats {
 	uint64_t sessions;
 	size_t memory_used, memcap;
 	int64_t capture_ts;    /* time of the last packet */
+	/* a file read beside the dashboard: how far (file_read of file_size
+	 * bytes, 0 of 0 unknown) and in which pass (1 of 2: deciding the
+	 * gateway, ui/gateway_pass.c; 2 of 2 or 1 of 1: the analysis) */
+	uint64_t file_read, file_size;
+	int pass, passes;
 };
 
 struct model {

@@ -16,7 +16,8 @@ trap 'tmux -L "$sock" kill-server 2>/dev/null' EXIT
 fails=0
 
 # screen_of SAMPLE: the first screen of --tui on it, 220 columns wide so
-# every column of the host table is shown.
+# every column of the host table is shown, once the file is loaded (the
+# dashboard paints while it reads: the header says "N pkts" when done).
 screen_of() {
 	name=$(basename "$1" .pcap)
 	tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 220 -y 40 \
@@ -24,7 +25,7 @@ screen_of() {
 	i=0
 	while [ $i -lt 50 ]; do
 		out=$(tmux -L "$sock" capture-pane -p -t "$name")
-		case $out in *"198.51.100.7 "*) printf '%s\n' "$out"; return 0 ;; esac
+		case $out in *" pkts "*"198.51.100.7 "*) printf '%s\n' "$out"; return 0 ;; esac
 		sleep 0.1
 		i=$((i + 1))
 	done

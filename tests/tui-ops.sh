@@ -48,6 +48,12 @@ wait_for() {
 	screen | sed 's/^/    | /'
 	return 1
 }
+
+# wait_loaded [what]: a file is read while the dashboard already paints;
+# the header says "N pkts SIZE" only once the whole file is analysed.
+wait_loaded() {
+	wait_for ' pkts ' "${1:-the file loaded}" 10
+}
 footer() { screen | sed '/^$/d' | tail -1; }
 
 # The full last error of the failing host, from the JSON (not the screen).
@@ -62,6 +68,7 @@ for l in sys.stdin:
 for W in 80 100 200; do
 	echo "--- $W columns"
 	start "$W" 30 "$utf8 $bin -r $outage --tui"
+	wait_loaded "$W: the file loaded"
 	wait_for 'Remote hosts' "$W: the hosts screen" || continue
 
 	# footer: help and quit always there
@@ -131,6 +138,7 @@ PY
 
 	# an overdue retry
 	start "$W" 12 "$utf8 $bin -r $overdue --tui"
+	wait_loaded "$W: the file loaded"
 	if wait_for 'Remote hosts' "$W: hosts of retry-overdue.pcap"; then
 		row=$(screen | grep '^198\.51\.100\.30 ')
 		echo "$row" | grep -q 'overdue 4m' || fail "$W: the overdue retry is not marked: '$row'"

@@ -60,6 +60,12 @@ wait_for() {
 	return 1
 }
 
+# wait_loaded [what]: a file is read while the dashboard already paints;
+# the header says "N pkts SIZE" only once the whole file is analysed.
+wait_loaded() {
+	wait_for ' pkts ' "${1:-the file loaded}" 10
+}
+
 # wait_gone PATTERN [what]: until the pattern has left the screen.
 wait_gone() {
 	i=0
@@ -107,6 +113,7 @@ utf8="env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color"
 
 # --- hosts, filter, sessions, ladder, transcript, help ------------------------
 start 120 35 "$utf8 $(wrapped main "$bin -r $sample --tui")"
+wait_loaded
 if wait_for 'Remote hosts' 'the hosts screen'; then
 	# the first row under the column titles is the failing host
 	row=$(screen | grep -A1 '^HOST ' | sed -n 2p)
@@ -221,12 +228,14 @@ keys q q q
 after_exit 'q'
 
 start 100 30 "$utf8 $(wrapped ctrl-c "$bin -r $sample --tui")"
+wait_loaded
 wait_for 'Remote hosts' 'the dashboard for Ctrl-C'
 keys C-c
 after_exit 'Ctrl-C'
 
 # --- w: writes the host's sessions to a pcap ------------------------------------
 start 100 30 "$utf8 $(wrapped w "cd $tmp && $bin -r $sample --tui")"
+wait_loaded
 wait_for 'Remote hosts' 'the dashboard for w'
 keys w
 wait_for 'Write pcap to: smtpscope-198.51.100.20.pcap' 'w asks for a file name'
@@ -262,6 +271,7 @@ after_exit 'replay'
 
 # --- monochrome and ASCII --------------------------------------------------------
 start 100 30 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-mono NO_COLOR=1 $(wrapped mono "$bin -r $sample --tui")"
+wait_loaded
 if wait_for 'Remote hosts' 'the hosts screen in monochrome'; then
 	screen | grep -q '^198\.51\.100\.20 .*failing.*reset' || fail "mono: the failing host"
 	if tm capture-pane -e -p -t "$T" | grep -q "$(printf '\033')\[[0-9;]*3[1-7]m"; then

@@ -93,6 +93,11 @@ void app_on_hup(struct app *a);
 /* host and stats records now (live: periodic; the end of a run). */
 void app_emit_state(struct app *a, bool final);
 
+/* main.c: beside the dashboard, how far the reading of the file is (pass
+ * 1: the gateway's first pass; 0: the analysis), for its progress bar;
+ * from the thread reading cap.  Nothing in batch mode or live. */
+void app_publish_progress(struct app *a, struct cap_source *cap, int pass);
+
 /* gateway_pass.c: without --gateway, on a file that can be read twice,
  * decide the gateway in a first pass and freeze it (true if done). */
 bool app_gateway_first_pass(struct app *a);

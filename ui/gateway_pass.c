@@ -36,7 +36,24 @@ static bool pass_end(void *ctx, struct smtp_session *s)
 	return false;
 }
 
+/* Beside the dashboard (a->locked) the gateway object is read by the
+ * screens under the model lock: the first pass writes it under the lock
+ * too. */
+static void lock_if_shared(struct app *a)
+{
+	if (a->locked)
+		model_lock(a->model);
+}
+
+static void unlock_if_shared(struct app *a)
+{
+	if (a->locked)
+		model_unlock(a->model);
+}
+
 struct pass {
+	struct app *a;
+	struct cap_source *cap;
 	struct decoder *dec;
 };
 
@@ -44,7 +61,20 @@ static void pass_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data
 			uint32_t wirelen)
 {
 	struct pass *p = ctx;
+	lock_if_shared(p->a);
 	dec_packet(p->dec, linktype, ts, data, caplen, wirelen);
+	unlock_if_shared(p->a);
+}
+
+/* Between batches of the first pass: a stop asked of the real pass (the
+ * dashboard's quit, Ctrl-C) ends this one too; the dashboard's progress
+ * bar. */
+static void pass_tick(void *ctx)
+{
+	struct pass *p = ctx;
+	if (cap_stop_requested(p->a->cap))
+		cap_stop(p->cap);
+	app_publish_progress(p->a, p->cap, 1);
 }
 
 /* A file read once already by the time the real pass starts: a regular
@@ -96,13 +126,18 @@ bool app_gateway_first_pass(struct app *a)
 	if (!cap)
 		return false; /* the real pass opened it a moment ago: it will say why */
 	struct dec_sink sink;
-	struct pass p = { facts_decoder(a, &sink) };
-	/* a truncated file stops here as in the real pass, which reports it */
-	cap_run(cap, a->opt.count, pass_packet, NULL, &p);
+	lock_if_shared(a);
+	struct pass p = { a, cap, facts_decoder(a, &sink) };
+	unlock_if_shared(a);
+	/* a truncated file stops here as in the real pass, which reports it;
+	 * the dashboard's quit stops it too (a->cap is the one stopped) */
+	cap_run(cap, a->opt.count, pass_packet, pass_tick, &p);
+	lock_if_shared(a);
 	dec_finish(p.dec);
 	dec_free(p.dec);
-	cap_close(cap);
 	gw_freeze(g);
+	unlock_if_shared(a);
+	cap_close(cap);
 	return true;
 }
 
@@ -130,10 +165,12 @@ static void lookahead_flush(struct lookahead *la)
 	if (!la->dec)
 		return;
 	struct gateway *g = hm_gateway(la->a->pipe.hm);
+	lock_if_shared(la->a);
 	dec_finish(la->dec);
 	dec_free(la->dec);
 	la->dec = NULL;
 	gw_freeze(g); /* the held sessions were counted once, by the second decoder */
+	unlock_if_shared(la->a);
 	for (size_t off = 0; off < la->len;) {
 		struct rec_head h;
 		memcpy(&h, la->buf + off, sizeof h);
@@ -141,7 +178,9 @@ static void lookahead_flush(struct lookahead *la)
 		app_on_packet(la->a, h.linktype, h.ts, la->buf + off, h.caplen, h.wirelen);
 		off += h.caplen;
 	}
+	lock_if_shared(la->a);
 	gw_thaw(g);
+	unlock_if_shared(la->a);
 	mem_release(la->cap);
 	free(la->buf);
 	la->buf = NULL;
@@ -158,7 +197,9 @@ static void lookahead_packet(void *ctx, int linktype, int64_t ts, const uint8_t 
 		app_on_packet(la->a, linktype, ts, data, caplen, wirelen);
 		return;
 	}
+	lock_if_shared(la->a);
 	dec_packet(la->dec, linktype, ts, data, caplen, wirelen);
+	unlock_if_shared(la->a);
 	size_t need = la->len + sizeof(struct rec_head) + caplen;
 	if (need > la->cap) {
 		size_t cap = la->cap ? la->cap : (size_t)1 << 20;
@@ -188,7 +229,9 @@ enum cap_status app_capture_run(struct app *a)
 	struct lookahead la = { .a = a, .max = a->opt.memcap / 4 };
 	if (la.max > LOOKAHEAD_MAX)
 		la.max = LOOKAHEAD_MAX;
+	lock_if_shared(a);
 	la.dec = facts_decoder(a, &la.sink);
+	unlock_if_shared(a);
 	enum cap_status st = cap_run(a->cap, a->opt.count, lookahead_packet, lookahead_tick, &la);
 	lookahead_flush(&la);
 	return st;

@@ -220,11 +220,32 @@ void app_metrics_serve(struct app *a, bool force)
 		model_unlock(a->model);
 }
 
+void app_publish_progress(struct app *a, struct cap_source *cap, int pass)
+{
+	if (!a->locked || !a->model || a->live)
+		return;
+	uint64_t done, total;
+	if (!cap_file_progress(cap, &done, &total))
+		return;
+	model_lock(a->model);
+	struct model_stats *st = &a->model->stats;
+	st->file_read = done;
+	st->file_size = total;
+	if (pass == 1 && st->passes < 2)
+		st->passes = 2; /* a first pass: the analysis is the second */
+	st->pass = pass ? pass : st->passes ? st->passes : 1;
+	if (!st->passes)
+		st->passes = 1;
+	a->model->version++;
+	model_unlock(a->model);
+}
+
 void app_on_tick(void *ctx)
 {
 	struct app *a = ctx;
 	if (!a->tui && app_take_hup()) /* the dashboard writes no files to rotate */
 		app_on_hup(a);
+	app_publish_progress(a, a->cap, 0); /* a file beside the dashboard */
 	if (!a->live && !a->locked) {
 		/* a file read at full speed: only --metrics-listen's snapshots */
 		app_metrics_serve(a, false);

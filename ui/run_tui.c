@@ -1,6 +1,7 @@
-/* run_tui.c — the dashboard: decoding in its own thread (live, or a file
- * fed at capture pace with --replay), the screens in the main thread; or a
- * file analysed first and then browsed. */
+/* run_tui.c — the dashboard: decoding in its own thread (live, a file fed
+ * at capture pace with --replay, or a file read at full speed while the
+ * screens already show what is loaded and how far), the screens in the
+ * main thread. */
 #include "config.h"
 
 #include <pthread.h>
@@ -32,6 +33,7 @@ static void finish_capture(struct app *a)
 	a->model->stats.bytes = cs.wire_bytes;
 	a->model->stats.capture_ts = dec_get_stats(a->dec)->last_ts;
 	a->model->stats.finished = true;
+	a->model->stats.file_read = a->model->stats.file_size; /* the bar full */
 	a->model->stats.memory_used = app_memory_used(a);
 	a->model->version++;
 	model_unlock(a->model);
@@ -41,7 +43,10 @@ static void finish_capture(struct app *a)
 static void *feed(void *arg)
 {
 	struct feeder *f = arg;
-	f->status = cap_run(f->a->cap, f->a->opt.count, app_on_packet, app_on_tick, f->a);
+	if (f->a->live || f->a->opt.replay_speed > 0)
+		f->status = cap_run(f->a->cap, f->a->opt.count, app_on_packet, app_on_tick, f->a);
+	else /* a file at full speed: the gateway decided first, in this thread */
+		f->status = app_capture_run(f->a);
 	finish_capture(f->a);
 	return NULL;
 }
@@ -114,26 +119,21 @@ int app_run_tui(struct app *a)
 	a->model->stats.memcap = a->opt.memcap;
 
 	struct feeder f = { a, CAP_END };
-	bool threaded = a->live || a->opt.replay_speed > 0;
-	if (threaded) /* --replay of a file: decided before anything is shown */
+	/* --replay: the gateway decided before anything is shown, so that the
+	 * pacing starts with the first packet; a file read at full speed
+	 * decides it in the capture thread, the screen painted at once */
+	if (a->opt.replay_speed > 0)
 		app_gateway_first_pass(a);
 	pthread_t th;
-	if (threaded) {
-		a->locked = true;
-		if (pthread_create(&th, NULL, feed, &f) != 0) {
-			fprintf(stderr, "smtpscope: cannot start the capture thread\n");
-			return 2;
-		}
-	} else {
-		f.status = app_capture_run(a); /* the gateway decided first */
-		finish_capture(a);
+	a->locked = true;
+	if (pthread_create(&th, NULL, feed, &f) != 0) {
+		fprintf(stderr, "smtpscope: cannot start the capture thread\n");
+		return 2;
 	}
 	int rc = tui_run(a->model, &to, &hooks);
-	if (threaded) {
-		atomic_store_explicit(&a->replay_paused, false, memory_order_relaxed);
-		cap_stop(a->cap);
-		pthread_join(th, NULL);
-	}
+	atomic_store_explicit(&a->replay_paused, false, memory_order_relaxed);
+	cap_stop(a->cap);
+	pthread_join(th, NULL);
 	app_emit_state(a, true); /* the final figures (the metrics file) */
 	struct cap_stats cs;
 	cap_get_stats(a->cap, &cs);

@@ -436,7 +436,8 @@ int tui_run(struct model *m, const struct tui_options *opt, const struct tui_hoo
 	sessions_init(&t->sv);
 	alerts_init(&t->av);
 	model_lock(m);
-	t->replay = !m->stats.live && !m->stats.finished;
+	/* --replay; a file read at full speed shows a progress bar instead */
+	t->replay = !m->stats.live && opt && opt->replay_speed > 0;
 	t->replay_speed = opt ? opt->replay_speed : 0;
 	model_unlock(m);
 

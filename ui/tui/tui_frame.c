@@ -153,6 +153,36 @@ static void traffic_segs(struct tui *t, struct seg *v, int *n)
 	seg_add(v, n, 6, tight ? STY_ERROR : STY_TITLE, s);
 }
 
+/* A file still being read (not --replay): how far, as a bar of the bytes
+ * read, so that a large file shows progress from the first paint.  The
+ * gateway's first pass (ui/gateway_pass.c) is said, being a second read. */
+static void progress_seg(struct tui *t, struct seg *v, int *n)
+{
+	const struct model_stats *st = &t->hdr.st;
+	char s[160], bar[96] = "";
+	if (st->live || st->finished || t->replay)
+		return;
+	unsigned pct = st->file_size ? (unsigned)(st->file_read * 100 / st->file_size) : 0;
+	if (pct > 100)
+		pct = 100;
+	size_t used = 0;
+	for (unsigned i = 0; i < 10; i++) {
+		const char *g = tui_g.spark[i < pct / 10 ? 8 : 0];
+		size_t k = strlen(g);
+		if (used + k + 1 > sizeof bar)
+			break;
+		memcpy(bar + used, g, k);
+		used += k;
+		bar[used] = '\0';
+	}
+	const char *what = st->passes > 1 && st->pass == 1 ? "gateway pass" : "loading";
+	if (st->file_size)
+		snprintf(s, sizeof s, "%s %u%% %s", what, pct, bar);
+	else
+		snprintf(s, sizeof s, "%s", what);
+	seg_add(v, n, 0, STY_ERROR, s);
+}
+
 void frame_header(struct tui *t, int w)
 {
 	struct seg v[12];
@@ -180,6 +210,7 @@ void frame_header(struct tui *t, int w)
 	}
 	else if (t->hdr.st.live)
 		seg_add(v, &n, 0, STY_TITLE, "live");
+	progress_seg(t, v, &n);
 
 	/* keep segments by priority while they fit, then draw in order */
 	bool keep[12] = { false };
