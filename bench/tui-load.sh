@@ -48,7 +48,7 @@ with open(path, "wb") as f:
         # IPv4: 20 bytes, TCP SYN 192.0.2.10:25 from src:port
         struct.pack_into(">BBHHHBBHII", rec, 30, 0x45, 0, 40, i & 0xffff, 0x4000, 52, 6, 0,
                          src, (192 << 24) | (2 << 8) | 10)
-        struct.pack_into(">HHIIBBHHH", rec, 50, 1024 + (i % 60000), 25, i * 7919, 0, 0x50,
+        struct.pack_into(">HHIIBBHHH", rec, 50, 1024 + (i % 60000), 25, (i * 7919) & 0xffffffff, 0, 0x50,
                          0x02, 64240, 0, 0)
         f.write(rec)
 PY

@@ -494,7 +494,8 @@ static int cmp_worst_first_by_name(const void *pa, const void *pb)
 	return c ? c : strcmp(a->name, b->name);
 }
 
-/* The entries of one table, worst first, into a model-owned array. */
+/* The entries of one table, worst first (cmp; in table order if NULL),
+ * into a model-owned array. */
 static size_t sorted_entries(const struct host_model *hm, const struct htab *t,
 			     const struct host_entry ***arr, size_t *cap, bool skip_gateway,
 			     int (*cmp)(const void *, const void *))
@@ -510,8 +511,32 @@ static size_t sorted_entries(const struct host_model *hm, const struct htab *t,
 		if (sl->used && sl->e && !(skip_gateway && hm_is_gateway(hm, &sl->addr)))
 			(*arr)[n++] = sl->e;
 	}
-	if (n > 1)
+	if (n > 1 && cmp)
 		qsort(*arr, n, sizeof **arr, cmp);
+	return n;
+}
+
+int hm_cmp_hosts(const void *a, const void *b)
+{
+	return cmp_worst_first(a, b);
+}
+
+int hm_cmp_domains(const void *a, const void *b)
+{
+	return cmp_worst_first_by_name(a, b);
+}
+
+size_t hm_hosts_unsorted(struct host_model *hm, const struct host_entry ***out)
+{
+	size_t n = sorted_entries(hm, &hm->hosts, &hm->sorted, &hm->sorted_cap, true, NULL);
+	*out = hm->sorted;
+	return n;
+}
+
+size_t hm_domains_unsorted(struct host_model *hm, const struct host_entry ***out)
+{
+	size_t n = sorted_entries(hm, &hm->domains, &hm->dsorted, &hm->dsorted_cap, false, NULL);
+	*out = hm->dsorted;
 	return n;
 }
 

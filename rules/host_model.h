@@ -99,6 +99,15 @@ size_t hm_hosts(struct host_model *hm, const struct host_entry ***out);
  * different ones, however often each came back (distinct_count.h). */
 uint64_t hm_hosts_dropped(const struct host_model *hm);
 
+/* The same entries as hm_hosts and hm_domains in no order, and the orders
+ * (qsort comparators on arrays of const struct host_entry *): a reader
+ * beside the decoder (the dashboard) copies under the model lock and sorts
+ * its copies after releasing it, so the decoder never waits for a sort. */
+size_t hm_hosts_unsorted(struct host_model *hm, const struct host_entry ***out);
+size_t hm_domains_unsorted(struct host_model *hm, const struct host_entry ***out);
+int hm_cmp_hosts(const void *a, const void *b);
+int hm_cmp_domains(const void *a, const void *b);
+
 /* The same figures per recipient domain (the "next hop" view of a mail
  * queue): name holds the domain, addr is meaningless.  Worst first. */
 size_t hm_domains(struct host_model *hm, const struct host_entry ***out);

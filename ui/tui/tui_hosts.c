@@ -75,6 +75,8 @@ void hosts_free(struct hosts_view *v)
 	tbl_free(&v->doms);
 	free(v->h);
 	free(v->d);
+	free(v->hord);
+	free(v->dord);
 }
 
 static uint64_t domain_id(const char *name)
@@ -99,15 +101,33 @@ static void copy_entries(struct host_entry **dst, size_t *n, size_t *cap,
 	*n = count;
 }
 
+/* Lock released: the copies worst first, as hm_hosts and hm_domains order
+ * them, by pointer (an entry is a few hundred bytes). */
+static void sort_copies(const struct host_entry ***ord, size_t *cap, const struct host_entry *src,
+			size_t n, int (*cmp)(const void *, const void *))
+{
+	if (n > *cap) {
+		*cap = n;
+		*ord = xrealloc(*ord, n * sizeof **ord);
+	}
+	for (size_t i = 0; i < n; i++)
+		(*ord)[i] = &src[i];
+	if (n > 1)
+		qsort(*ord, n, sizeof **ord, cmp);
+}
+
+/* Under the lock: copies only, in table order; the sorting is done in
+ * hosts_build, after the decoder got the lock back. */
 static void hosts_snap(struct tui *t)
 {
 	struct hosts_view *v = &t->hv;
 	const struct host_entry **e;
-	size_t n = hm_hosts(t->m->hm, &e);
+	size_t n = hm_hosts_unsorted(t->m->hm, &e);
 	copy_entries(&v->h, &v->nh, &v->caph, e, n);
-	n = hm_domains(t->m->hm, &e);
+	n = hm_domains_unsorted(t->m->hm, &e);
 	copy_entries(&v->d, &v->nd, &v->capd, e, n);
 	v->now = t->hdr.now;
+	v->fresh = true;
 }
 
 /* --- rows ---------------------------------------------------------------------- */
@@ -196,15 +216,20 @@ static bool unhealthy(const struct host_entry *e)
 static void hosts_build(struct tui *t)
 {
 	struct hosts_view *v = &t->hv;
+	if (v->fresh) { /* a new snapshot: sorted once, not at every key */
+		sort_copies(&v->hord, &v->caphord, v->h, v->nh, hm_cmp_hosts);
+		sort_copies(&v->dord, &v->capdord, v->d, v->nd, hm_cmp_domains);
+		v->fresh = false;
+	}
 	tbl_clear(&v->hosts);
 	for (size_t i = 0; i < v->nh; i++)
-		if (!v->unhealthy_only || unhealthy(&v->h[i]))
-			add_row(&v->hosts, v, &v->h[i], i, v->nh, false);
+		if (!v->unhealthy_only || unhealthy(v->hord[i]))
+			add_row(&v->hosts, v, v->hord[i], i, v->nh, false);
 	tbl_finish(&v->hosts);
 	tbl_clear(&v->doms);
 	for (size_t i = 0; i < v->nd; i++)
-		if (!v->unhealthy_only || unhealthy(&v->d[i]))
-			add_row(&v->doms, v, &v->d[i], i, v->nd, true);
+		if (!v->unhealthy_only || unhealthy(v->dord[i]))
+			add_row(&v->doms, v, v->dord[i], i, v->nd, true);
 	tbl_finish(&v->doms);
 }
 

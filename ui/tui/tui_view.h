@@ -181,8 +181,11 @@ extern const struct screen_ops *const tui_screens[SCR__COUNT]; /* by enum tui_sc
 struct hosts_view {
 	bool domains, unhealthy_only;
 	struct tbl hosts, doms;
-	struct host_entry *h, *d; /* copies (each with its sparkline counts) */
+	struct host_entry *h, *d; /* copies (each with its sparkline counts), in table order */
 	size_t nh, nd, caph, capd;
+	const struct host_entry **hord, **dord; /* h and d worst first (sorted unlocked) */
+	size_t caphord, capdord;
+	bool fresh;               /* copied since the last sort */
 	int64_t now;
 };
 
