@@ -44,33 +44,80 @@ void model_free(struct model *m)
 	free(m->done);
 	free(m->alerts);
 	free(m->open);
+	free(m->open_ids);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
+}
+
+static void compact_open(struct model *m)
+{
+	if (!m->open_dead)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < m->open_n; i++)
+		if (m->open[i]) {
+			m->open[k] = m->open[i];
+			m->open_ids[k] = m->open_ids[i];
+			k++;
+		}
+	m->open_n = k;
+	m->open_dead = 0;
 }
 
 void model_session_start(struct model *m, const struct smtp_session *s)
 {
 	if (m->open_n == m->open_cap) {
-		m->open_cap = m->open_cap ? m->open_cap * 2 : 64;
-		m->open = xrealloc(m->open, m->open_cap * sizeof *m->open);
+		compact_open(m);
+		if (m->open_n == m->open_cap) {
+			m->open_cap = m->open_cap ? m->open_cap * 2 : 64;
+			m->open = xrealloc(m->open, m->open_cap * sizeof *m->open);
+			m->open_ids = xrealloc(m->open_ids, m->open_cap * sizeof *m->open_ids);
+		}
 	}
+	/* sessions start in the order of their ids (the decoder counts them):
+	 * should one not, the search falls back to a scan */
+	if (m->open_n && m->open_ids[m->open_n - 1] > s->id)
+		m->open_unsorted = true;
+	m->open_ids[m->open_n] = s->id;
 	m->open[m->open_n++] = s;
-	m->stats.open_sessions = m->open_n;
+	m->stats.open_sessions = m->open_n - m->open_dead;
 	m->stats.sessions++;
 	m->version++;
 }
 
+/* Where s sits in open[], or open_n: a binary search on the ids (in start
+ * order), since a million open sessions make a scan per end too slow. */
+static size_t find_open(const struct model *m, const struct smtp_session *s)
+{
+	if (m->open_unsorted) {
+		for (size_t i = m->open_n; i-- > 0;)
+			if (m->open[i] == s)
+				return i;
+		return m->open_n;
+	}
+	size_t lo = 0, hi = m->open_n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->open_ids[mid] < s->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->open_n && m->open[lo] == s ? lo : m->open_n;
+}
+
+/* An ended session leaves a hole (NULL) rather than moving every later
+ * one; the holes are squeezed out once they are half of the list. */
 static void forget_open(struct model *m, const struct smtp_session *s)
 {
-	/* newest sessions sit at the end and tend to end first: search backwards */
-	for (size_t i = m->open_n; i-- > 0;) {
-		if (m->open[i] == s) {
-			memmove(&m->open[i], &m->open[i + 1], (m->open_n - i - 1) * sizeof *m->open);
-			m->open_n--;
-			break;
-		}
+	size_t i = find_open(m, s);
+	if (i < m->open_n) {
+		m->open[i] = NULL;
+		m->open_dead++;
+		if (m->open_dead > 32 && m->open_dead * 2 > m->open_n)
+			compact_open(m);
 	}
-	m->stats.open_sessions = m->open_n;
+	m->stats.open_sessions = m->open_n - m->open_dead;
 }
 
 void model_session_end(struct model *m, struct smtp_session *s)
@@ -174,7 +221,7 @@ const struct smtp_session *model_find_session(const struct model *m, uint64_t id
 			return s;
 	}
 	for (size_t i = 0; i < m->open_n; i++)
-		if (m->open[i]->id == id)
+		if (m->open[i] && m->open[i]->id == id)
 			return m->open[i];
 	return NULL;
 }

@@ -74,9 +74,13 @@ struct model {
 	size_t done_cap, done_first, done_n;
 	uint64_t done_dropped;
 
-	/* open sessions (owned by the decoder; valid under the lock) */
+	/* open sessions (owned by the decoder; valid under the lock), in
+	 * start order; an ended one leaves a NULL hole until the list is
+	 * squeezed: readers skip NULL */
 	const struct smtp_session **open;
-	size_t open_n, open_cap;
+	uint64_t *open_ids;               /* their ids, for the search at the end */
+	size_t open_n, open_cap, open_dead;
+	bool open_unsorted;               /* a session started out of id order */
 
 	/* alerts, oldest first; a ring bounded by count */
 	struct alert_rec *alerts;

@@ -282,6 +282,7 @@ keys q
 after_exit 'mono'
 
 start 100 30 "env LANG=C LC_ALL=C TERM=tmux-256color $(wrapped ascii "$bin -r $sample --tui --ascii")"
+wait_loaded
 if wait_for 'Remote hosts' 'the hosts screen in ASCII'; then
 	screen | grep -q '^198\.51\.100\.20 .*failing.*reset' || fail "ascii: the failing host"
 	keys Enter Enter
@@ -325,6 +326,7 @@ with open(sys.argv[1], "wb") as f:
         f.write(struct.pack("<IIII", int(ts), int(ts % 1 * 1e6), len(p), len(p)) + p)
 PY
 	start 110 30 "$utf8 $(wrapped hostile "$bin -r $tmp/hostile.pcap --tui")"
+	wait_loaded "hostile: the file loaded"
 	wait_for 'mx.evil.test' 'hostile: the host named from its banner'
 	keys Enter Enter
 	if wait_for '?\]0;PWNED' 'hostile: the OSC sequence shown as text'; then

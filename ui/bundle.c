@@ -204,7 +204,7 @@ static void gather_endpoints(struct model *m, const struct ip_addr *host, struct
 	for (size_t i = 0; i < cap; i++) {
 		const struct smtp_session *s = i < model_done_count(m) ? model_done(m, i)
 								      : m->open[i - model_done_count(m)];
-		if (!concerns(s, host))
+		if (!s || !concerns(s, host))
 			continue;
 		struct smtp_session *c = &g->ends[g->nends++];
 		c->client = s->client;

@@ -38,7 +38,7 @@ void frame_snap(struct tui *t)
 	if (nd && model_done(m, nd - 1)->end_ts > now)
 		now = model_done(m, nd - 1)->end_ts;
 	for (size_t i = 0; i < m->open_n; i++)
-		if (m->open[i]->start_ts > now)
+		if (m->open[i] && m->open[i]->start_ts > now)
 			now = m->open[i]->start_ts;
 	t->hdr.now = m->stats.live ? realtime_us() : now;
 }

@@ -336,6 +336,8 @@ static size_t hosts_pcap_ids(struct tui *t, uint64_t **ids, char *name, size_t n
 	*ids = xcalloc(nd + t->m->open_n + 1, sizeof **ids);
 	for (size_t i = 0; i < nd + t->m->open_n; i++) {
 		const struct smtp_session *s = i < nd ? model_done(t->m, i) : t->m->open[i - nd];
+		if (!s)
+			continue; /* an ended session's hole */
 		bool match = t->hv.domains ? session_matches_domain(s, e->name)
 					   : session_matches_host(s, &e->addr, e->role);
 		if (match)

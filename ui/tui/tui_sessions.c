@@ -177,7 +177,7 @@ static void sessions_snap(struct tui *t)
 			keep(v, s, false);
 	}
 	for (size_t i = 0; i < t->m->open_n; i++)
-		if (wanted(v, t->m->open[i]))
+		if (t->m->open[i] && wanted(v, t->m->open[i]))
 			keep(v, t->m->open[i], true);
 }
 
