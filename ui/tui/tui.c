@@ -395,9 +395,12 @@ static void loop(struct tui *t)
 			todo |= ACT_REDRAW;
 			next = now + period * 1000LL;
 		}
-		if (todo & ACT_REBUILD)
+		struct tbl *tb = ops(t)->table ? ops(t)->table(t) : NULL;
+		if (todo & ACT_REBUILD || ((todo & ACT_RESORT) && !tb))
 			ops(t)->build(t);
-		if (todo & (ACT_REBUILD | ACT_REDRAW))
+		else if (todo & ACT_RESORT)
+			tbl_finish(tb); /* a sort key: the rows stay, only their order changes */
+		if (todo & (ACT_REBUILD | ACT_REDRAW | ACT_RESORT))
 			draw(t);
 		todo = ACT_NONE;
 		int ch = getch();

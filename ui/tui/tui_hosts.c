@@ -296,7 +296,7 @@ static int hosts_key(struct tui *t, int ch)
 		return ACT_REBUILD;
 	case 'd': case '\t':
 		v->domains = !v->domains;
-		return ACT_REBUILD;
+		return ACT_REDRAW; /* both tables are built at each snapshot */
 	case 'S':
 		sessions_open_host(t, NULL, ROLE_SERVER, NULL);
 		return ACT_RESNAP;

@@ -331,9 +331,9 @@ int tbl_key(struct tbl *t, int ch)
 	case KEY_NPAGE: case 'f' & 0x1f: move_sel(t, t->page); return ACT_REDRAW;
 	case KEY_HOME: case 'g': move_sel(t, -(long)t->nvis); return ACT_REDRAW;
 	case KEY_END: case 'G': move_sel(t, (long)t->nvis); return ACT_REDRAW;
-	case '<': next_sort(t, -1); return ACT_REBUILD;
-	case '>': next_sort(t, 1); return ACT_REBUILD;
-	case 's': t->sort_desc = !t->sort_desc; return ACT_REBUILD;
+	case '<': next_sort(t, -1); return ACT_RESORT;
+	case '>': next_sort(t, 1); return ACT_RESORT;
+	case 's': t->sort_desc = !t->sort_desc; return ACT_RESORT;
 	default: return ACT_UNHANDLED;
 	}
 }

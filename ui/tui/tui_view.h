@@ -27,6 +27,7 @@
 #define ACT_RESNAP 4  /* copy from the model again (screen or target changed) */
 #define ACT_QUIT 8
 #define ACT_UNHANDLED 16 /* not this screen's key: try the global ones */
+#define ACT_RESORT 32 /* sort the rows already built again (a sort key): no rebuild */
 
 /* --- drawing (tui_draw.c) ---------------------------------------------------- */
 
