@@ -71,8 +71,7 @@ static void entry_free(struct host_entry *e)
 	struct host_priv *p = e->priv;
 	msgs_free(&p->msgs);
 	mem_release(sizeof *p + sizeof *e);
-	free(p);
-	free(e);
+	free(e); /* p lives in the same block (entry_new) */
 }
 
 void hm_free(struct host_model *hm)
@@ -109,10 +108,18 @@ bool hm_is_gateway(const struct host_model *hm, const struct ip_addr *a)
 
 /* --- entries ----------------------------------------------------------------- */
 
+/* The entry and its private part in one block: one allocation per new
+ * host, not two; charged as before (the two sizes). */
+struct entry_block {
+	struct host_entry e;
+	struct host_priv p;
+};
+
 static struct host_entry *entry_new(const struct ip_addr *a, enum host_role role)
 {
-	struct host_entry *e = xcalloc(1, sizeof *e);
-	struct host_priv *p = xcalloc(1, sizeof *p);
+	struct entry_block *b = xcalloc(1, sizeof *b);
+	struct host_entry *e = &b->e;
+	struct host_priv *p = &b->p;
 	mem_charge(sizeof *e + sizeof *p);
 	e->addr = *a;
 	e->role = role;
