@@ -40,6 +40,42 @@ if ! tmux -L "$sock" capture-pane -p | grep -q 'EXITED 0'; then
 fi
 tmux -L "$sock" kill-server 2>/dev/null
 
+# 1b. -r FILE --tui at full speed: the gateway's first pass and the analysis
+# in the capture thread while the dashboard paints, sorts and switches
+# screens; 60,000 half-open sessions from as many clients so that the
+# loading lasts long enough for the two threads to overlap.
+python3 - "$tmp/many.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+    rec = bytearray(16 + 54)
+    struct.pack_into("<II", rec, 8, 54, 54)
+    rec[16:30] = bytes.fromhex("020000c0020a" "0200000000fe" "0800")
+    for i in range(60000):
+        us = i * 40
+        struct.pack_into("<II", rec, 0, 1795143600 + us // 1000000, us % 1000000)
+        struct.pack_into(">BBHHHBBHII", rec, 30, 0x45, 0, 40, i & 0xffff, 0x4000, 52, 6, 0,
+                         (100 << 24) | (64 << 16) | (i + 1), (192 << 24) | (2 << 8) | 10)
+        struct.pack_into(">HHIIBBHHH", rec, 50, 1024 + i % 60000, 25, i, 0, 0x50, 0x02, 64240, 0, 0)
+        f.write(rec)
+PY
+tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 35 \
+	"TERM=xterm LANG=C.UTF-8 $bin -r $tmp/many.pcap --tui; echo EXITED \$?; sleep 30"
+for k in s ">" d d S q q; do
+	sleep 0.5
+	tmux -L "$sock" send-keys "$k"
+done
+i=0
+while [ $i -lt 300 ] && ! tmux -L "$sock" capture-pane -p | grep -q 'EXITED'; do
+	sleep 0.1; i=$((i + 1))
+done
+if ! tmux -L "$sock" capture-pane -p | grep -q 'EXITED 0'; then
+	echo "FAIL: the loading dashboard did not exit 0 on q, q:"
+	tmux -L "$sock" capture-pane -p | sed 's/^/    | /'
+	fails=$((fails + 1))
+fi
+tmux -L "$sock" kill-server 2>/dev/null
+
 # 2. The live capture thread and the dashboard (and the headless live run).
 SMTPSCOPE=$bin sh "$srcdir/tests/live-veth.sh" > "$tmp/live.out" 2>&1
 rc=$?
