@@ -20,6 +20,7 @@
 const struct screen_ops *const tui_screens[SCR__COUNT] = {
 	[SCR_HOSTS] = &hosts_screen, [SCR_SESSIONS] = &sessions_screen,
 	[SCR_DETAIL] = &detail_screen, [SCR_ALERTS] = &alerts_screen, [SCR_HELP] = &help_screen,
+	[SCR_QUEUE] = &queue_screen, [SCR_MESSAGES] = &messages_screen,
 };
 
 /* --- signals: quit cleanly, and never leave a crashed terminal raw ----------- */
@@ -309,6 +310,12 @@ static int global_key(struct tui *t, int ch)
 	case 'a':
 		tui_push(t, SCR_ALERTS);
 		return ACT_RESNAP;
+	case 'm': /* the mail queue, as mailq */
+		queue_open(t);
+		return ACT_RESNAP;
+	case 'M':
+		messages_open(t, NULL);
+		return ACT_RESNAP;
 	case 'p':
 		return toggle_pause(t);
 	case 'w':
@@ -378,6 +385,8 @@ static void tui_free(struct tui *t)
 	sessions_free(&t->sv);
 	detail_free(&t->dv);
 	alerts_free(&t->av);
+	queue_free(&t->qv);
+	messages_free(&t->mv);
 	free(t->wids);
 	free(t);
 }
@@ -446,6 +455,8 @@ int tui_run(struct model *m, const struct tui_options *opt, const struct tui_hoo
 	hosts_init(&t->hv);
 	sessions_init(&t->sv);
 	alerts_init(&t->av);
+	queue_init(&t->qv);
+	messages_init(&t->mv);
 	model_lock(m);
 	/* --replay; a file read at full speed shows a progress bar instead */
 	t->replay = !m->stats.live && opt && opt->replay_speed > 0;

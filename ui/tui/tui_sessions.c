@@ -102,6 +102,16 @@ void sessions_open_domain(struct tui *t, const char *domain)
 	retarget(t);
 }
 
+void sessions_open_ids(struct tui *t, const uint64_t *ids, size_t n, const char *what)
+{
+	struct sessions_view *v = &t->sv;
+	v->target = TGT_IDS;
+	v->nids = n < SESS_IDS_MAX ? n : SESS_IDS_MAX;
+	memcpy(v->ids, ids, v->nids * sizeof *ids);
+	str_copy(v->title, sizeof v->title, what);
+	retarget(t);
+}
+
 /* --- the copy ------------------------------------------------------------------- */
 
 static int outcome_rank(enum smtp_outcome o)
@@ -153,6 +163,11 @@ static bool wanted(const struct sessions_view *v, const struct smtp_session *s)
 	switch (v->target) {
 	case TGT_HOST: return session_matches_host(s, &v->addr, v->role);
 	case TGT_DOMAIN: return session_matches_domain(s, v->domain);
+	case TGT_IDS:
+		for (size_t i = 0; i < v->nids; i++)
+			if (v->ids[i] == s->id)
+				return true;
+		return false;
 	default: return true;
 	}
 }

@@ -155,7 +155,10 @@ const char *tbl_text(const struct tbl *t, const struct tbl_row *r, int col);
 
 /* --- screens ------------------------------------------------------------------ */
 
-enum tui_screen { SCR_HOSTS, SCR_SESSIONS, SCR_DETAIL, SCR_ALERTS, SCR_HELP, SCR__COUNT };
+enum tui_screen {
+	SCR_HOSTS, SCR_SESSIONS, SCR_DETAIL, SCR_ALERTS, SCR_HELP, SCR_QUEUE, SCR_MESSAGES,
+	SCR__COUNT
+};
 
 struct tui;
 
@@ -175,7 +178,7 @@ struct screen_ops {
 };
 
 extern const struct screen_ops hosts_screen, sessions_screen, detail_screen, alerts_screen,
-	help_screen;
+	help_screen, queue_screen, messages_screen;
 extern const struct screen_ops *const tui_screens[SCR__COUNT]; /* by enum tui_screen */
 
 /* Hosts and recipient domains. */
@@ -208,13 +211,19 @@ struct sess_copy {
 	int64_t last;              /* last packet, for "stalled" */
 };
 
-enum sess_target { TGT_ALL, TGT_HOST, TGT_DOMAIN };
+enum sess_target { TGT_ALL, TGT_HOST, TGT_DOMAIN, TGT_IDS };
+
+/* The sessions that carried one message (TGT_IDS): inbound, then the
+ * outbound attempts the tracker kept. */
+#define SESS_IDS_MAX (1 + MT_ATTEMPTS_MAX + 1)
 
 struct sessions_view {
 	enum sess_target target;
 	struct ip_addr addr;
 	enum host_role role;
 	char domain[HOST_NAME_MAX_LEN];
+	uint64_t ids[SESS_IDS_MAX];
+	size_t nids;
 	char title[160];
 	int outcome_filter;       /* -1 all, OUT_* , OUT__COUNT = any failure */
 	int end_filter;           /* -1 all, END_* */
@@ -299,6 +308,62 @@ struct alerts_view {
 	size_t caporder;
 };
 
+/* The gateway's queue per next-hop domain (tui_queue.c): the figures of
+ * rules/queue.h copied under the lock. */
+struct queue_copy {
+	char domain[MT_DOMAIN_MAX];
+	uint32_t queued, never_attempted;
+	uint64_t attempts, failed_attempts, delivered;
+	int64_t next_retry, next_delay_dsn, next_expiry;
+	uint32_t age_bucket[MQ_AGE_BUCKETS];
+	struct mq_figures f;
+	char last_error[HOST_ERROR_MAX]; /* the recipient domain's, from the host model */
+};
+
+/* A recipient domain's last error (host model), to put beside its queue. */
+struct dom_error {
+	char name[MT_DOMAIN_MAX];
+	char text[HOST_ERROR_MAX];
+};
+
+struct queue_view {
+	bool enabled;             /* false with --no-queue */
+	struct tbl tbl;
+	struct queue_copy *v;
+	size_t n, cap;
+	struct dom_error *err;
+	size_t nerr, caperr;
+	char retry[32];           /* the schedule, for the title */
+	int64_t now;
+};
+
+/* One message of the tracker as a row (tui_messages.c), copied under the lock. */
+struct msg_copy {
+	uint64_t seq;
+	enum mt_state state;
+	int64_t accepted_in, first_seen, delivered;
+	uint32_t attempts;        /* outbound attempts, all domains */
+	uint32_t nlegs;
+	char domains[96];         /* "example.net, example.edu +1" */
+	char mail_from[MT_ADDR_MAX], message_id[MT_ID_MAX];
+	uint16_t last_code;
+	char last_reply[MT_REPLY_MAX + 24];
+	int64_t next_retry, expires;
+	bool dsn;                 /* a DSN concerned it */
+	uint64_t ids[SESS_IDS_MAX];
+	size_t nids;              /* the sessions that carried it (inbound first) */
+};
+
+struct messages_view {
+	bool enabled;
+	char domain[MT_DOMAIN_MAX]; /* only the messages with a leg to it; "" all */
+	struct tbl tbl;
+	struct msg_copy *v;
+	size_t n, cap;
+	uint64_t live, evicted;   /* tracker figures for the title */
+	int64_t now;
+};
+
 /* --- the whole dashboard ------------------------------------------------------ */
 
 enum prompt_kind { PROMPT_NONE, PROMPT_FILTER, PROMPT_WRITE, PROMPT_BUNDLE };
@@ -320,6 +385,8 @@ struct tui {
 	struct sessions_view sv;
 	struct detail_view dv;
 	struct alerts_view av;
+	struct queue_view qv;
+	struct messages_view mv;
 	size_t help_top;
 	struct hdr_copy hdr;
 	double pps, mbps;         /* from successive snapshots */
@@ -352,6 +419,11 @@ void sessions_open_host(struct tui *t, const struct ip_addr *a, enum host_role r
 			const char *name);
 void sessions_open_domain(struct tui *t, const char *domain);
 void detail_open(struct tui *t, uint64_t session_id);
+/* The sessions that carried a message (ids: inbound, then outbound attempts). */
+void sessions_open_ids(struct tui *t, const uint64_t *ids, size_t n, const char *what);
+/* The messages of one next-hop domain, or all of them (domain NULL). */
+void messages_open(struct tui *t, const char *domain);
+void queue_open(struct tui *t);
 void hosts_free(struct hosts_view *v);
 void sessions_free(struct sessions_view *v);
 void detail_free(struct detail_view *v);
@@ -359,6 +431,14 @@ void alerts_free(struct alerts_view *v);
 void hosts_init(struct hosts_view *v);
 void sessions_init(struct sessions_view *v);
 void alerts_init(struct alerts_view *v);
+void queue_init(struct queue_view *v);
+void queue_free(struct queue_view *v);
+void messages_init(struct messages_view *v);
+void messages_free(struct messages_view *v);
+/* "45 s", "7m15s", "4h00m", "1d23h" (tui_fmt.c); "-" when < 0. */
+void fmt_age(char *out, size_t n, double seconds);
+/* "in 45 s", "in 1d23h", "overdue 4m00s" from now to ts; "-" when ts is 0. */
+void fmt_until(char *out, size_t n, int64_t ts, int64_t now);
 
 /* Header and footer (tui_frame.c). */
 void frame_snap(struct tui *t);   /* under the lock */
