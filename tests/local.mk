@@ -260,3 +260,6 @@ EXTRA_DIST += tests/queue-samples.py
 # shared with samples/gen): >= 98% of messages right, queued/oldest exact.
 TESTS += tests/relay-mix.py
 EXTRA_DIST += tests/relay-mix.py
+# The dashboard's Queue and Messages screens at 80, 100 and 200 columns.
+TESTS += tests/tui-queue.sh
+EXTRA_DIST += tests/tui-queue.sh
