@@ -1,7 +1,8 @@
 #!/bin/sh
 # make-screens.sh — regenerates the text captures of the dashboard's screens
 # in this folder (100x30, UTF-8, samples/outage-rst-mid-data.pcap): hosts,
-# domains, sessions, ladder, transcript, alerts, help.
+# domains, sessions, ladder, transcript, alerts, help; then the queue and
+# messages screens on samples/relay-queued.pcap.
 #   doc/screens/make-screens.sh            (from the top of the tree, after make)
 #   SMTPSCOPE=/path/to/smtpscope doc/screens/make-screens.sh
 set -eu
@@ -55,4 +56,15 @@ keys a
 shot alerts 'Alerts: '
 keys '?'
 shot help '^Keys'
+keys Q
+
+# the gateway's queue: a message deferred three times and one never attempted
+tmux -L "$sock" kill-session -t s 2>/dev/null || true
+tmux -L "$sock" -f /dev/null new-session -d -s s -x 100 -y 30 \
+	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $bin -r $top/samples/relay-queued.pcap --tui"
+wait_for 'Remote hosts'
+keys m
+shot queue '^Queue per next hop'
+keys Enter
+shot messages '^Messages for'
 keys Q
