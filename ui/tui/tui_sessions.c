@@ -303,6 +303,7 @@ static void sessions_build(struct tui *t)
 	v->tbl.empty = v->outcome_filter >= 0 || v->end_filter >= 0 ?
 		       "(no session passes the filters: o and e change them)" :
 		       v->target == TGT_ALL ? "(no session seen yet)" :
+		       v->target == TGT_IDS ? "(the sessions of this message are no longer kept)" :
 		       "(no session of this host is kept)";
 	tbl_clear(&v->tbl);
 	for (size_t i = 0; i < v->n; i++)
