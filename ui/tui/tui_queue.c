@@ -151,6 +151,8 @@ static const char *error_of(const struct queue_view *v, const char *domain)
 {
 	struct dom_error key;
 	str_copy(key.name, sizeof key.name, domain);
+	if (!v->nerr) /* v->err may be NULL: not for bsearch */
+		return "";
 	const struct dom_error *e = bsearch(&key, v->err, v->nerr, sizeof *v->err, cmp_err);
 	return e ? e->text : "";
 }
@@ -213,7 +215,8 @@ static void add_row(struct queue_view *v, const struct queue_copy *c)
 static void queue_build(struct tui *t)
 {
 	struct queue_view *v = &t->qv;
-	qsort(v->err, v->nerr, sizeof *v->err, cmp_err);
+	if (v->nerr)
+		qsort(v->err, v->nerr, sizeof *v->err, cmp_err);
 	v->tbl.empty = v->enabled ? "(nothing relayed by the gateway yet)" :
 				    "(the queue view is off: --no-queue)";
 	tbl_clear(&v->tbl);
