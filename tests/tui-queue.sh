@@ -89,6 +89,15 @@ count() {
 	screen | grep -c -e "$1"
 }
 
+# footer_has TEXT WHAT: the key bar (the last line) shows TEXT.
+footer_has() {
+	f=$(screen | sed '/^$/d' | tail -1)
+	case $f in
+	*"$1"*) ;;
+	*) fail "$2: the footer has no '$1': '$f'" ;;
+	esac
+}
+
 # The hosts screen, then 'm'.
 open_queue() {
 	start "$@"
@@ -102,6 +111,9 @@ for w in 80 100 200; do
 	# --- relay-queued: C deferred 3 times, D never attempted ----------------
 	if open_queue $w relay-queued; then
 		has '2 queued for 1 domain' 'relay-queued: example.net holds C and D'
+		footer_has '? help' 'queue'
+		footer_has 'q/Esc back' 'queue'
+		footer_has 'Enter messages' 'queue'
 		# DOMAIN, QUEUED, OLDEST lead at every width; oldest ~155.1 s
 		r=$(row '^example\.net ')
 		echo "$r" | grep -Eq '^example\.net +2 +2m35s ' ||
@@ -139,6 +151,9 @@ for w in 80 100 200; do
 			echo "$r" | grep -Eq 'queued +0 s +0 +example\.net +' ||
 				fail "relay-queued: D is not 'queued 0 s, 0 attempts': '$r'"
 			[ $w -lt 100 ] || has '<queued1\.17' 'relay-queued: the Message-ID at 100+ columns'
+			footer_has '? help' 'messages'
+			footer_has 'q/Esc back' 'messages'
+			footer_has 'Enter sessions' 'messages'
 		fi
 		# C is first (oldest): Enter -> its inbound session and 3 attempts
 		keys Home Enter

@@ -14,7 +14,7 @@ command -v tmux >/dev/null 2>&1 || { echo "make-screens: tmux is needed" >&2; ex
 [ -x "$bin" ] || { echo "make-screens: build smtpscope first ($bin)" >&2; exit 1; }
 
 sock=smtpscope-screens-$$
-trap 'tmux -L "$sock" kill-server 2>/dev/null' EXIT
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true' EXIT
 
 tmux -L "$sock" -f /dev/null new-session -d -s s -x 100 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $bin -r $sample --tui"

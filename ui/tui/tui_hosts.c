@@ -364,6 +364,6 @@ const struct screen_ops hosts_screen = {
 	.key = hosts_key,
 	.table = hosts_table,
 	.pcap_ids = hosts_pcap_ids,
-	.footer = "Enter:sessions /:filter u:unhealthy d:domains s<>:sort a:alerts w:pcap b:bundle p:pause "
-		  "?:help q:quit",
+	.footer = "Enter:sessions /:filter u:unhealthy d:domains s<>:sort a:alerts m:queue w:pcap "
+		  "b:bundle p:pause ?:help q:quit",
 };

@@ -317,5 +317,5 @@ const struct screen_ops messages_screen = {
 	.key = messages_key,
 	.table = messages_table,
 	.pcap_ids = messages_pcap_ids,
-	.footer = "Enter:sessions /:filter s<>:sort w:pcap m:queue a:alerts Esc:back ?:help",
+	.footer = "Enter:sessions /:filter s<>:sort w:pcap m:queue a:alerts ?:help q/Esc:back",
 };
