@@ -4,6 +4,7 @@
 # figures samples/README.md states for them (domains, queued counts, oldest
 # ages, rates, states, attempts, forecasts), the drill-down queue -> messages
 # -> the sessions that carried a message -> its ladder, Esc back each step,
+# 'w' writing the packets of a message's sessions,
 # the colours of a stuck and of a deferred domain, and --no-queue.
 #   exit 0 pass, 1 fail, 77 skip (no tmux)
 set -u
@@ -19,7 +20,8 @@ for s in relay-queued queue-stuck queue-backlog dsn-delayed dsn-expired relay-sa
 done
 
 sock=smtpscope-queue-test-$$
-trap 'tmux -L "$sock" kill-server 2>/dev/null' EXIT
+tmp=$(mktemp -d)
+trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
 runs=0
 T=
@@ -297,6 +299,23 @@ if wait_for 'Remote hosts' 'relay-same-msgid: the hosts screen'; then
 	keys Home Enter
 	wait_for 'Sessions of message #1 <relay1\.4711@mta\.example\.org>: 3 sessions' \
 		'relay-same-msgid: A went in once and out twice'
+	# 'w' on a message: the packets of the sessions that carried it
+	keys Escape
+	wait_for '^Messages: 2' 'relay-same-msgid: Esc back to the messages'
+	keys w
+	wait_for 'Write pcap to: smtpscope-message-1\.pcap' "relay-same-msgid: 'w' names the message's pcap"
+	keys C-u
+	keys -l "$tmp/message-a.pcap"
+	keys Enter
+	if wait_for 'wrote 3 sessions to ' "relay-same-msgid: 'w' writes A's three sessions"; then
+		"$bin" -r "$tmp/message-a.pcap" --format json >"$tmp/message-a.json" 2>&1
+		n=$(grep -c '"type":"session"' "$tmp/message-a.json")
+		[ "$n" -eq 3 ] || fail "relay-same-msgid: the pcap of A holds $n sessions, not 3"
+		for who in 198.51.100.7 198.51.100.30 192.0.2.10; do
+			grep '"type":"session"' "$tmp/message-a.json" | grep -q "\"server\":\"$who\"" ||
+				fail "relay-same-msgid: no session to $who in A's pcap"
+		done
+	fi
 	keys Q
 fi
 
