@@ -317,5 +317,6 @@ const struct screen_ops queue_screen = {
 	.key = queue_key,
 	.table = queue_table,
 	.pcap_ids = queue_pcap_ids,
-	.footer = "Enter:messages M:all-messages /:filter s<>:sort w:pcap a:alerts ?:help q/Esc:back",
+	.footer = "Enter:messages M:all-messages /:filter s<>:sort w:pcap a:alerts ?:help "
+		  "q/Esc:back",
 };
