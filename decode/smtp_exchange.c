@@ -136,23 +136,11 @@ void exchange_reply(struct smtp_session *s, const struct pending_cmd *c, const s
 {
 	struct smtp_parser *p = s->parser;
 	switch (c->cmd) {
-	case CMD_XANONYMOUSTLS:
-		if (r->code == 220) {
-			/* TLS from here on, unless plain text follows (a decrypted
-			 * capture): smtp_client.c decides on the next client bytes */
-			s->tls = true;
-			set_state(s, ST_TLS);
-			p->cmode = CM_TLS_PENDING;
-			p->server_tls_pending = true;
-		} else if (p->cmode == CM_TLS_PENDING) {
-			p->cmode = CM_COMMAND;
-		}
+	case CMD_XANONYMOUSTLS: /* Exchange's STARTTLS */
+		reply_tls_start(s, r);
 		break;
-	case CMD_XEXPS:
-		if (r->code == 235)
-			s->auth = true;
-		if (p->cmode == CM_AUTH)
-			p->cmode = CM_COMMAND;
+	case CMD_XEXPS: /* Exchange's AUTH */
+		reply_auth(s, r);
 		break;
 	case CMD_XEXCH50:
 		/* A final reply before any of the blob: refused (500, 502, 503,

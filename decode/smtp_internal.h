@@ -142,6 +142,10 @@ void header_begin(struct smtp_parser *p);
 
 void server_feed(struct smtp_session *s, int64_t ts, const uint8_t *p, size_t n);
 void server_gap(struct smtp_session *s, int64_t ts, uint64_t n);
+/* The replies that switch modes, shared by the standard verbs and Exchange's
+ * (smtp_server.c): STARTTLS / X-ANONYMOUSTLS, AUTH / X-EXPS. */
+void reply_tls_start(struct smtp_session *s, const struct smtp_reply *r);
+void reply_auth(struct smtp_session *s, const struct smtp_reply *r);
 
 void header_state_free(struct smtp_parser *p);
 

@@ -208,6 +208,33 @@ static void reply_to_data(struct smtp_session *s, const struct pending_cmd *c,
 	set_state(s, ST_RCPT);
 }
 
+/* The reply to STARTTLS (or Exchange's X-ANONYMOUSTLS): on 220, TLS from
+ * here on -- unless the capture was decrypted, which the first bytes after
+ * this reply will tell (smtp_client.c). */
+void reply_tls_start(struct smtp_session *s, const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	if (r->code == 220) {
+		s->tls = true;
+		set_state(s, ST_TLS);
+		p->cmode = CM_TLS_PENDING;
+		p->server_tls_pending = true;
+	} else if (p->cmode == CM_TLS_PENDING) {
+		p->cmode = CM_COMMAND;
+	}
+}
+
+/* The final reply to AUTH (or Exchange's X-EXPS): 235 is success; any final
+ * reply ends the exchange of credentials. */
+void reply_auth(struct smtp_session *s, const struct smtp_reply *r)
+{
+	struct smtp_parser *p = s->parser;
+	if (r->code == 235)
+		s->auth = true;
+	if (p->cmode == CM_AUTH)
+		p->cmode = CM_COMMAND;
+}
+
 static void reply_to_bdat(struct smtp_session *s, const struct pending_cmd *c, const struct smtp_reply *r)
 {
 	bool ok = r->code >= 200 && r->code < 300;
@@ -245,22 +272,10 @@ static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, con
 		break;
 	case CMD_STARTTLS:
 		s->starttls_reply = r->code;
-		if (r->code == 220) {
-			/* TLS from here on -- unless the capture was decrypted, which
-			 * the first bytes after this reply will tell (smtp_client.c) */
-			s->tls = true;
-			set_state(s, ST_TLS);
-			p->cmode = CM_TLS_PENDING;
-			p->server_tls_pending = true;
-		} else if (p->cmode == CM_TLS_PENDING) {
-			p->cmode = CM_COMMAND;
-		}
+		reply_tls_start(s, r);
 		break;
 	case CMD_AUTH:
-		if (r->code == 235)
-			s->auth = true;
-		if (p->cmode == CM_AUTH)
-			p->cmode = CM_COMMAND;
+		reply_auth(s, r);
 		break;
 	case CMD_QUIT:
 		if (r->code == 221)

@@ -184,6 +184,20 @@ void format_size(char *out, size_t sz, uint64_t n)
 		snprintf(out, sz, "%.1f GB", (double)n / (1024.0 * 1024 * 1024));
 }
 
+void format_age(char *out, size_t sz, double s)
+{
+	if (s < 0)
+		snprintf(out, sz, "-");
+	else if (s < 120)
+		snprintf(out, sz, "%.0f s", s);
+	else if (s < 3600)
+		snprintf(out, sz, "%dm%02ds", (int)(s / 60), (int)s % 60);
+	else if (s < 86400)
+		snprintf(out, sz, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
+	else
+		snprintf(out, sz, "%dd%02dh", (int)(s / 86400), (int)s % 86400 / 3600);
+}
+
 /* "850 ms", "3.2 s" */
 static void fmt_elapsed(char *out, size_t sz, int64_t us)
 {

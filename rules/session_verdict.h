@@ -31,6 +31,10 @@ bool session_cut_short(const struct smtp_session *s);
  * failure happened. */
 /* "512 B", "18.4 KB", "3.2 MB": the one way sizes are written for people. */
 void format_size(char *out, size_t sz, uint64_t n);
+/* Ages and durations as a queue viewer shows them: "45 s", "7m15s",
+ * "4h00m", "1d23h" (days after a day, as Exchange counts its two-day
+ * expiry); "-" when unknown (< 0). */
+void format_age(char *out, size_t sz, double seconds);
 
 int64_t session_describe(const struct smtp_session *s, char *out, size_t outsz);
 

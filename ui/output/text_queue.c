@@ -9,24 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "rules/session_verdict.h"
 #include "ui/output/text_report.h"
 
 #define QUEUE_DOMAINS_SHOWN 15
-
-/* "45 s", "7m15s", "4h00m", "2d03h"; "-" for unknown (< 0). */
-static void dur(char *out, size_t n, double s)
-{
-	if (s < 0)
-		snprintf(out, n, "-");
-	else if (s < 120)
-		snprintf(out, n, "%.0f s", s);
-	else if (s < 3600)
-		snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
-	else if (s < 172800)
-		snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
-	else
-		snprintf(out, n, "%dd%02dh", (int)(s / 86400), (int)s % 86400 / 3600);
-}
 
 /* "11-22 03:00" UTC, "-" for none. */
 static void when(char *out, size_t n, int64_t ts_us)
@@ -71,7 +57,7 @@ void rep_queue(FILE *out, struct mq *q, int64_t now)
 	mq_format_retry(mq_schedule_of(q), retry, sizeof retry);
 	fprintf(out, "\nQueue per next hop (retry %s, expiry after ", retry);
 	char e[24];
-	dur(e, sizeof e, (double)mq_schedule_of(q)->expire_us / 1e6);
+	format_age(e, sizeof e, (double)mq_schedule_of(q)->expire_us / 1e6);
 	fprintf(out, "%s; times UTC)\n", e);
 	fprintf(out, "DOMAIN                  QUEUED OLDEST  IN/MIN OUT/MIN VELOCITY  P50     P95     "
 		"NEXT RETRY   EXPIRES\n");
@@ -80,9 +66,9 @@ void rep_queue(FILE *out, struct mq *q, int64_t now)
 		struct mq_figures f;
 		mq_figures(q, d, now, &f);
 		char oldest[24], p50[24], p95[24], nr[24], ex[24], name[MT_DOMAIN_MAX];
-		dur(oldest, sizeof oldest, f.oldest_age);
-		dur(p50, sizeof p50, f.have_delays ? f.p50 : -1);
-		dur(p95, sizeof p95, f.have_delays ? f.p95 : -1);
+		format_age(oldest, sizeof oldest, f.oldest_age);
+		format_age(p50, sizeof p50, f.have_delays ? f.p50 : -1);
+		format_age(p95, sizeof p95, f.have_delays ? f.p95 : -1);
 		when(nr, sizeof nr, d->next_retry);
 		when(ex, sizeof ex, d->next_expiry);
 		size_t k = 0;

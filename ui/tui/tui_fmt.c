@@ -166,23 +166,6 @@ uint64_t host_row_id(const struct ip_addr *a, enum host_role role)
 	return (h ^ (uint64_t)role) * 1099511628211ULL;
 }
 
-/* Queue ages as a queue viewer shows them: seconds while short, then the two
- * largest units ("1d23h" for Exchange's two-day expiry, as qshape and
- * Exchange's queue viewer count in days). */
-void fmt_age(char *out, size_t n, double s)
-{
-	if (s < 0)
-		snprintf(out, n, "-");
-	else if (s < 120)
-		snprintf(out, n, "%.0f s", s);
-	else if (s < 3600)
-		snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
-	else if (s < 86400)
-		snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
-	else
-		snprintf(out, n, "%dd%02dh", (int)(s / 86400), (int)s % 86400 / 3600);
-}
-
 void fmt_until(char *out, size_t n, int64_t ts, int64_t now)
 {
 	char d[32];
@@ -191,6 +174,6 @@ void fmt_until(char *out, size_t n, int64_t ts, int64_t now)
 		return;
 	}
 	/* a forecast the capture's clock already passed did not happen on the wire */
-	fmt_age(d, sizeof d, (double)(ts >= now ? ts - now : now - ts) / 1e6);
+	format_age(d, sizeof d, (double)(ts >= now ? ts - now : now - ts) / 1e6);
 	snprintf(out, n, "%s%s", ts >= now ? "in " : "overdue ", d);
 }

@@ -435,8 +435,6 @@ void queue_init(struct queue_view *v);
 void queue_free(struct queue_view *v);
 void messages_init(struct messages_view *v);
 void messages_free(struct messages_view *v);
-/* "45 s", "7m15s", "4h00m", "1d23h" (tui_fmt.c); "-" when < 0. */
-void fmt_age(char *out, size_t n, double seconds);
 /* "in 45 s", "in 1d23h", "overdue 4m00s" from now to ts; "-" when ts is 0. */
 void fmt_until(char *out, size_t n, int64_t ts, int64_t now);
 
