@@ -263,3 +263,7 @@ EXTRA_DIST += tests/relay-mix.py
 # The dashboard's Queue and Messages screens at 80, 100 and 200 columns.
 TESTS += tests/tui-queue.sh
 EXTRA_DIST += tests/tui-queue.sh
+# doc/json.md lists every field of every record type, in output order, with
+# its type: no field written undocumented, no documented field never written
+TESTS += tests/json-doc.py
+EXTRA_DIST += tests/json-doc.py
