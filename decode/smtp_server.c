@@ -161,13 +161,31 @@ static void reply_to_mail(struct smtp_session *s, const struct pending_cmd *c,
 	final_reply(s, c->txn, r);
 }
 
-static void reply_to_rcpt(const struct pending_cmd *c, const struct smtp_reply *r)
+/* Keeps the refusal of one recipient with it: a transaction's reply is only
+ * the last refusal, and the mail team needs each one (a 550 for one mailbox,
+ * a 452 for the next).  The text goes to the session's arena, so it is
+ * bounded like the addresses; when the arena is full only the code stays. */
+static void keep_refusal(struct smtp_session *s, struct smtp_rcpt *rc, const struct smtp_reply *r)
+{
+	size_t n = strnlen(r->text, sizeof r->text);
+	rc->refusal_text = arena_strndup(&s->arena, r->text, n);
+	size_t e = strnlen(r->enhanced, sizeof r->enhanced);
+	if (e >= sizeof rc->refusal_enhanced)
+		e = 0; /* longer than any x.yyy.zzz: not kept rather than cut */
+	memcpy(rc->refusal_enhanced, r->enhanced, e);
+	rc->refusal_enhanced[e] = '\0';
+}
+
+static void reply_to_rcpt(struct smtp_session *s, const struct pending_cmd *c,
+			  const struct smtp_reply *r)
 {
 	struct smtp_txn *t = c->txn;
 	if (c->rcpt) {
 		c->rcpt->code = r->code;
 		bool ok = r->code >= 200 && r->code < 300;
 		c->rcpt->status = ok ? RCPT_ACCEPTED : RCPT_REJECTED;
+		if (!ok)
+			keep_refusal(s, c->rcpt, r);
 		if (!ok && t)
 			t->rcpts.rejected++;
 	}
@@ -259,7 +277,7 @@ static void apply_reply(struct smtp_session *s, const struct pending_cmd *c, con
 		reply_to_mail(s, c, r);
 		break;
 	case CMD_RCPT:
-		reply_to_rcpt(c, r);
+		reply_to_rcpt(s, c, r);
 		break;
 	case CMD_DATA:
 		reply_to_data(s, c, r);

@@ -63,8 +63,12 @@ enum rcpt_status { RCPT_PENDING, RCPT_ACCEPTED, RCPT_REJECTED };
 
 struct smtp_rcpt {
 	struct smtp_rcpt *next;
+	const char *refusal_text; /* arena: the text of a 4xx/5xx reply to this
+				   * RCPT (who refused it and why); NULL if
+				   * accepted, unanswered, or the arena is full */
 	uint16_t code;       /* the reply to this RCPT, 0 if none seen */
 	uint8_t status;      /* enum rcpt_status */
+	char refusal_enhanced[12]; /* RFC 3463 code of that reply, "" if none */
 	char addr[];
 };
 

@@ -54,6 +54,8 @@ struct smtp_rcpt *txn_add_rcpt(struct smtp_session *s, struct smtp_txn *t, const
 		return NULL;
 	}
 	r->next = NULL;
+	r->refusal_text = NULL;
+	r->refusal_enhanced[0] = '\0';
 	r->code = 0;
 	r->status = RCPT_PENDING;
 	memcpy(r->addr, addr, n);

@@ -267,3 +267,6 @@ EXTRA_DIST += tests/tui-queue.sh
 # its type: no field written undocumented, no documented field never written
 TESTS += tests/json-doc.py
 EXTRA_DIST += tests/json-doc.py
+# each refused recipient with its reply (facts by hand from samples/README.md)
+TESTS += tests/rcpt-refusals.py
+EXTRA_DIST += tests/rcpt-refusals.py

@@ -44,12 +44,32 @@ static void rcpts(struct jw *w, const char *key, const struct smtp_txn *t, bool 
 	jw_array_end(w);
 }
 
+/* Each refused recipient with the reply that refused it, parallel to
+ * rcpt_rejected (kept as it was: field types never change). */
+static void refusals(struct jw *w, const struct smtp_txn *t)
+{
+	jw_key(w, "rcpt_rejected_replies");
+	jw_array_begin(w);
+	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
+		if (r->status != RCPT_REJECTED)
+			continue;
+		jw_object_begin(w);
+		jw_kstr(w, "addr", r->addr);
+		jw_kint(w, "code", r->code);
+		jw_kstr(w, "enhanced", r->refusal_enhanced[0] ? r->refusal_enhanced : NULL);
+		jw_kstr(w, "text", r->refusal_text);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
 static void txn(struct jw *w, const struct smtp_txn *t)
 {
 	jw_object_begin(w);
 	jw_kstr(w, "mail_from", t->mail_from);
 	rcpts(w, "rcpt_to", t, false);
 	rcpts(w, "rcpt_rejected", t, true);
+	refusals(w, t);
 	if (t->rcpts.dropped)
 		jw_kuint(w, "rcpt_dropped", t->rcpts.dropped);
 	jw_kstr(w, "message_id", t->message_id);
