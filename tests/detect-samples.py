@@ -99,7 +99,8 @@ check(r and "6 failed attempts" in r[-1]["message"] and "(6 attempts in all)" in
       "outage-rst-mid-data: the last update says 6 attempts")
 text = subprocess.run([BIN, "-r", os.path.join(SAMPLES, "outage-rst-mid-data.pcap")],
                       capture_output=True, timeout=60).stdout.decode()
-check("retry-loop             198.51.100.20   x1" in text and "6 failed attempts" in text
+check(text.count(" retry-loop ") == 1
+      and "198.51.100.20   failing  retry-loop             x1 " in text and "6 failed attempts" in text
       and "3 failed attempts" not in text, "text report: retry-loop once, with the final count 6")
 
 # --- pmtu-blackhole needs a path that never carried a full-size segment -------------------

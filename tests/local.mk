@@ -270,3 +270,7 @@ EXTRA_DIST += tests/json-doc.py
 # each refused recipient with its reply (facts by hand from samples/README.md)
 TESTS += tests/rcpt-refusals.py
 EXTRA_DIST += tests/rcpt-refusals.py
+# the text report: summary first, findings by host newest first, dialogues
+# only with --transcript, 100 columns (every sample)
+TESTS += tests/text-report.py
+EXTRA_DIST += tests/text-report.py

@@ -535,6 +535,7 @@ static void add_outputs(struct app *a)
 		output_add(o, &csv_output_ops, csv_output_new(a->out));
 	} else if (!a->tui) {
 		a->text_out = text_output_new(a->out);
+		text_output_set_transcripts(a->text_out, a->opt.transcript);
 		output_add(o, &text_output_ops, a->text_out);
 	}
 	if (a->bundle_model)

@@ -99,7 +99,8 @@ int main(void)
 	CHECK_EQ_INT(count_lines(path, "\"type\":\"host\""), 1);
 	CHECK_EQ_INT(count_lines(path, "198.51.100.7\""), 0);
 	snprintf(path, sizeof path, "%s/198.51.100.20/report.txt", dir);
-	CHECK_EQ_INT(count_lines(path, "critical rst-mid-data"), 1); /* one line per rule */
+	CHECK_EQ_INT(count_lines(path, " rst-mid-data "), 1); /* one finding per rule and host */
+	CHECK_EQ_INT(count_lines(path, "    S: "), 6 * 6); /* a bundle shows the dialogues: 6 server lines each */
 	CHECK_EQ_INT(count_lines(path, "198.51.100.7 "), 0);
 	snprintf(path, sizeof path, "%s/198.51.100.20/evidence.pcap", dir);
 	CHECK_EQ_INT(count_packets(path), 242);

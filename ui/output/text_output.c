@@ -22,6 +22,11 @@ struct text_output *text_output_new(FILE *out)
 	return to;
 }
 
+void text_output_set_transcripts(struct text_output *to, bool on)
+{
+	rep_set_transcripts(to->rep, on);
+}
+
 void text_output_set_file(struct text_output *to, FILE *out)
 {
 	to->out = out;

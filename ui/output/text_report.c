@@ -1,23 +1,24 @@
-/* text_report.c — the batch report for people: summary, remote hosts worst
- * first, the sessions that did not end well, capture notes; 100 columns,
- * deterministic, every string from the wire sanitised for terminals. */
+/* text_report.c — the batch report for people, one screen for a reader
+ * woken at 3 a.m.: the summary and its verdict, findings by remote host and
+ * cause newest first, the remote host and domain tables, then (only when
+ * asked, --transcript) the dialogues of the sessions that did not end well,
+ * newest first; capture notes last.  100 columns at most, deterministic,
+ * every string from the wire sanitised for terminals. */
 #include "config.h"
 
 #include "ui/output/text_report.h"
+#include "ui/output/text_format.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "decode/mem.h"
-#include "decode/utf8.h"
 #include "rules/gateway.h"
 #include "rules/session_verdict.h"
 
-#define WIDTH 100
-#define BLOCKS_MAX 50   /* session blocks kept; the rest are counted */
-#define TAIL_SHOWN 8    /* transcript entries shown per session */
+#define WIDTH TXT_WIDTH
+#define BLOCKS_MAX 50   /* session blocks kept (the newest); the rest are counted */
 #define SANE_MAX (4 * WIDTH + 16)
 #define NAME_MIN 15     /* the NAME column of the host table */
 #define NAME_MAX 22
@@ -25,6 +26,8 @@
 struct block {
 	char *text;
 	size_t len;
+	int64_t end_ts;  /* the session's last packet: blocks print newest first */
+	uint64_t id;
 };
 
 /* Alerts grouped by (rule, host). */
@@ -35,6 +38,7 @@ struct alert_group {
 	uint64_t count;          /* alerts raised */
 	uint64_t events;         /* events they counted (aggregating rules) */
 	int64_t first_ts, last_ts;
+	int64_t host_last;       /* newest last_ts of the host's groups (sorting) */
 	char message[256];       /* the latest */
 };
 
@@ -44,163 +48,13 @@ struct report {
 	uint64_t sessions, messages, bad;
 	uint64_t ends[END__COUNT];
 	uint64_t outcomes[OUT__COUNT];
-	struct block blocks[BLOCKS_MAX];
-	size_t nblocks;
+	struct block blocks[BLOCKS_MAX]; /* a ring: the newest BLOCKS_MAX */
+	size_t nblocks, first_block;
+	bool transcripts;                /* keep and print the session blocks */
 	struct alert_group *groups;
 	size_t ngroups;
 	uint64_t groups_dropped;
 };
-
-/* --- sanitising ------------------------------------------------------------ */
-
-/* Code points a terminal would act on rather than show: C1 controls (8-bit
- * CSI), bidirectional overrides that reorder what is displayed. */
-static bool dangerous(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f;
-}
-
-/* Renders n bytes of s for a terminal into out (NUL-terminated), at most
- * max_cols columns; a cut is marked with "…".  Control bytes become \xNN,
- * invalid UTF-8 and display-reordering characters U+FFFD.  Returns columns. */
-static size_t sanitize(char *out, size_t outsz, const char *str, size_t n, size_t max_cols)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, len = 0, cols = 0, mark = 0, mark_cols = 0;
-	out[0] = '\0';
-	if (max_cols == 0 || outsz < 4)
-		return 0;
-	while (i < n) {
-		char r[8];
-		size_t rl, used = 1, rc = 1;
-		uint32_t cp = 0;
-		if (s[i] >= 0x20 && s[i] < 0x7f) {
-			r[0] = (char)s[i];
-			rl = 1;
-		} else if (s[i] == '\t') {
-			r[0] = ' ';
-			rl = 1;
-		} else if (s[i] < 0x80) {
-			rl = (size_t)snprintf(r, sizeof r, "\\x%02x", s[i]);
-			rc = rl;
-		} else if ((used = utf8_decode(s + i, n - i, &cp)) != 0 && !dangerous(cp)) {
-			memcpy(r, s + i, used);
-			rl = used;
-		} else {
-			used = used ? used : 1;
-			memcpy(r, "\xef\xbf\xbd", 3);
-			rl = 3;
-		}
-		if (cols + rc > max_cols || len + rl + 4 > outsz) {
-			memcpy(out + mark, "\xe2\x80\xa6", 4); /* "…" and the NUL */
-			return mark_cols + 1;
-		}
-		memcpy(out + len, r, rl);
-		len += rl;
-		cols += rc;
-		out[len] = '\0';
-		if (cols < max_cols) { /* room left for the cut mark after this */
-			mark = len;
-			mark_cols = cols;
-		}
-		i += used;
-	}
-	return cols;
-}
-
-/* Columns taken by UTF-8 text (one per code point). */
-static size_t text_cols(const char *s)
-{
-	size_t c = 0;
-	for (; *s; s++)
-		c += ((unsigned char)*s & 0xc0) != 0x80;
-	return c;
-}
-
-/* Writes already sanitised text after `lead`, broken at spaces so no line
- * passes WIDTH; continuation lines start with `indent` spaces. */
-static void put_wrapped(FILE *out, const char *lead, size_t indent, const char *text)
-{
-	size_t col = text_cols(lead);
-	fputs(lead, out);
-	const char *p = text;
-	bool first = true;
-	while (*p) {
-		size_t wl = strcspn(p, " "), wc = 0;
-		for (size_t k = 0; k < wl; k++)
-			wc += ((unsigned char)p[k] & 0xc0) != 0x80;
-		if (!first && col + 1 + wc > WIDTH) {
-			fprintf(out, "\n%*s", (int)indent, "");
-			col = indent;
-		} else if (!first) {
-			putc(' ', out);
-			col++;
-		}
-		fwrite(p, 1, wl, out);
-		col += wc;
-		first = false;
-		p += wl;
-		p += strspn(p, " ");
-	}
-	putc('\n', out);
-}
-
-/* --- numbers and times ------------------------------------------------------ */
-
-/* "2026-11-20 03:00:00" (UTC), with ".123" when millis. */
-static void fmt_time(char *out, size_t sz, int64_t ts_us, bool millis)
-{
-	int64_t sec = ts_us / 1000000, us = ts_us % 1000000;
-	if (us < 0) {
-		us += 1000000;
-		sec--;
-	}
-	time_t t = (time_t)sec;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, sz, "?");
-		return;
-	}
-	size_t n = strftime(out, sz, "%Y-%m-%d %H:%M:%S", &tm);
-	if (millis && n)
-		snprintf(out + n, sz - n, ".%03d", (int)(us / 1000));
-}
-
-/* Just the clock when on the capture's first day, else date and clock. */
-static void fmt_clock(char *out, size_t sz, int64_t ts_us, int64_t day_of)
-{
-	char full[40], ref[40];
-	fmt_time(full, sizeof full, ts_us, false);
-	fmt_time(ref, sizeof ref, day_of ? day_of : ts_us, false);
-	if (strncmp(full, ref, 10) == 0)
-		snprintf(out, sz, "%s", full + 11);
-	else
-		snprintf(out, sz, "%s", full);
-}
-
-/* "3.2 s", "60 s", "5m12s", "2h05m". */
-static void fmt_duration(char *out, size_t sz, int64_t us)
-{
-	if (us < 0)
-		us = 0;
-	int64_t s = us / 1000000;
-	if (us < 10 * 1000000LL && us % 1000000)
-		snprintf(out, sz, "%.1f s", (double)us / 1e6);
-	else if (s < 120)
-		snprintf(out, sz, "%" PRId64 " s", s);
-	else if (s < 3600)
-		snprintf(out, sz, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else
-		snprintf(out, sz, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
-}
-
-static void fmt_endpoint(char *out, size_t sz, const struct ip_addr *a, uint16_t port)
-{
-	char t[ADDR_STRLEN];
-	addr_format(a, t);
-	snprintf(out, sz, addr_is_v4(a) ? "%s:%u" : "[%s]:%u", t, port);
-}
 
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
@@ -225,15 +79,15 @@ static const char *ending(const struct smtp_session *s)
 static void block_head(FILE *f, const struct smtp_session *s, const char *desc)
 {
 	char ts[40], cli[64], srv[64], name[SMTP_REPLY_TEXT_MAX], line[SANE_MAX], sane[4 * 256];
-	fmt_time(ts, sizeof ts, s->start_ts, true);
-	fmt_endpoint(cli, sizeof cli, &s->client, s->client_port);
-	fmt_endpoint(srv, sizeof srv, &s->server, s->server_port);
+	txt_time(ts, sizeof ts, s->start_ts, true);
+	txt_endpoint(cli, sizeof cli, &s->client, s->client_port);
+	txt_endpoint(srv, sizeof srv, &s->server, s->server_port);
 	snprintf(line, sizeof line, "#%" PRIu64 "  %s  %s \xe2\x86\x92 %s", s->id, ts, cli, srv);
-	size_t used = text_cols(line);
+	size_t used = txt_cols(line);
 	fputs(line, f);
 	hm_banner_name(s, name, sizeof name);
 	if (name[0] && used + 3 < WIDTH) {
-		sanitize(sane, sizeof sane, name, strlen(name), WIDTH - used - 2);
+		txt_sanitize(sane, sizeof sane, name, strlen(name), WIDTH - used - 2);
 		fprintf(f, "  %s", sane);
 	}
 	putc('\n', f);
@@ -241,8 +95,8 @@ static void block_head(FILE *f, const struct smtp_session *s, const char *desc)
 	snprintf(line, sizeof line, "    %s%s%s in state %s: ", ending(s),
 		 by && s->end_reason != END_QUIT ? " from " : "",
 		 by && s->end_reason != END_QUIT ? by : "", smtp_state_name(s->state));
-	sanitize(sane, sizeof sane, desc, strlen(desc), sizeof sane / 4 - 1);
-	put_wrapped(f, line, 6, sane);
+	txt_sanitize(sane, sizeof sane, desc, strlen(desc), sizeof sane / 4 - 1);
+	txt_wrapped(f, line, 6, sane);
 }
 
 /* One transcript entry as "C: ..." / "S: ...", cut to the width. */
@@ -273,7 +127,7 @@ static void put_entry(FILE *f, const struct tr_entry *e)
 		snprintf(text, sizeof text, "%.*s", (int)e->len, e->text);
 		break;
 	}
-	sanitize(sane, sizeof sane, text, strlen(text), WIDTH - 7);
+	txt_sanitize(sane, sizeof sane, text, strlen(text), WIDTH - 7);
 	fprintf(f, "    %c: %s\n", e->dir == 'S' ? 'S' : 'C', sane);
 }
 
@@ -281,15 +135,11 @@ static void put_transcript(FILE *f, const struct transcript *t)
 {
 	if (!t)
 		return;
+	/* the whole dialogue kept, in wire order (asked for: --transcript) */
 	uint32_t kept = tr_kept(t), head = tr_head_count(t);
 	uint64_t omitted = tr_omitted(t);
-	uint32_t from = kept > TAIL_SHOWN ? kept - TAIL_SHOWN : 0;
-	uint64_t before = from + (from >= head ? omitted : 0);
-	if (before)
-		fprintf(f, "    [%" PRIu64 " earlier %s not shown]\n", before,
-			plural(before, "entry", "entries"));
-	for (uint32_t i = from; i < kept; i++) {
-		if (i == head && i > from && omitted)
+	for (uint32_t i = 0; i < kept; i++) {
+		if (i == head && i > 0 && omitted)
 			fprintf(f, "    [%" PRIu64 " %s not kept]\n", omitted,
 				plural(omitted, "entry", "entries"));
 		const struct tr_entry *e = tr_get(t, i);
@@ -298,9 +148,18 @@ static void put_transcript(FILE *f, const struct transcript *t)
 	}
 }
 
+/* Keeps the newest BLOCKS_MAX blocks: when full, the oldest makes room. */
 static void keep_block(struct report *r, const struct smtp_session *s, const char *desc)
 {
-	struct block *b = &r->blocks[r->nblocks];
+	if (r->nblocks == BLOCKS_MAX) {
+		struct block *old = &r->blocks[r->first_block];
+		mem_release(old->len + 1);
+		free(old->text);
+		old->text = NULL;
+		r->first_block = (r->first_block + 1) % BLOCKS_MAX;
+		r->nblocks--;
+	}
+	struct block *b = &r->blocks[(r->first_block + r->nblocks) % BLOCKS_MAX];
 	FILE *f = open_memstream(&b->text, &b->len);
 	if (!f)
 		return;
@@ -312,6 +171,8 @@ static void keep_block(struct report *r, const struct smtp_session *s, const cha
 		return;
 	}
 	mem_charge(b->len + 1);
+	b->end_ts = s->end_ts;
+	b->id = s->id;
 	r->nblocks++;
 }
 
@@ -321,7 +182,13 @@ struct report *rep_new(void)
 {
 	struct report *r = xcalloc(1, sizeof *r);
 	mem_charge(sizeof *r);
+	r->transcripts = true;
 	return r;
+}
+
+void rep_set_transcripts(struct report *r, bool on)
+{
+	r->transcripts = on;
 }
 
 void rep_alert(struct report *r, const char *rule, enum severity severity, int64_t ts_us,
@@ -355,35 +222,60 @@ void rep_alert(struct report *r, const char *rule, enum severity severity, int64
 	snprintf(g->message, sizeof g->message, "%s", message);
 }
 
+/* Findings are grouped by remote host, the host whose latest finding is
+ * newest first; within a host, the newest cause first. */
 static int cmp_groups(const void *pa, const void *pb)
 {
 	const struct alert_group *a = pa, *b = pb;
-	int c = (int)b->severity - (int)a->severity; /* critical first */
-	if (!c)
-		c = a->count < b->count ? 1 : a->count > b->count ? -1 : 0;
-	if (!c)
-		c = strcmp(a->rule, b->rule);
-	return c ? c : strcmp(a->host, b->host);
+	if (a->host_last != b->host_last)
+		return a->host_last < b->host_last ? 1 : -1;
+	int c = strcmp(a->host, b->host);
+	if (c)
+		return c;
+	if (a->last_ts != b->last_ts)
+		return a->last_ts < b->last_ts ? 1 : -1;
+	c = (int)b->severity - (int)a->severity; /* critical first */
+	return c ? c : strcmp(a->rule, b->rule);
 }
 
-static void put_alerts(FILE *out, struct report *r, int64_t day)
+/* The host's status as the host table shows it ("-" when not a tracked
+ * remote host): the first row of the table, which is the worst role. */
+static const char *finding_status(const char *host, const struct host_entry *const *v, size_t n)
+{
+	for (size_t i = 0; host[0] && i < n; i++) {
+		char a[ADDR_STRLEN];
+		addr_format(&v[i]->addr, a);
+		if (strcmp(a, host) == 0)
+			return host_status_name(v[i]->status);
+	}
+	return "-";
+}
+
+static void put_findings(FILE *out, struct report *r, const struct host_entry *const *v, size_t n,
+			 int64_t day)
 {
 	if (r->ngroups == 0)
 		return;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct alert_group *g = &r->groups[i];
+		g->host_last = g->last_ts;
+		for (size_t j = 0; j < r->ngroups; j++)
+			if (strcmp(r->groups[j].host, g->host) == 0 && r->groups[j].last_ts > g->host_last)
+				g->host_last = r->groups[j].last_ts;
+	}
 	qsort(r->groups, r->ngroups, sizeof *r->groups, cmp_groups);
-	fprintf(out, "\nAlerts (one line per rule and host)\n");
+	fprintf(out, "\nFindings (by remote host and cause, newest first)\n");
+	fprintf(out, "HOST            STATUS   CAUSE                  COUNT  SINCE     LAST\n");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct alert_group *g = &r->groups[i];
-		char a[40], b[40], sane[4 * sizeof g->message], lead[128];
-		fmt_clock(a, sizeof a, g->first_ts, day);
-		fmt_clock(b, sizeof b, g->last_ts, day);
-		/* a range when several alerts, or one that grew, span time */
-		bool span = g->count > 1 || g->last_ts != g->first_ts;
-		fprintf(out, "%-8s %-22s %-15s x%-3" PRIu64 " %s%s%s\n", severity_name(g->severity), g->rule,
-			g->host[0] ? g->host : "-", g->count, a, span ? " - " : "", span ? b : "");
-		sanitize(sane, sizeof sane, g->message, strlen(g->message), sizeof sane / 4 - 1);
-		snprintf(lead, sizeof lead, "%9s", "");
-		put_wrapped(out, lead, 9, sane);
+		char a[40], b[40], sane[4 * sizeof g->message], lead[64];
+		txt_clock(a, sizeof a, g->first_ts, day);
+		txt_clock(b, sizeof b, g->last_ts, day);
+		fprintf(out, "%-15s %-8s %-22s x%-5" PRIu64 " %-9s %s\n", g->host[0] ? g->host : "-",
+			finding_status(g->host, v, n), g->rule, g->count, a, b);
+		txt_sanitize(sane, sizeof sane, g->message, strlen(g->message), sizeof sane / 4 - 1);
+		snprintf(lead, sizeof lead, "%16s%s: ", "", severity_name(g->severity));
+		txt_wrapped(out, lead, 16, sane);
 	}
 	if (r->groups_dropped)
 		fprintf(out, "... and %" PRIu64 " more alerts in other groups\n", r->groups_dropped);
@@ -394,8 +286,9 @@ void rep_free(struct report *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->nblocks; i++) {
-		mem_release(r->blocks[i].len + 1);
-		free(r->blocks[i].text);
+		struct block *b = &r->blocks[(r->first_block + i) % BLOCKS_MAX];
+		mem_release(b->len + 1);
+		free(b->text);
 	}
 	free(r->groups);
 	mem_release(sizeof *r);
@@ -417,7 +310,7 @@ void rep_session_end(struct report *r, const struct smtp_session *s)
 	if (!desc[0])
 		return;
 	r->bad++;
-	if (r->nblocks < BLOCKS_MAX)
+	if (r->transcripts)
 		keep_block(r, s, desc);
 }
 
@@ -427,7 +320,7 @@ static void put_title(FILE *out, const struct report_context *ctx)
 {
 	char sane[SANE_MAX];
 	const char *src = ctx->source ? ctx->source : "unknown source";
-	sanitize(sane, sizeof sane, src, strlen(src), 70);
+	txt_sanitize(sane, sizeof sane, src, strlen(src), 70);
 	fprintf(out, "smtpscope \xe2\x80\x94 %s", sane);
 	if (ctx->linktype)
 		fprintf(out, " (%s)", ctx->linktype);
@@ -444,9 +337,9 @@ static void put_capture_line(FILE *out, const struct report_context *ctx)
 		return;
 	}
 	char a[40], b[40], dur[32], size[32];
-	fmt_time(a, sizeof a, d->first_ts, false);
-	fmt_time(b, sizeof b, d->last_ts, false);
-	fmt_duration(dur, sizeof dur, d->last_ts - d->first_ts);
+	txt_time(a, sizeof a, d->first_ts, false);
+	txt_time(b, sizeof b, d->last_ts, false);
+	txt_duration(dur, sizeof dur, d->last_ts - d->first_ts);
 	format_size(size, sizeof size, bytes);
 	fprintf(out, "Capture   %s \xe2\x86\x92 %s UTC (%s), %" PRIu64 " %s, %s\n", a, b, dur,
 		packets, plural(packets, "packet", "packets"), size);
@@ -487,20 +380,25 @@ static void put_gateway_line(FILE *out, const struct report_context *ctx)
 		return;
 	}
 	uint64_t cl = 0, sv = 0, in = gw_sessions_with_gateway(g), of = gw_sessions(g);
-	char names[160] = "";
-	fputs("Gateway   ", out);
+	char names[160] = "", line[1024], sane[4 * sizeof line];
+	size_t len = 0;
+	line[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		char a[ADDR_STRLEN];
 		addr_format(&m[i].addr, a);
-		fprintf(out, "%s%s", i ? ", " : "", a);
+		if (len + strlen(a) + 3 < sizeof line)
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s%s", i ? ", " : "", a);
 		cl += m[i].as_client;
 		sv += m[i].as_server;
 		add_name(names, sizeof names, m[i].ehlo);
 		add_name(names, sizeof names, m[i].banner);
 	}
-	fprintf(out, " (inferred: in %" PRIu64 " of %" PRIu64 " %s, %" PRIu64 " as client, %" PRIu64
-		" as server%s%s)\n", in, of, plural(of, "session", "sessions"), cl, sv,
-		names[0] ? "; " : "", names);
+	snprintf(line + len, sizeof line - len, " (inferred: in %" PRIu64 " of %" PRIu64 " %s, %" PRIu64
+		 " as client, %" PRIu64 " as server%s%s)", in, of, plural(of, "session", "sessions"), cl,
+		 sv, names[0] ? "; " : "", names);
+	/* the names came from the wire; a cluster's line is broken at spaces */
+	txt_sanitize(sane, sizeof sane, line, strlen(line), sizeof sane / 4 - 1);
+	txt_wrapped(out, "Gateway   ", 10, sane);
 }
 
 static void put_counts_line(FILE *out, const struct report *r)
@@ -522,7 +420,7 @@ static void put_counts_line(FILE *out, const struct report *r)
 		n += snprintf(left + n, sizeof left - (size_t)n, "%s%" PRIu64 " %s", sep, r->ends[i], endw[i]);
 		sep = ", ";
 	}
-	size_t lc = text_cols(left);
+	size_t lc = txt_cols(left);
 	fprintf(out, "%s%*s", left, lc + 2 < 38 ? (int)(38 - lc) : 2, "");
 	fprintf(out, "Messages %" PRIu64, r->messages);
 	sep = ": ";
@@ -544,12 +442,14 @@ static void put_problems_line(FILE *out, const struct report *r, const struct ho
 		retrying += v[i]->status == HS_RETRY;
 		rejected += v[i]->status == HS_REJECTED;
 	}
-	fprintf(out, "Problems  %" PRIu64 " %s ended badly; %" PRIu64 " remote %s failing, %" PRIu64
-		" retrying", r->bad, plural(r->bad, "session", "sessions"), failing,
-		plural(failing, "host", "hosts"), retrying);
-	if (rejected)
-		fprintf(out, ", %" PRIu64 " rejected (5xx, nothing to retry)", rejected);
-	putc('\n', out);
+	char line[256];
+	int k = snprintf(line, sizeof line, "%" PRIu64 " %s ended badly; %" PRIu64 " remote %s failing, %"
+			 PRIu64 " retrying", r->bad, plural(r->bad, "session", "sessions"), failing,
+			 plural(failing, "host", "hosts"), retrying);
+	if (rejected && k > 0 && (size_t)k < sizeof line)
+		snprintf(line + k, sizeof line - (size_t)k, ", %" PRIu64 " rejected (5xx: no retry)",
+			 rejected);
+	txt_wrapped(out, "Problems  ", 10, line);
 }
 
 /* The STATUS column: 7 wide, 8 when a "rejected" row is shown. */
@@ -573,7 +473,7 @@ static void put_host_row(FILE *out, const struct host_entry *e, int name_w, int 
 		fprintf(out, "%s\n%-15s ", a, "");
 	else
 		fprintf(out, "%-15s ", a);
-	size_t nc = sanitize(name, sizeof name, e->name, strlen(e->name), (size_t)name_w);
+	size_t nc = txt_sanitize(name, sizeof name, e->name, strlen(e->name), (size_t)name_w);
 	fprintf(out, "%s%*s ", name, name_w - (int)nc, "");
 	fprintf(out, "%-6s %-*s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
 		" %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %5" PRIu64 " %4" PRIu64 "\n",
@@ -586,8 +486,8 @@ static void put_host_details(FILE *out, const struct host_entry *e, int64_t day,
 {
 	char sane[4 * HOST_ERROR_MAX], t[40], iv[32];
 	if (e->last_error[0]) {
-		sanitize(sane, sizeof sane, e->last_error, strlen(e->last_error), sizeof sane / 4 - 1);
-		put_wrapped(out, "   last error  ", 15, sane);
+		txt_sanitize(sane, sizeof sane, e->last_error, strlen(e->last_error), sizeof sane / 4 - 1);
+		txt_wrapped(out, "   last error  ", 15, sane);
 	}
 	if (e->geo.found) {
 		char where[256];
@@ -596,19 +496,19 @@ static void put_host_details(FILE *out, const struct host_entry *e, int64_t day,
 		if (e->geo.asn && n >= 0 && (size_t)n < sizeof where)
 			snprintf(where + n, sizeof where - (size_t)n, "%sAS%u %s", n ? ", " : "",
 				 e->geo.asn, e->geo.org);
-		sanitize(sane, sizeof sane, where, strlen(where), 80);
+		txt_sanitize(sane, sizeof sane, where, strlen(where), 80);
 		fprintf(out, "   location    %s\n", sane);
 	}
 	if (e->status != HS_FAILING && e->status != HS_RETRY)
 		return;
-	fmt_clock(t, sizeof t, e->failing_since, day);
+	txt_clock(t, sizeof t, e->failing_since, day);
 	fprintf(out, "   %s since %s", e->status == HS_FAILING ? "failing" : "failed attempts", t);
 	if (e->retry_interval_us > 0) {
-		fmt_duration(iv, sizeof iv, e->retry_interval_us);
+		txt_duration(iv, sizeof iv, e->retry_interval_us);
 		fprintf(out, ", retry every %s", iv);
 	}
 	if (e->next_retry_estimate) {
-		fmt_clock(t, sizeof t, e->next_retry_estimate, day);
+		txt_clock(t, sizeof t, e->next_retry_estimate, day);
 		fprintf(out, ", next attempt expected ~%s%s", t,
 			hm_retry_overdue(e, now) ? " (overdue)" : "");
 	}
@@ -626,7 +526,7 @@ static void put_hosts(FILE *out, const struct host_entry *const *v, size_t n, in
 	/* the NAME column grows from 15 to 22 columns to fit the names shown */
 	int name_w = NAME_MIN;
 	for (size_t i = 0; i < n; i++) {
-		size_t c = text_cols(v[i]->name);
+		size_t c = txt_cols(v[i]->name);
 		if (c > (size_t)name_w)
 			name_w = c > NAME_MAX ? NAME_MAX : (int)c;
 	}
@@ -655,8 +555,8 @@ static void put_domains(FILE *out, struct host_model *hm)
 	for (size_t i = 0; i < n && i < DOMAINS_SHOWN; i++) {
 		const struct host_entry *e = v[i];
 		char name[SANE_MAX], err[SANE_MAX];
-		size_t nc = sanitize(name, sizeof name, e->name, strlen(e->name), 24);
-		sanitize(err, sizeof err, e->last_error, strlen(e->last_error), 26);
+		size_t nc = txt_sanitize(name, sizeof name, e->name, strlen(e->name), 24);
+		txt_sanitize(err, sizeof err, e->last_error, strlen(e->last_error), 26);
 		fprintf(out, "%s%*s %-*s %4" PRIu64 " %4" PRIu64 " %3" PRIu64 " %3" PRIu64 " %3" PRIu64
 			" %4" PRIu64 " %5" PRIu64 " %4" PRIu64 "  %s\n", name, 24 - (int)nc, "",
 			status_w, host_status_name(e->status), e->sessions, e->messages, e->accepted, e->deferred,
@@ -667,18 +567,37 @@ static void put_domains(FILE *out, struct host_model *hm)
 		fprintf(out, "... and %zu more %s\n", n - DOMAINS_SHOWN, plural(n - DOMAINS_SHOWN, "domain", "domains"));
 }
 
+static int cmp_blocks(const void *pa, const void *pb)
+{
+	const struct block *a = *(const struct block *const *)pa, *b = *(const struct block *const *)pb;
+	if (a->end_ts != b->end_ts)
+		return a->end_ts < b->end_ts ? 1 : -1;
+	return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+}
+
 static void put_blocks(FILE *out, const struct report *r)
 {
 	if (r->bad == 0)
 		return;
-	fprintf(out, "\nSessions that did not end well\n");
+	if (!r->transcripts) { /* dialogues only on request */
+		fprintf(out, "\n%" PRIu64 " %s did not end well: --transcript shows %s dialogue\n",
+			r->bad, plural(r->bad, "session", "sessions"), plural(r->bad, "its", "each one's"));
+		return;
+	}
+	/* sessions are reported as they end, and a timeout only later: order
+	 * by the last packet, newest first */
+	const struct block *v[BLOCKS_MAX];
+	for (size_t i = 0; i < r->nblocks; i++)
+		v[i] = &r->blocks[(r->first_block + i) % BLOCKS_MAX];
+	qsort(v, r->nblocks, sizeof v[0], cmp_blocks);
+	fprintf(out, "\nSessions that did not end well (newest first)\n");
 	for (size_t i = 0; i < r->nblocks; i++) {
 		if (i)
 			putc('\n', out);
-		fwrite(r->blocks[i].text, 1, r->blocks[i].len, out);
+		fwrite(v[i]->text, 1, v[i]->len, out);
 	}
 	if (r->bad > r->nblocks)
-		fprintf(out, "\n... and %" PRIu64 " more %s that did not end well\n",
+		fprintf(out, "\n... and %" PRIu64 " older %s that did not end well\n",
 			r->bad - r->nblocks, plural(r->bad - r->nblocks, "session", "sessions"));
 }
 
@@ -735,8 +654,8 @@ static void put_footer(FILE *out, const struct report_context *ctx)
 			snprintf(lead + n, sizeof lead - (size_t)n, " (byte offset %" PRId64 ")",
 				 c->broken_at_offset);
 		strncat(lead, ": ", sizeof lead - strlen(lead) - 1);
-		sanitize(sane, sizeof sane, c->error, strnlen(c->error, sizeof c->error), 2 * WIDTH);
-		put_wrapped(out, lead, 4, sane);
+		txt_sanitize(sane, sizeof sane, c->error, strnlen(c->error, sizeof c->error), 2 * WIDTH);
+		txt_wrapped(out, lead, 4, sane);
 	}
 	if (ctx->interrupted)
 		fputs("  interrupted (SIGINT or SIGTERM): the report covers the packets read until then\n",
@@ -777,8 +696,8 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 	put_gateway_line(out, ctx);
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
+	put_findings(out, r, v, n, day);
 	put_hosts(out, v, n, day, ctx->dec ? ctx->dec->last_ts : 0);
-	put_alerts(out, r, day);
 	if (!ctx->only_host)
 		put_domains(out, ctx->hm);
 	if (!ctx->only_host)

@@ -1,6 +1,7 @@
 /* text_report.h — the human report for -r FILE (--format text): summary,
- * remote hosts worst first, then the sessions that did not end well, each
- * with a compact transcript and how it ended.  Readable in 100 columns. */
+ * findings by host and cause newest first, remote hosts worst first, and
+ * with --transcript the sessions that did not end well, each with its
+ * dialogue and how it ended.  Readable in 100 columns. */
 #ifndef SMTPSCOPE_TEXT_REPORT_H
 #define SMTPSCOPE_TEXT_REPORT_H
 
@@ -36,6 +37,10 @@ struct report;
 
 struct report *rep_new(void);
 void rep_free(struct report *r);
+/* Whether the sessions that did not end well are printed with their
+ * dialogues (--transcript; an incident bundle always).  Off: one line says
+ * how many there were.  Default on; set before the first session. */
+void rep_set_transcripts(struct report *r, bool on);
 /* Called for every finished session: keeps totals and, for sessions that did
  * not end well, a formatted block (at most a fixed number; the rest counted). */
 void rep_session_end(struct report *r, const struct smtp_session *s);
