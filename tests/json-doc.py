@@ -4,7 +4,7 @@
 Parses the `| field | type | meaning |` tables of doc/json.md (one `## type`
 section per record type), runs every sample in JSON with --transcript, plus a
 few runs with options that add fields (--any-port, -w and --evidence, a
-truncated file), and fails on:
+truncated file, two inputs), and fails on:
   * a key path written that the doc does not list (nested objects as `a.b`,
     arrays of objects as `a[].b`; `a.*` lists a map of free names);
   * a documented field no run writes (unless listed in NEEDS_ELSEWHERE with
@@ -156,6 +156,9 @@ def runs(tmp):
     with open(cut, "wb") as dst:
         dst.write(data[:len(data) - 7])
     yield "clean-delivery.pcap cut short", [cut], (2,)  # exit 2: the input is damaged
+    # several inputs, the second cut short: stats.sources[], truncated_at.file
+    yield "greylist-rcpt.pcap + the cut file", [
+        os.path.join(SRCDIR, "samples", "greylist-rcpt.pcap"), "-r", cut], (2,)
 
 
 def main():

@@ -628,7 +628,7 @@ static void put_inputs(FILE *out, const struct report_context *ctx)
 	for (size_t i = 0; i < ctx->ninputs; i++) {
 		const struct cap_stats *s = &ctx->inputs[i];
 		const char *name = s->name ? s->name : "";
-		sanitize(sane, sizeof sane, name, strlen(name), 2 * WIDTH);
+		txt_sanitize(sane, sizeof sane, name, strlen(name), 2 * WIDTH);
 		fprintf(out, "  source %s (%s): %" PRIu64 " packets", sane,
 			s->linktype_name ? s->linktype_name : "unknown", s->packets);
 		if (s->have_kernel_stats)
