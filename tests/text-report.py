@@ -137,12 +137,21 @@ def check_sample(name):
         host_last[h] = max(host_last.get(h, 0), last)
     rows = []
     in_findings = False
+    pending_host = None
     for l in tl:
         if l.startswith("Findings ("):
             in_findings = True
             continue
         if in_findings and (not l or l.startswith("... and")):
             break
+        if in_findings and l.split() and len(l.split()) == 1 and not l.startswith(" "):
+            pending_host = l.strip()  # a row too wide: the host alone, then the row
+            continue
+        if in_findings and pending_host and l.startswith(" " * 16) and \
+                l.split()[0] in ("ready", "active", "retry", "failing", "rejected", "-"):
+            l = pending_host + l[len(pending_host):] if len(pending_host) < 16 else \
+                pending_host + " " + l.lstrip()
+            pending_host = None
         if in_findings and not l.startswith(" ") and not l.startswith("HOST "):
             f = l.split()
             rows.append((f[0], f[2]))

@@ -271,8 +271,14 @@ static void put_findings(FILE *out, struct report *r, const struct host_entry *c
 		char a[40], b[40], sane[4 * sizeof g->message], lead[64];
 		txt_clock(a, sizeof a, g->first_ts, day);
 		txt_clock(b, sizeof b, g->last_ts, day);
-		fprintf(out, "%-15s %-8s %-22s x%-5" PRIu64 " %-9s %s\n", g->host[0] ? g->host : "-",
-			finding_status(g->host, v, n), g->rule, g->count, a, b);
+		char row[256];
+		const char *host = g->host[0] ? g->host : "-";
+		snprintf(row, sizeof row, "%-15s %-8s %-22s x%-5" PRIu64 " %-9s %s", host,
+			 finding_status(g->host, v, n), g->rule, g->count, a, b);
+		if (txt_cols(row) > WIDTH) /* an IPv6 host, dates of another day: host alone */
+			snprintf(row, sizeof row, "%s\n%-15s %-8s %-22s x%-5" PRIu64 " %-9s %s", host, "",
+				 finding_status(g->host, v, n), g->rule, g->count, a, b);
+		fprintf(out, "%s\n", row);
 		txt_sanitize(sane, sizeof sane, g->message, strlen(g->message), sizeof sane / 4 - 1);
 		snprintf(lead, sizeof lead, "%16s%s: ", "", severity_name(g->severity));
 		txt_wrapped(out, lead, 16, sane);
