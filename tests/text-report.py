@@ -174,6 +174,45 @@ def check_sample(name):
     return bool(alerts), bad
 
 
+def many_bad_sessions():
+    """More than the 50 session blocks kept: the newest 50, newest first,
+    and a line for the older ones (outage-rst-mid-data repeated 10 times,
+    an hour apart: 60 sessions that did not end well)."""
+    import struct
+    import tempfile
+    with open(os.path.join(SRCDIR, "samples", "outage-rst-mid-data.pcap"), "rb") as f:
+        data = f.read()
+    recs, o = [], 24
+    while o + 16 <= len(data):
+        sec, usec, caplen, origlen = struct.unpack("<IIII", data[o:o + 16])
+        recs.append((sec, usec, caplen, origlen, data[o + 16:o + 16 + caplen]))
+        o += 16 + caplen
+    with tempfile.NamedTemporaryFile(suffix=".pcap", delete=False) as f:
+        f.write(data[:24])
+        for k in range(10):
+            for sec, usec, caplen, origlen, pkt in recs:
+                f.write(struct.pack("<IIII", sec + k * 3600, usec, caplen, origlen) + pkt)
+        path = f.name
+    try:
+        text = run(path, "--transcript")
+        recs = [json.loads(l) for l in run(path, "--format", "json").splitlines()]
+    finally:
+        os.unlink(path)
+    end = {r["id"]: r["end"] for r in recs if r["type"] == "session"}
+    ids = [int(x.group(1)) for x in (re.match(r"^#(\d+)  ", l) for l in text.splitlines()) if x]
+    if "Problems  60 sessions ended badly" not in text:
+        fail("60 bad sessions: verdict line")
+    if len(ids) != 50 or [end[i] for i in ids] != sorted((end[i] for i in ids), reverse=True):
+        fail("60 bad sessions: %d blocks, not the newest 50 newest first: %s" % (len(ids), ids))
+    # in this capture the sessions that did not end well are the reset ones
+    rst = sorted((r["end"], r["id"]) for r in recs
+                 if r["type"] == "session" and r["end_reason"] == "rst")
+    if len(rst) != 60 or sorted(ids) != sorted(i for _, i in rst[-50:]):
+        fail("60 bad sessions: the blocks are not the 50 newest reset sessions")
+    if "\n... and 10 older sessions that did not end well\n" not in text:
+        fail("60 bad sessions: no line for the 10 older ones")
+
+
 def main():
     samples = sorted(f for f in os.listdir(os.path.join(SRCDIR, "samples"))
                      if f.endswith(".pcap") or f.endswith(".pcapng"))
@@ -183,6 +222,7 @@ def main():
         if r:
             with_findings += r[0]
             with_bad += r[1] > 0
+    many_bad_sessions()
     # the checks above must have had something to check
     if with_findings < 10 or with_bad < 10:
         fail("only %d samples with findings, %d with bad sessions" % (with_findings, with_bad))
