@@ -163,7 +163,7 @@ def runs(tmp):
 
 def main():
     doc = parse_doc()
-    for rtype in ("session", "alert", "host", "domain", "stats", "gateway"):
+    for rtype in ("session", "alert", "host", "domain", "message", "stats", "gateway"):
         if rtype not in doc:
             fail("doc/json.md has no field table for `%s`" % rtype)
     rows = {t: dict(r) for t, r in doc.items()}

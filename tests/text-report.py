@@ -2,7 +2,7 @@
 """text-report.py — the text report is one screen for a 3 a.m. reader, on
 every sample:
   * sections in this order: title, Capture, Gateway, Sessions, Problems (the
-    summary and its verdict), Findings, Remote hosts, Recipient domains, the
+    summary and its verdict), Findings, Queue (when the gateway relays), Remote hosts, Recipient domains, the
     sessions that did not end well, the capture notes;
   * findings grouped by remote host and cause, newest first: the rows are
     stated from the JSON alerts of the same run (one row per rule and host,
@@ -29,6 +29,7 @@ SECTIONS = [  # (name, how its heading line starts)
     ("sessions", "Sessions  "),
     ("problems", "Problems  "),
     ("findings", "Findings (by remote host and cause, newest first)"),
+    ("queue", "Queue per next hop"),
     ("hosts", "Remote hosts"),
     ("domains", "Recipient domains"),
     ("bad", "Sessions that did not end well (newest first)"),
@@ -130,7 +131,8 @@ def check_sample(name):
     # findings: one row per (host, rule), grouped by host, newest first
     groups = {}
     for a in alerts:
-        g = groups.setdefault((a["host"] or "-", a["rule"]), [0, 0])
+        # queue and dsn alerts name a recipient domain instead of a host
+        g = groups.setdefault((a["host"] or a.get("domain") or "-", a["rule"]), [0, 0])
         g[0] = max(g[0], a["ts"])
     host_last = {}
     for (h, _), (last, _) in groups.items():

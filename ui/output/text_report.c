@@ -703,11 +703,11 @@ void rep_print(struct report *r, FILE *out, const struct report_context *ctx)
 	put_counts_line(out, r);
 	put_problems_line(out, r, v, n);
 	put_findings(out, r, v, n, day);
+	if (!ctx->only_host) /* what is waiting, before the tables of who */
+		rep_queue(out, ctx->mq, ctx->now);
 	put_hosts(out, v, n, day, ctx->dec ? ctx->dec->last_ts : 0);
 	if (!ctx->only_host)
 		put_domains(out, ctx->hm);
-	if (!ctx->only_host)
-		rep_queue(out, ctx->mq, ctx->now);
 	put_blocks(out, r);
 	put_footer(out, ctx);
 }
