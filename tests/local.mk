@@ -18,9 +18,9 @@ tests_unit_test_lines_SOURCES = tests/unit/test_lines.c tests/unit/check.h
 tests_unit_test_lines_LDADD = $(UNIT_LDADD)
 tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/check.h
 tests_unit_test_smtp_LDADD = $(UNIT_LDADD)
-tests_unit_test_host_model_SOURCES = tests/unit/test_host_model.c tests/unit/check.h
+tests_unit_test_host_model_SOURCES = tests/unit/test_host_model.c tests/unit/check.h tests/unit/session_fixture.h
 tests_unit_test_host_model_LDADD = $(UNIT_LDADD)
-tests_unit_test_host_status_SOURCES = tests/unit/test_host_status.c tests/unit/check.h
+tests_unit_test_host_status_SOURCES = tests/unit/test_host_status.c tests/unit/check.h tests/unit/session_fixture.h
 tests_unit_test_host_status_LDADD = $(UNIT_LDADD)
 
 # End-to-end: golden outputs of every sample, the command line, the samples
