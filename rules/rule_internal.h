@@ -141,7 +141,7 @@ struct agg_info {
 	uint64_t count;
 	int64_t first_ts_us;
 	double interval_s;      /* < 0: unknown */
-	const char *window;     /* "10m", or NULL without aggregation */
+	int64_t window_us;      /* T of `count N within T`; 0 without aggregation */
 	const char *collected;  /* "a, b", or NULL */
 	uint64_t alert_id;      /* aggregating rules: the alert an update belongs to */
 	bool update;            /* a further event of an alert already raised */

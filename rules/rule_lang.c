@@ -279,7 +279,7 @@ static bool aggregate(struct rule_set *rs, struct rule *r, const struct rule_eve
 		ai->alert_id = ++next_alert_id;
 		agg_set_alert_id(r->agg, ai->alert_id);
 	}
-	ai->window = r->window_text;
+	ai->window_us = r->window_us;
 	return true;
 }
 

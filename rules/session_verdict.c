@@ -172,43 +172,6 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 	b->p[b->len] = '\0';
 }
 
-void format_size(char *out, size_t sz, uint64_t n)
-{
-	if (n < 1024)
-		snprintf(out, sz, "%llu B", (unsigned long long)n);
-	else if (n < 1024ULL * 1024)
-		snprintf(out, sz, "%.1f KB", (double)n / 1024);
-	else if (n < 1024ULL * 1024 * 1024)
-		snprintf(out, sz, "%.1f MB", (double)n / (1024.0 * 1024));
-	else
-		snprintf(out, sz, "%.1f GB", (double)n / (1024.0 * 1024 * 1024));
-}
-
-void format_age(char *out, size_t sz, double s)
-{
-	if (s < 0)
-		snprintf(out, sz, "-");
-	else if (s < 120)
-		snprintf(out, sz, "%.0f s", s);
-	else if (s < 3600)
-		snprintf(out, sz, "%dm%02ds", (int)(s / 60), (int)s % 60);
-	else if (s < 86400)
-		snprintf(out, sz, "%dh%02dm", (int)(s / 3600), (int)s % 3600 / 60);
-	else
-		snprintf(out, sz, "%dd%02dh", (int)(s / 86400), (int)s % 86400 / 3600);
-}
-
-/* "850 ms", "3.2 s" */
-static void fmt_elapsed(char *out, size_t sz, int64_t us)
-{
-	if (us < 0)
-		us = 0;
-	if (us < 1000000)
-		snprintf(out, sz, "%d ms", (int)(us / 1000));
-	else
-		snprintf(out, sz, "%.1f s", (double)us / 1e6);
-}
-
 /* "451 4.7.1 Greylisted, please try again later": code, enhanced code, first line. */
 static void add_reply(struct sbuf *b, const struct smtp_reply *r)
 {
@@ -233,8 +196,9 @@ static void add_how(struct sbuf *b, const struct smtp_session *s)
 	const char *by = side_name(s->end_by);
 	if (s->server_timeout && (s->end_reason == END_FIN || s->end_reason == END_RST)) {
 		/* the server's own idle timer, not a drop: the client went quiet */
-		sb_add(b, "server timed out the client after %.0f s of silence",
-		       (double)s->client_silent_us / 1e6);
+		char silent[UNITS_STRLEN];
+		format_duration(silent, sizeof silent, s->client_silent_us);
+		sb_add(b, "server timed out the client after %s of silence", silent);
 		return;
 	}
 	switch (s->end_reason) {
@@ -246,7 +210,9 @@ static void add_how(struct sbuf *b, const struct smtp_session *s)
 		sb_add(b, "connection closed%s%s", by ? " by " : "", by ? by : "");
 		break;
 	case END_TIMEOUT:
-		sb_add(b, "no packet for %d s", IDLE_TIMEOUT_S);
+		char idle[UNITS_STRLEN];
+		format_duration(idle, sizeof idle, IDLE_TIMEOUT_S * 1000000LL);
+		sb_add(b, "no packet for %s", idle);
 		break;
 	case END_EVICTED:
 		sb_add(b, "session evicted to stay under --memcap");
@@ -261,7 +227,7 @@ static void add_how(struct sbuf *b, const struct smtp_session *s)
 static void describe_cut(struct sbuf *b, const struct smtp_session *s, const struct smtp_txn *t)
 {
 	enum smtp_state ph = smtp_txn_phase(t);
-	char size[32];
+	char size[UNITS_STRLEN];
 	format_size(size, sizeof size, t->data_bytes);
 	if (ph == ST_DOT) {
 		sb_add(b, "final reply never seen after the end of data "
@@ -279,8 +245,8 @@ static void describe_cut(struct sbuf *b, const struct smtp_session *s, const str
 	}
 	const char *after = ph == ST_BODY ? "354" : "the first BDAT";
 	int64_t since = ph == ST_BODY ? t->body_ts : t->data_ts;
-	char dt[32];
-	fmt_elapsed(dt, sizeof dt, s->end_ts - since);
+	char dt[UNITS_STRLEN];
+	format_duration(dt, sizeof dt, s->end_ts - since);
 	if (timeout)
 		sb_add(b, " (silent drop, %s sent)", t->data_partial ? "size unknown" : size);
 	else if (t->data_partial)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "decode/smtp_session.h"
+#include "rules/units.h" /* format_size, format_duration: users of this header write sizes */
 
 enum verdict { V_NEUTRAL, V_SUCCESS, V_FAILURE };
 
@@ -28,14 +29,7 @@ bool session_rejected(const struct smtp_session *s);
 /* The capture, not a peer, ended the session (capture end, eviction). */
 bool session_cut_short(const struct smtp_session *s);
 /* One line for a failed session ("" if it did not fail); returns when the
- * failure happened. */
-/* "512 B", "18.4 KB", "3.2 MB": the one way sizes are written for people. */
-void format_size(char *out, size_t sz, uint64_t n);
-/* Ages and durations as a queue viewer shows them: "45 s", "7m15s",
- * "4h00m", "1d23h" (days after a day, as Exchange counts its two-day
- * expiry); "-" when unknown (< 0). */
-void format_age(char *out, size_t sz, double seconds);
-
+ * failure happened.  Its figures are written by rules/units.h. */
 int64_t session_describe(const struct smtp_session *s, char *out, size_t outsz);
 
 #endif

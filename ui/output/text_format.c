@@ -1,6 +1,6 @@
 /* text_format.c — the text report's building blocks: strings from the wire
- * made safe for a terminal, lines broken to the width, times, durations and
- * endpoints in the one form the report uses for each. */
+ * made safe for a terminal, lines broken to the width, times and endpoints
+ * in the one form the report uses for each (durations and sizes: rules/units.h). */
 #include "config.h"
 
 #include "ui/output/text_format.h"
@@ -138,22 +138,6 @@ void txt_clock(char *out, size_t sz, int64_t ts_us, int64_t day_of)
 		snprintf(out, sz, "%s", full + 11);
 	else
 		snprintf(out, sz, "%s", full);
-}
-
-/* "3.2 s", "60 s", "5m12s", "2h05m". */
-void txt_duration(char *out, size_t sz, int64_t us)
-{
-	if (us < 0)
-		us = 0;
-	int64_t s = us / 1000000;
-	if (us < 10 * 1000000LL && us % 1000000)
-		snprintf(out, sz, "%.1f s", (double)us / 1e6);
-	else if (s < 120)
-		snprintf(out, sz, "%" PRId64 " s", s);
-	else if (s < 3600)
-		snprintf(out, sz, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else
-		snprintf(out, sz, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
 }
 
 void txt_endpoint(char *out, size_t sz, const struct ip_addr *a, uint16_t port)

@@ -24,8 +24,6 @@ void txt_wrapped(FILE *out, const char *lead, size_t indent, const char *text);
 void txt_time(char *out, size_t sz, int64_t ts_us, bool millis);
 /* Just the clock when on the day of day_of, else date and clock. */
 void txt_clock(char *out, size_t sz, int64_t ts_us, int64_t day_of);
-/* Every duration of the report: "3.2 s", "60 s", "5m12s", "2h05m". */
-void txt_duration(char *out, size_t sz, int64_t us);
 /* "192.0.2.1:25", "[2001:db8::1]:25". */
 void txt_endpoint(char *out, size_t sz, const struct ip_addr *a, uint16_t port);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "rules/session_verdict.h"
+#include "rules/units.h"
 #include "ui/output/text_report.h"
 
 #define QUEUE_DOMAINS_SHOWN 15
@@ -57,7 +58,7 @@ void rep_queue(FILE *out, struct mq *q, int64_t now)
 	mq_format_retry(mq_schedule_of(q), retry, sizeof retry);
 	fprintf(out, "\nQueue per next hop (retry %s, expiry after ", retry);
 	char e[24];
-	format_age(e, sizeof e, (double)mq_schedule_of(q)->expire_us / 1e6);
+	format_duration(e, sizeof e, mq_schedule_of(q)->expire_us);
 	fprintf(out, "%s; times UTC)\n", e);
 	/* 100 columns, the text report's limit (tests/text-report.py) */
 	fprintf(out, "DOMAIN               QUEUED OLDEST  IN/MIN OUT/MIN VELOCITY P50     P95     "
@@ -67,9 +68,9 @@ void rep_queue(FILE *out, struct mq *q, int64_t now)
 		struct mq_figures f;
 		mq_figures(q, d, now, &f);
 		char oldest[24], p50[24], p95[24], nr[24], ex[24], name[MT_DOMAIN_MAX];
-		format_age(oldest, sizeof oldest, f.oldest_age);
-		format_age(p50, sizeof p50, f.have_delays ? f.p50 : -1);
-		format_age(p95, sizeof p95, f.have_delays ? f.p95 : -1);
+		format_duration_s(oldest, sizeof oldest, f.oldest_age);
+		format_duration_s(p50, sizeof p50, f.have_delays ? f.p50 : -1);
+		format_duration_s(p95, sizeof p95, f.have_delays ? f.p95 : -1);
 		when(nr, sizeof nr, d->next_retry);
 		when(ex, sizeof ex, d->next_expiry);
 		size_t k = 0;

@@ -16,6 +16,7 @@
 #include "decode/mem.h"
 #include "rules/gateway.h"
 #include "rules/session_verdict.h"
+#include "rules/units.h"
 
 #define WIDTH TXT_WIDTH
 #define BLOCKS_MAX 50   /* session blocks kept (the newest); the rest are counted */
@@ -345,7 +346,7 @@ static void put_capture_line(FILE *out, const struct report_context *ctx)
 	char a[40], b[40], dur[32], size[32];
 	txt_time(a, sizeof a, d->first_ts, false);
 	txt_time(b, sizeof b, d->last_ts, false);
-	txt_duration(dur, sizeof dur, d->last_ts - d->first_ts);
+	format_duration(dur, sizeof dur, d->last_ts - d->first_ts);
 	format_size(size, sizeof size, bytes);
 	fprintf(out, "Capture   %s \xe2\x86\x92 %s UTC (%s), %" PRIu64 " %s, %s\n", a, b, dur,
 		packets, plural(packets, "packet", "packets"), size);
@@ -510,7 +511,7 @@ static void put_host_details(FILE *out, const struct host_entry *e, int64_t day,
 	txt_clock(t, sizeof t, e->failing_since, day);
 	fprintf(out, "   %s since %s", e->status == HS_FAILING ? "failing" : "failed attempts", t);
 	if (e->retry_interval_us > 0) {
-		txt_duration(iv, sizeof iv, e->retry_interval_us);
+		format_duration(iv, sizeof iv, e->retry_interval_us);
 		fprintf(out, ", retry every %s", iv);
 	}
 	if (e->next_retry_estimate) {

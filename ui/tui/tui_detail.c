@@ -227,7 +227,7 @@ static int summary(struct tui *t, int y, int w)
 	addr_format(&s->client, c);
 	addr_format(&s->server, d);
 	fmt_datetime(when, sizeof when, s->start_ts);
-	fmt_dur(dur, sizeof dur, (s->end_ts ? s->end_ts : t->hdr.now) - s->start_ts);
+	format_duration(dur, sizeof dur, (s->end_ts ? s->end_ts : t->hdr.now) - s->start_ts);
 	snprintf(b, sizeof b, "Session #%" PRIu64 "  %s:%u -> %s:%u  %s UTC  lasted %s%s", s->id, c,
 		 s->client_port, d, s->server_port, when, dur,
 		 v->gone ? "  [no longer in memory: last copy]" : "");

@@ -70,23 +70,6 @@ void fmt_rel(char *out, size_t n, int64_t us)
 		snprintf(out, n, "+%.0f", s);
 }
 
-void fmt_dur(char *out, size_t n, int64_t us)
-{
-	if (us < 0)
-		us = 0;
-	if (us < 1000)
-		snprintf(out, n, "%" PRId64 " us", us);
-	else if (us < 1000000)
-		snprintf(out, n, "%" PRId64 " ms", us / 1000);
-	else if (us < 60000000)
-		snprintf(out, n, "%.1f s", (double)us / 1e6);
-	else if (us < 3600LL * 1000000)
-		snprintf(out, n, "%" PRId64 "m%02" PRId64 "s", us / 60000000, us / 1000000 % 60);
-	else
-		snprintf(out, n, "%" PRId64 "h%02" PRId64 "m", us / 3600000000,
-			 us / 60000000 % 60);
-}
-
 void fmt_count(char *out, size_t n, double v)
 {
 	if (v < 1000)
@@ -174,6 +157,6 @@ void fmt_until(char *out, size_t n, int64_t ts, int64_t now)
 		return;
 	}
 	/* a forecast the capture's clock already passed did not happen on the wire */
-	format_age(d, sizeof d, (double)(ts >= now ? ts - now : now - ts) / 1e6);
+	format_duration_s(d, sizeof d, (double)(ts >= now ? ts - now : now - ts) / 1e6);
 	snprintf(out, n, "%s%s", ts >= now ? "in " : "overdue ", d);
 }

@@ -162,7 +162,7 @@ static void data_label(const struct detail_view *v, uint32_t i, char *out, size_
 		end = x->eod_ts;
 	char size[32], dur[32];
 	format_size(size, sizeof size, e->bytes);
-	fmt_dur(dur, sizeof dur, end > e->ts_us ? end - e->ts_us : 0);
+	format_duration(dur, sizeof dur, end > e->ts_us ? end - e->ts_us : 0);
 	snprintf(out, n, "message content %s in %s%s", size, dur,
 		 e->complete ? "" : ", incomplete");
 }

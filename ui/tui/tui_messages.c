@@ -200,7 +200,7 @@ static void add_row(struct messages_view *v, const struct msg_copy *c)
 	/* age in the gateway: since it came in (or was first seen going out) */
 	int64_t since = c->accepted_in ? c->accepted_in : c->first_seen;
 	double age = since && v->now >= since ? (double)(v->now - since) / 1e6 : -1;
-	format_age(b, sizeof b, age);
+	format_duration_s(b, sizeof b, age);
 	tbl_cell(tb, MC_AGE, age, c->accepted_in ? STY_NORMAL : STY_DIM, b);
 	snprintf(b, sizeof b, "%u", c->attempts);
 	tbl_cell(tb, MC_ATTEMPTS, c->attempts, c->attempts > 1 ? STY_WARN : STY_NORMAL, b);

@@ -190,12 +190,12 @@ static void add_row(struct queue_view *v, const struct queue_copy *c)
 	tbl_cell(tb, QC_DOMAIN, 0, st, name);
 	snprintf(b, sizeof b, "%u", c->queued);
 	tbl_cell(tb, QC_QUEUED, c->queued, c->queued ? st : STY_DIM, b);
-	format_age(b, sizeof b, c->f.oldest_age);
+	format_duration_s(b, sizeof b, c->f.oldest_age);
 	tbl_cell(tb, QC_OLDEST, c->f.oldest_age, c->queued ? st : STY_DIM, b);
 	rate_cell(tb, QC_IN, c->f.in_rate, false);
 	rate_cell(tb, QC_OUT, c->f.out_rate, false);
 	rate_cell(tb, QC_VELOCITY, c->f.velocity, true);
-	format_age(b, sizeof b, c->f.have_delays ? c->f.p95 : -1);
+	format_duration_s(b, sizeof b, c->f.have_delays ? c->f.p95 : -1);
 	tbl_cell(tb, QC_P95, c->f.have_delays ? c->f.p95 : -1, STY_NORMAL, b);
 	const char *err = error_of(v, c->domain);
 	char clean[HOST_ERROR_MAX];

@@ -293,7 +293,7 @@ static void add_row(struct sessions_view *v, const struct sess_copy *c, int64_t 
 	ended_text(b, sizeof b, c, now);
 	tbl_cell(tb, SC_END, 0, ended_style(c, now), b);
 	int64_t dur = (c->open ? now : c->end) - c->start;
-	fmt_dur(b, sizeof b, dur);
+	format_duration(b, sizeof b, dur);
 	tbl_cell(tb, SC_DUR, (double)dur, STY_NORMAL, b);
 }
 

@@ -16,6 +16,7 @@
 #include "rules/host_model.h"
 #include "rules/model.h"
 #include "rules/session_verdict.h"
+#include "rules/units.h"
 #include "decode/smtp_session.h"
 #include "ui/tui/tui.h"
 
@@ -81,7 +82,6 @@ void fmt_hms(char *out, size_t n, int64_t ts_us);       /* "03:04:05" UTC, "-" i
 void fmt_hms_ms(char *out, size_t n, int64_t ts_us);    /* "03:04:05.123" */
 void fmt_datetime(char *out, size_t n, int64_t ts_us);  /* "2026-11-20 03:04:05" */
 void fmt_rel(char *out, size_t n, int64_t us);          /* "+0.032" seconds */
-void fmt_dur(char *out, size_t n, int64_t us);          /* "148 ms", "3.2 s", "5m00s" */
 void fmt_count(char *out, size_t n, double v);          /* "1.2k" */
 const char *role_word(enum host_role r);                /* "out" / "in" */
 int status_style(enum host_status s);
