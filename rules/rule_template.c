@@ -136,7 +136,7 @@ static bool parse_filter(struct tctx *c, const struct token *tok, const struct t
 	int col = tok->col + 1 + (int)start;
 	struct token fn = { .kind = T_IDENT, .line = tok->line, .col = col, .p = raw + start,
 			    .n = *i - start };
-	if (*i >= n || (raw[*i] != '}' && raw[*i] != '|')) {
+	if (fn.n == 0 || *i >= n || (raw[*i] != '}' && raw[*i] != '|')) {
 		rule_err_at(c->err, tok->line, col, "a filter is a word (duration, size, bytes) "
 			    "followed by '}' or '|'");
 		return false;

@@ -274,3 +274,11 @@ EXTRA_DIST += tests/rcpt-refusals.py
 # only with --transcript, 100 columns (every sample)
 TESTS += tests/text-report.py
 EXTRA_DIST += tests/text-report.py
+# One unit per kind of figure (issue 14): rules/units.h at its boundaries and
+# the template filters; every sample's messages, last errors and report.
+UNIT_TESTS += tests/unit/test_units
+check_PROGRAMS += tests/unit/test_units
+TESTS += tests/unit/test_units tests/units.py
+tests_unit_test_units_SOURCES = tests/unit/test_units.c tests/unit/check.h
+tests_unit_test_units_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/units.py

@@ -123,8 +123,9 @@ for w in 80 100 200; do
 		# next retry = last attempt (t = 150 s) + 1 min, capture ends at 155.24 s
 		echo "$r" | grep -Eq ' in 5[4-5] s ' ||
 			fail "relay-queued: next retry is not 'in 54/55 s': '$r'"
-		# expiry = acceptance (0.17 s) + 2 days: 1d23h57m from the end
-		echo "$r" | grep -Eq 'in 1d23h( |$)' || fail "relay-queued: expiry is not 'in 1d23h': '$r'"
+		# expiry = acceptance (0.17 s) + 2 days: 1d23h57m from the end, shown to
+		# the hour (rules/units.h rounds to the precision shown)
+		echo "$r" | grep -Eq 'in 2d00h( |$)' || fail "relay-queued: expiry is not 'in 2d00h': '$r'"
 		echo "$r" | grep -q '451 4.3.0' || fail "relay-queued: no last error 451 4.3.0: '$r'"
 		if [ $w -ge 100 ]; then
 			# in: 2 messages, out: none accepted (the rates are per minute of the
@@ -150,8 +151,9 @@ for w in 80 100 200; do
 			echo "$r" | grep -q '451 4.3.0 Temporary' ||
 				fail "relay-queued: C's last reply is not the 451: '$r'"
 			r=$(row '^ *[0-9]* *queued ')
-			echo "$r" | grep -Eq 'queued +0 s +0 +example\.net +' ||
-				fail "relay-queued: D is not 'queued 0 s, 0 attempts': '$r'"
+			# D came in 53 ms before the capture ended
+			echo "$r" | grep -Eq 'queued +5[0-9] ms +0 +example\.net +' ||
+				fail "relay-queued: D is not 'queued 5x ms, 0 attempts': '$r'"
 			[ $w -lt 100 ] || has '<queued1\.17' 'relay-queued: the Message-ID at 100+ columns'
 			footer_has '? help' 'messages'
 			footer_has 'q/Esc back' 'messages'
@@ -196,13 +198,13 @@ for w in 80 100 200; do
 		r=$(row '^lists\.example\.net ')
 		echo "$r" | grep -Eq '^lists\.example\.net +3 +19m3[23]s ' ||
 			fail "queue-stuck: lists.example.net is not 'queued 3, oldest ~1173 s': '$r'"
-		echo "$r" | grep -Eq ' - +in 1d23h *' || fail "queue-stuck: no retry (never attempted) and expiry 1d23h: '$r'"
+		echo "$r" | grep -Eq ' - +in 2d00h *' || fail "queue-stuck: no retry (never attempted) and expiry 2d00h: '$r'"
 		r=$(row '^example\.com ')
 		echo "$r" | grep -Eq '^example\.com +0 +- ' || fail "queue-stuck: example.com holds nothing: '$r'"
 		if [ $w -ge 200 ]; then
 			# eleven deliveries 3 s after acceptance; one in and out every 2 min
-			echo "$r" | grep -Eq ' 0\.5 +0\.5 +\+0\.0 +3 s ' ||
-				fail "queue-stuck: example.com is not 'in 0.5 out 0.5 velocity 0 p95 3 s': '$r'"
+			echo "$r" | grep -Eq ' 0\.5 +0\.5 +\+0\.0 +3\.[01] s ' ||
+				fail "queue-stuck: example.com is not 'in 0.5 out 0.5 velocity 0 p95 3.0/3.1 s': '$r'"
 			# ages 1173, 1113, 1053 s: all in 10-20m
 			r=$(row '^lists\.example\.net ')
 			echo "$r" | grep -Eq ' 0 +0 +3 +0 +0 +0 +0 *$' ||
@@ -261,7 +263,7 @@ for w in 80 100 200; do
 			fail "dsn-delayed: the original is not 'deferred 4h00m, 3 attempts': '$r'"
 		echo "$r" | grep -q 'DSN delayed 4\.4\.1' || fail "dsn-delayed: no 'DSN delayed 4.4.1': '$r'"
 		r=$(row '^ *[0-9]* *delivered ')
-		echo "$r" | grep -Eq 'delivered +0 s +1 +example\.org' ||
+		echo "$r" | grep -Eq 'delivered +[0-9]+ ms +1 +example\.org' ||
 			fail "dsn-delayed: the DSN is not 'delivered to example.org': '$r'"
 		keys Q
 	fi
@@ -292,7 +294,7 @@ if wait_for 'Remote hosts' 'relay-same-msgid: the hosts screen'; then
 		echo "$r" | grep -Eq 'delivered +1[0-9] s +2 +example\.net, example\.edu ' ||
 			fail "relay-same-msgid: A is not 'delivered, 2 attempts, example.net and example.edu': '$r'"
 		r=$(row '(none)')
-		echo "$r" | grep -Eq 'delivered +[0-9] s +1 +example\.net ' ||
+		echo "$r" | grep -Eq 'delivered +[0-9]\.[0-9] s +1 +example\.net ' ||
 			fail "relay-same-msgid: B (no Message-ID) is not 'delivered, 1 attempt': '$r'"
 	fi
 	# A's sessions: inbound plus one per domain

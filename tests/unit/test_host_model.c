@@ -289,7 +289,7 @@ static void test_describe(void)
 	body(x, 12288, false);
 	end_by(s, END_TIMEOUT, SIDE_NONE, ST_BODY);
 	smtp_end(s, T0 + SEC(10));
-	expect_words(s, "no packet for 900 s in the message body (silent drop, 12.0 KB sent)");
+	expect_words(s, "no packet for 15m00s in the message body (silent drop, 12.0 KB sent)");
 
 	s = mk(GW, "198.51.100.40", T0, 0.1);
 	set_reply(&s->banner, T0, 421, "4.3.2 Service not available");

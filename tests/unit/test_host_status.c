@@ -359,7 +359,7 @@ static void test_cause(void)
 	hm_session_end(hm, s);
 	const struct host_entry *e = host(hm, h);
 	const char *words = "connection reset by client during the message body "
-			    "(3.1 KB sent, 25.0 s after 354)";
+			    "(3.1 KB sent, 25 s after 354)";
 	CHECK_EQ_STR(e ? e->last_error : NULL, words);
 	hm_note_alert(hm, s, "rst-mid-data"); /* a symptom, not a cause */
 	CHECK_EQ_STR(e ? e->last_error : NULL, words);

@@ -628,7 +628,7 @@ static void test_aggregation(void)
 	CHECK_EQ_INT(feed_reply(rs, b, T0 + SEC(15), 451, &g), 0); /* other group */
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(20), 250, &g), 0); /* condition false */
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(30), 451, &g), 1); /* third within 60 s */
-	CHECK_EQ_STR(g.msg[0], "3 x 4xx from 198.51.100.1 in 1m since 03:00:00, every 15s: 450, 451");
+	CHECK_EQ_STR(g.msg[0], "3 x 4xx from 198.51.100.1 in 60 s since 03:00:00, every 15s: 450, 451");
 	CHECK_EQ_STR(g.sev[0], "critical");
 	CHECK_EQ_INT(g.count[0], 3);
 	CHECK_EQ_INT(g.first[0], T0);
@@ -641,18 +641,18 @@ static void test_aggregation(void)
 	CHECK_EQ_INT(g.id[1], g.id[0]);
 	CHECK_EQ_INT(g.count[1], 4);
 	CHECK_EQ_INT(g.first[1], T0);
-	CHECK_EQ_STR(g.msg[1], "4 x 4xx from 198.51.100.1 in 1m since 03:00:00, every 13.33s: 450, 451");
+	CHECK_EQ_STR(g.msg[1], "4 x 4xx from 198.51.100.1 in 60 s since 03:00:00, every 13.33s: 450, 451");
 	CHECK_EQ_INT(feed_reply(rs, b, T0 + SEC(45), 451, &g), 0); /* b's group: 2 in its window */
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(80), 451, &g), 1);
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(130), 452, &g), 1);
 	CHECK(g.update[3] && g.id[3] == g.id[0]);
 	CHECK_EQ_INT(g.count[3], 6);
-	CHECK_EQ_STR(g.msg[3], "6 x 4xx from 198.51.100.1 in 1m since 03:00:00, every 26s: 450, 451, 452");
+	CHECK_EQ_STR(g.msg[3], "6 x 4xx from 198.51.100.1 in 60 s since 03:00:00, every 26s: 450, 451, 452");
 	/* the window empties (no event for 60 s), then it counts afresh: a new alert */
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(190), 421, &g), 0);
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(191), 421, &g), 0);
 	CHECK_EQ_INT(feed_reply(rs, a, T0 + SEC(192), 421, &g), 1);
-	CHECK_EQ_STR(g.msg[4], "3 x 4xx from 198.51.100.1 in 1m since 03:03:10, every 1s: 421");
+	CHECK_EQ_STR(g.msg[4], "3 x 4xx from 198.51.100.1 in 60 s since 03:03:10, every 1s: 421");
 	CHECK(!g.update[4]);
 	CHECK(g.id[4] > g.id[0]);
 	CHECK_EQ_INT(g.count[4], 3);
@@ -805,7 +805,7 @@ static void test_default_rules(void)
 	rules_eval(rs, &ev, on_alert, &g);
 	CHECK_EQ_INT(g.n, 1);
 	CHECK_EQ_STR(g.rule[0], "rst-mid-data");
-	CHECK_EQ_STR(g.msg[0], "connection reset by server in body: 18432 body bytes sent, 1s after 354");
+	CHECK_EQ_STR(g.msg[0], "connection reset by server in body: 18.0 KB of the body sent, 1.0 s after 354");
 
 	/* retry loop: three failed attempts of one message */
 	struct msg_history mh = { 0 };
@@ -828,7 +828,7 @@ static void test_default_rules(void)
 	CHECK_EQ_INT(g.n, 1);
 	CHECK_EQ_STR(g.rule[0], "retry-loop");
 	CHECK_EQ_STR(g.msg[0], "<loop@example.com> to 198.51.100.7: 3 failed attempts since 03:00:00 UTC, "
-			       "one every 30s (3 attempts in all); ended: rst by server in body");
+			       "one every 30 s (3 attempts in all); ended: rst by server in body");
 
 	/* slow banner */
 	struct smtp_reply r;
