@@ -1,6 +1,7 @@
 #!/bin/sh
 # tui-stalled.sh — the session list marks an open session that has been
-# silent for more than 60 s as "stalled N s (state)", and drops the mark when
+# silent for more than 60 s as "stalled 75 s (state)" (any duration as
+# rules/units.h writes it: "2m05s" past 2 min), and drops the mark when
 # the connection comes back: samples/pause-in-data.pcap (420 s of silence
 # inside DATA) replayed 50 times faster in the dashboard under tmux.
 #   exit 0 pass, 1 fail, 77 skip (no tmux)
@@ -35,8 +36,8 @@ wait_for 'replay' 10 || fail "the dashboard did not start"
 tm send-keys -t stalled S
 wait_for 'All sessions' 5 || fail "S did not open all sessions"
 # 60 s of capture time after the silence began: 1.2 s here; it lasts 8.4 s
-if wait_for 'stalled [0-9]+ s \(body\)' 8; then
-	echo "ok   $(screen | grep -Eo 'stalled [0-9]+ s \(body\)' | head -1) while the client is silent"
+if wait_for 'stalled ([0-9]+ s|[0-9]+m[0-9]{2}s) \(body\)' 8; then
+	echo "ok   $(screen | grep -Eo 'stalled ([0-9]+ s|[0-9]+m[0-9]{2}s) \(body\)' | head -1) while the client is silent"
 else
 	fail "no 'stalled N s (body)' during the 420 s pause"
 fi

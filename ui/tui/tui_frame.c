@@ -142,11 +142,12 @@ static void traffic_segs(struct tui *t, struct seg *v, int *n)
 		seg_add(v, n, 4, st->dropped_kernel || st->acked_unseen ? STY_ERROR : STY_TITLE, s);
 	snprintf(s, sizeof s, "open %" PRIu64, st->open_sessions);
 	seg_add(v, n, 5, STY_TITLE, s);
-	if (st->memcap >= 1024 * 1024) {
-		snprintf(s, sizeof s, "mem %.1f/%.0f MB", (double)st->memory_used / (1024 * 1024),
-			 (double)st->memcap / (1024 * 1024));
+	format_size(a, sizeof a, st->memory_used);
+	if (st->memcap) {
+		char cap[UNITS_STRLEN];
+		format_size(cap, sizeof cap, st->memcap);
+		snprintf(s, sizeof s, "mem %s/%s", a, cap);
 	} else {
-		format_size(a, sizeof a, st->memory_used);
 		snprintf(s, sizeof s, "mem %s", a);
 	}
 	bool tight = st->memcap && st->memory_used > st->memcap / 10 * 9;

@@ -228,8 +228,9 @@ static bool stalled(const struct sess_copy *c, int64_t now)
 static void ended_text(char *out, size_t n, const struct sess_copy *c, int64_t now)
 {
 	if (stalled(c, now)) {
-		snprintf(out, n, "stalled %" PRId64 " s (%s)", (now - c->last) / 1000000,
-			 smtp_state_name(c->state));
+		char d[UNITS_STRLEN];
+		format_duration(d, sizeof d, now - c->last);
+		snprintf(out, n, "stalled %s (%s)", d, smtp_state_name(c->state));
 		return;
 	}
 	if (c->open) {
