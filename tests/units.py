@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """units.py — one unit per kind of figure (issue 14), checked on what a
-reader sees: every alert message, every host and domain last_error (JSON)
-and every line of the text report of every sample.  A figure written in a
+reader sees: every alert message, every host and domain last_error (JSON),
+every line of the text report of every sample, and with --transcript the
+words for each failed session and the notes in its dialogue.  A figure written in a
 form other than the canonical one fails the test:
 
   durations  "0 s", "N us" (< 1000), "N ms" (1..999), "N.N s" (1.0..9.9),
@@ -124,7 +125,7 @@ def main():
         print("FAIL no samples")
         return 1
     fail = 0
-    seen = {"message": 0, "last_error": 0, "report": 0}
+    seen = {"message": 0, "last_error": 0, "report": 0, "transcript": 0}
     for f in samples:
         name = os.path.basename(f)
         strings = []
@@ -139,6 +140,17 @@ def main():
         for line in text.splitlines():
             if "memory peak" not in line:
                 strings.append(("report line", "report", line))
+        # --transcript: each failed session's words and the notes between the
+        # dialogue lines ("[message content: 18.4 KB, incomplete]"); the
+        # dialogue itself is the peers' text
+        tr = run(["-r", f, "--format", "text", "--transcript"])
+        if "did not end well (newest first)" in tr:
+            tr = re.sub(r"\n {6,}", " ", tr.split("did not end well (newest first)", 1)[1])
+            for line in tr.splitlines():
+                m = re.match(r"\s+[CS]: (.*)", line)
+                if m and not m.group(1).startswith("["):
+                    continue
+                strings.append(("transcript line", "transcript", m.group(1) if m else line))
         for what, kind, s in strings:
             seen[kind] += 1
             for fig, why in bad_figures(s):
@@ -150,8 +162,9 @@ def main():
             print("FAIL no %s checked" % kind)
             fail = 1
     if not fail:
-        print("ok   %d samples: %d alert messages, %d last errors, %d report lines" %
-              (len(samples), seen["message"], seen["last_error"], seen["report"]))
+        print("ok   %d samples: %d alert messages, %d last errors, %d report lines, "
+              "%d transcript words and notes" % (len(samples), seen["message"], seen["last_error"],
+                                                 seen["report"], seen["transcript"]))
     return fail
 
 

@@ -116,7 +116,8 @@ static void put_entry(FILE *f, const struct tr_entry *e)
 			 e->complete ? "complete" : "incomplete");
 		break;
 	case TR_GAP:
-		snprintf(text, sizeof text, "[%" PRIu64 " bytes missing from the capture]", e->bytes);
+		format_size(size, sizeof size, e->bytes);
+		snprintf(text, sizeof text, "[%s missing from the capture]", size);
 		break;
 	case TR_TCP:
 		if (e->bytes)

@@ -53,7 +53,8 @@ void transcript_draw_entry(const struct detail_view *v, const struct drow *r, in
 		style = STY_DIM;
 		break;
 	case TR_GAP:
-		snprintf(b, sizeof b, "[%" PRIu64 " bytes missing from the capture]", e->bytes);
+		format_size(size, sizeof size, e->bytes);
+		snprintf(b, sizeof b, "[%s missing from the capture]", size);
 		style = STY_WARN;
 		break;
 	case TR_TCP:
