@@ -135,8 +135,14 @@ def main():
                 strings.append(("alert message", "message", r["message"]))
             elif r.get("type") in ("host", "domain") and r.get("last_error"):
                 strings.append(("%s last_error" % r["type"], "last_error", r["last_error"]))
-        # report: wrapped lines joined, so a figure split at the width is whole
-        text = re.sub(r"\n {10,}", " ", run(["-r", f, "--format", "text"]))
+        # report: a figure stays on the line of its unit...
+        raw = run(["-r", f, "--format", "text"])
+        for m in re.finditer(r"(\S*\d)\n +(us|ms|s|B|KB|MB|GB)\b", raw):
+            print("FAIL %s: report: %r split from its unit %r at the end of a line" %
+                  (name, m.group(1), m.group(2)))
+            fail = 1
+        # ...and wrapped lines are joined, so a figure split at the width is whole
+        text = re.sub(r"\n {10,}", " ", raw)
         for line in text.splitlines():
             if "memory peak" not in line:
                 strings.append(("report line", "report", line))

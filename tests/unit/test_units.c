@@ -15,6 +15,7 @@
 #include "decode/smtp_session.h"
 #include "rules/rule_lang.h"
 #include "rules/units.h"
+#include "ui/output/text_format.h"
 
 #define MS(x) ((int64_t)(x) * 1000)
 #define SEC(x) ((int64_t)(x) * 1000000)
@@ -269,6 +270,59 @@ static void test_aggregate_figures(void)
 	rules_free(rs);
 }
 
+/* The report's wrapping never leaves a figure at the end of a line and its
+ * unit at the start of the next. */
+static const char *wrapped(const char *lead, const char *text)
+{
+	static char buf[1024];
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	if (!f)
+		return "(fmemopen failed)";
+	txt_wrapped(f, lead, 4, text);
+	fclose(f);
+	return buf;
+}
+
+/* "A" * n, then text. */
+static const char *after_word(size_t n, const char *text)
+{
+	static char buf[256];
+	memset(buf, 'A', n);
+	snprintf(buf + n, sizeof buf - n, " %s", text);
+	return buf;
+}
+
+static void test_wrapping(void)
+{
+	char word[128], want[256];
+	memset(word, 'A', sizeof word);
+	/* "18.4" would end at column 98 and "KB" at 101: both go down */
+	word[93] = '\0';
+	snprintf(want, sizeof want, "%s\n    18.4 KB sent\n", word);
+	CHECK_EQ_STR(wrapped("", after_word(93, "18.4 KB sent")), want);
+	/* with the punctuation after the unit */
+	word[93] = 'A';
+	word[95] = '\0';
+	snprintf(want, sizeof want, "%s\n    8 ms, next\n", word);
+	CHECK_EQ_STR(wrapped("", after_word(95, "8 ms, next")), want);
+	word[95] = 'A';
+	word[94] = '\0';
+	snprintf(want, sizeof want, "%s\n    6.2 s)\n", word);
+	CHECK_EQ_STR(wrapped("", after_word(94, "6.2 s)")), want);
+	/* not units: a count's noun, a word after a reply code */
+	word[94] = 'A';
+	word[95] = '\0';
+	snprintf(want, sizeof want, "%s 3\n    SYNs\n", word);
+	CHECK_EQ_STR(wrapped("", after_word(95, "3 SYNs")), want);
+	word[95] = 'A';
+	word[93] = '\0';
+	snprintf(want, sizeof want, "%s 354\n    sent\n", word);
+	CHECK_EQ_STR(wrapped("", after_word(93, "354 sent")), want);
+	/* after the lead, and nothing to move */
+	CHECK_EQ_STR(wrapped("  last error  ", "in 1.8/min, 5m00s after 354"),
+		     "  last error  in 1.8/min, 5m00s after 354\n");
+}
+
 int main(void)
 {
 	smtp_config_default(&scfg);
@@ -277,6 +331,7 @@ int main(void)
 	test_sizes();
 	test_filters();
 	test_aggregate_figures();
+	test_wrapping();
 	printf("%d checks, %d failed\n", check_count, check_failures);
 	return check_failures ? 1 : 0;
 }

@@ -79,6 +79,33 @@ size_t txt_cols(const char *s)
 	return c;
 }
 
+/* The unit words of rules/units.h. */
+static bool is_unit(const char *w, size_t n)
+{
+	static const char *const units[] = { "us", "ms", "s", "B", "KB", "MB", "GB", "TB", "PB", "EB" };
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strlen(units[i]) == n && memcmp(units[i], w, n) == 0)
+			return true;
+	return false;
+}
+
+/* Bytes of the word at p, wl long, and of the unit after it when the word
+ * ends in a digit ("18.4 KB)", "8 ms,"): a figure is never split from its
+ * unit at the end of a line. */
+static size_t figure_len(const char *p, size_t wl)
+{
+	if (wl == 0 || p[wl] != ' ' || p[wl - 1] < '0' || p[wl - 1] > '9')
+		return wl;
+	const char *u = p + wl + 1;
+	size_t ul = strcspn(u, " "), letters = 0;
+	while (letters < ul && ((u[letters] >= 'a' && u[letters] <= 'z') ||
+				(u[letters] >= 'A' && u[letters] <= 'Z')))
+		letters++;
+	if (!is_unit(u, letters) || strspn(u + letters, ",;:.)]") != ul - letters)
+		return wl;
+	return wl + 1 + ul;
+}
+
 /* Writes already sanitised text after `lead`, broken at spaces so no line
  * passes TXT_WIDTH; continuation lines start with `indent` spaces. */
 void txt_wrapped(FILE *out, const char *lead, size_t indent, const char *text)
@@ -88,7 +115,7 @@ void txt_wrapped(FILE *out, const char *lead, size_t indent, const char *text)
 	const char *p = text;
 	bool first = true;
 	while (*p) {
-		size_t wl = strcspn(p, " "), wc = 0;
+		size_t wl = figure_len(p, strcspn(p, " ")), wc = 0;
 		for (size_t k = 0; k < wl; k++)
 			wc += ((unsigned char)p[k] & 0xc0) != 0x80;
 		if (!first && col + 1 + wc > TXT_WIDTH) {

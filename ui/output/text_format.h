@@ -18,7 +18,8 @@ size_t txt_sanitize(char *out, size_t outsz, const char *str, size_t n, size_t m
 /* Columns taken by UTF-8 text (one per code point). */
 size_t txt_cols(const char *s);
 /* Writes already sanitised text after `lead`, broken at spaces so no line
- * passes TXT_WIDTH; continuation lines start with `indent` spaces. */
+ * passes TXT_WIDTH; continuation lines start with `indent` spaces.  A figure
+ * stays on the line of its unit ("18.4 KB", "8 ms,"). */
 void txt_wrapped(FILE *out, const char *lead, size_t indent, const char *text);
 /* "2026-11-20 03:00:00" (UTC), with ".123" when millis. */
 void txt_time(char *out, size_t sz, int64_t ts_us, bool millis);
