@@ -20,7 +20,8 @@ a string is checked only up to the first SMTP reply code in it.  Two
 labels that are not measured figures are left out: the retry schedule as
 configured ("retry 4x1m,10m") and the queue age buckets ("ages: 10-20m 3").
 The one exact byte count, a segment size beside an MTU ("largest 1448 B"),
-may pass 1023 B."""
+may pass 1023 B.  FACTS states some figures by hand from the packets
+(samples/README.md), so a form that is canonical but wrong fails too."""
 import glob
 import json
 import os
@@ -110,6 +111,30 @@ def self_test():
     return ok
 
 
+# Figures stated by hand from samples/README.md (the packets), in their one
+# form: sample -> {rule: [text some alert of that rule must contain]}.
+FACTS = {
+    # 15910, 17356, 18802 unstuffed octets; one attempt every 60 s
+    "outage-rst-mid-data.pcap": {
+        "rst-mid-data": ["15.5 KB of the body sent", "16.9 KB of the body sent",
+                         "18.4 KB of the body sent"],
+        "retry-loop": ["one every 60 s"]},
+    # 8011 octets before the final dot
+    "drop-after-dot.pcap": {"drop-after-dot": ["(7.8 KB sent)"]},
+    # full-size segments of 1448 octets
+    "pmtu-blackhole.pcap": {"pmtu-blackhole": ["largest 1448 B)"]},
+    # Postfix's 300 s smtpd_timeout
+    "postfix-idle-timeout.pcap": {"client-idle-timeout": ["after 5m00s of silence"]},
+    # banner after 35.03 s, the reply to the dot after 95.01 s
+    "slow-server.pcap": {"slow-server": ["took 35 s to answer BANNER", "took 95 s to answer EOD"]},
+    # expired 2 days after acceptance; delay notice after 4 h 20 s
+    "dsn-expired.pcap": {"dsn-expired": ["after 2d00h in the queue"]},
+    "dsn-delayed.pcap": {"dsn-delayed": ["after 4h00m in the queue"]},
+    # the rule's 1 h window
+    "deferral-storm.pcap": {"deferral-pattern": ["within 1h00m,"]},
+}
+
+
 def run(args):
     p = subprocess.run([BIN] + args, capture_output=True, text=True)
     if p.returncode != 0:
@@ -129,10 +154,12 @@ def main():
     for f in samples:
         name = os.path.basename(f)
         strings = []
+        messages = {}  # rule -> its alert messages
         for line in run(["-r", f, "--format", "json"]).splitlines():
             r = json.loads(line)
             if r.get("type") == "alert":
                 strings.append(("alert message", "message", r["message"]))
+                messages.setdefault(r["rule"], []).append(r["message"])
             elif r.get("type") in ("host", "domain") and r.get("last_error"):
                 strings.append(("%s last_error" % r["type"], "last_error", r["last_error"]))
         # report: a figure stays on the line of its unit...
@@ -157,12 +184,21 @@ def main():
                 if m and not m.group(1).startswith("["):
                     continue
                 strings.append(("transcript line", "transcript", m.group(1) if m else line))
+        for rule, texts in FACTS.get(name, {}).items():
+            for t in texts:
+                if not any(t in m for m in messages.get(rule, [])):
+                    print("FAIL %s: no %s alert says %r: %s" % (name, rule, t, messages.get(rule)))
+                    fail = 1
         for what, kind, s in strings:
             seen[kind] += 1
             for fig, why in bad_figures(s):
                 print("FAIL %s: %s %r: %r (%s)" % (name, what, s, fig, why))
                 fail = 1
     # the check must have looked at something of each kind
+    missing = set(FACTS) - {os.path.basename(f) for f in samples}
+    if missing:
+        print("FAIL samples of the stated figures missing: %s" % sorted(missing))
+        fail = 1
     for kind, n in seen.items():
         if n == 0:
             print("FAIL no %s checked" % kind)
