@@ -209,11 +209,12 @@ static void add_how(struct sbuf *b, const struct smtp_session *s)
 	case END_QUIT:
 		sb_add(b, "connection closed%s%s", by ? " by " : "", by ? by : "");
 		break;
-	case END_TIMEOUT:
+	case END_TIMEOUT: {
 		char idle[UNITS_STRLEN];
 		format_duration(idle, sizeof idle, IDLE_TIMEOUT_S * 1000000LL);
 		sb_add(b, "no packet for %s", idle);
 		break;
+	}
 	case END_EVICTED:
 		sb_add(b, "session evicted to stay under --memcap");
 		break;
