@@ -49,4 +49,11 @@ out=$("$bin" -r "$srcdir/samples/deferrals-4xx.pcap" --format json --no-default-
 	ok "--no-default-rules keeps only ours" || no "--no-default-rules"
 err=$("$bin" --check-rules --disable-rule no-such-rule 2>&1)
 [ $? -eq 1 ] && echo "$err" | grep -q "no-such-rule" && ok "disabling an unknown rule is an error" || no "disable unknown: $err"
+# "--check-rules FILE..." checks the files named after it (it once took
+# them for a capture filter and exited 0 without reading them)
+err=$("$bin" --check-rules "$tmp/field.rules" 2>&1)
+[ $? -eq 1 ] && echo "$err" | grep -q "field.rules:3:10: " && ok "--check-rules FILE checks FILE: $err" ||
+	no "--check-rules FILE: $err"
+out=$("$bin" --check-rules "$tmp/only.rules") && echo "$out" | grep -q "^19 rules enabled" &&
+	echo "$out" | grep -q "^any-421 " && ok "--check-rules FILE lists the file's rule too" || no "--check-rules good FILE: $out"
 exit $fail

@@ -95,7 +95,8 @@ void opt_usage(FILE *out)
 	      "  --rules FILE         more rules, after the built-in ones (repeatable; doc/rules.md)\n"
 	      "  --disable-rule NAME  turn one rule off (repeatable)\n"
 	      "  --no-default-rules   only the rules given with --rules\n"
-	      "  --check-rules        validate the rules (built-in and --rules), list them, exit\n"
+	      "  --check-rules [FILE...]\n"
+	      "                       validate the rules (built-in, --rules, FILEs), list them, exit\n"
 	      "\n"
 	      "Queue (messages followed through the gateway; doc/json.md \"message\"):\n"
 	      "  --retry-schedule S   the gateway's retry intervals, e.g. 4x1m,10m (default;\n"
@@ -513,6 +514,18 @@ enum opt_result opt_parse(struct options *o, int argc, char **argv)
 			return OPT_EXIT_USAGE;
 	}
 	input_apply(&o->inputs, &o->cap);
+	/* "--check-rules FILE..." checks those files: words after the options
+	 * are rule files here, not a capture filter (a file silently taken as a
+	 * BPF expression would be "checked" with exit 0). */
+	if (o->check_rules) {
+		for (; optind < argc; optind++) {
+			if (o->nrule_files == OPT_MAX_RULE_FILES) {
+				fprintf(stderr, "smtpscope: at most %d rule files\n", OPT_MAX_RULE_FILES);
+				return OPT_EXIT_USAGE;
+			}
+			o->rule_files[o->nrule_files++] = argv[optind];
+		}
+	}
 	int nsrc = (optind < argc) + (o->filter_arg != NULL) + (o->filter_file != NULL);
 	if (nsrc > 1) {
 		fprintf(stderr, "smtpscope: give the filter once: as arguments, -f EXPR or -F FILE\n");
