@@ -1,8 +1,7 @@
 /* message_track.c — messages followed from the session that handed them to
  * the gateway to the outbound attempts that carried them on, per recipient
- * domain, and the DSNs (RFC 3464) that reported on them.  A fixed pool with
- * two hash indexes (Message-ID; envelope sender + domain of the messages
- * still queued there) and an LRU list for eviction. */
+ * domain, and the DSNs (RFC 3464) that reported on them.  Where they are
+ * kept (pool, indexes, LRU, arena) is rules/message_store.c. */
 #include "config.h"
 
 #include "rules/message_track.h"
@@ -11,44 +10,13 @@
 #include <string.h>
 
 #include "decode/mem.h"
-#include "rules/id_map.h"
+#include "rules/message_store.h"
 #include "rules/queue.h"
-
-#define NIL 0u               /* links are pool index + 1 */
-#define DSN_SEEN_RING 64     /* recent DSN identities, so a retried DSN is read once */
-
-struct msg_tracker {
-	struct mt_message *pool;
-	uint32_t cap, max;       /* allocated, bound */
-	uint32_t fresh;          /* slots [fresh, cap) never used: not touched, so not resident */
-	uint32_t free_head;      /* released slots, through id_next */
-	uint32_t lru_head, lru_tail; /* least / most recently touched */
-	uint32_t *id_heads, *env_heads;
-	uint32_t mask;           /* index sizes - 1 */
-	uint64_t next_seq;
-	struct mt_stats st;
-	struct mq *queue;
-	uint64_t dsn_seen[DSN_SEEN_RING];
-	uint32_t dsn_seen_next;
-	const struct mt_message **sorted;
-	size_t sorted_cap;
-	struct id_map read_upto;  /* open session id -> transactions read (index + 1) */
-};
 
 /* --- helpers -------------------------------------------------------------------- */
 
-static uint64_t hash_ci(uint64_t h, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define HASH0 0xcbf29ce484222325ULL
+#define hash_ci ms_hash_ci
+#define HASH0 MS_HASH0
 
 static void copy_str(char *dst, size_t n, const char *src)
 {
@@ -84,18 +52,9 @@ const char *mt_state_name(enum mt_state s)
 
 size_t mt_message_cost(void)
 {
-	/* the record and its share of the two indexes (at half load) */
-	return sizeof(struct mt_message) + 4 * sizeof(uint32_t);
-}
-
-static struct mt_message *at(struct msg_tracker *mt, uint32_t link)
-{
-	return &mt->pool[link - 1];
-}
-
-static uint32_t link_of(const struct msg_tracker *mt, const struct mt_message *m)
-{
-	return (uint32_t)(m - mt->pool) + 1;
+	/* the record, its share of the two indexes (at half load), and its
+	 * parts on average */
+	return sizeof(struct mt_message) + 4 * sizeof(uint32_t) + MT_PARTS_BUDGET;
 }
 
 /* --- setup ------------------------------------------------------------------------- */
@@ -103,16 +62,8 @@ static uint32_t link_of(const struct msg_tracker *mt, const struct mt_message *m
 struct msg_tracker *mt_new(const struct mt_config *cfg)
 {
 	struct msg_tracker *mt = xcalloc(1, sizeof *mt);
-	mt->max = cfg && cfg->max_messages ? cfg->max_messages : 1000;
 	mt->queue = cfg ? cfg->queue : NULL;
-	uint32_t n = 16;
-	while (n < 2 * mt->max && n < (1u << 30))
-		n <<= 1;
-	mt->mask = n - 1;
-	mt->id_heads = xcalloc(n, sizeof *mt->id_heads);
-	mt->env_heads = xcalloc(n, sizeof *mt->env_heads);
-	idm_init(&mt->read_upto);
-	mem_charge(sizeof *mt + 2 * (size_t)n * sizeof(uint32_t));
+	ms_init(mt, cfg && cfg->max_messages ? cfg->max_messages : 1000);
 	return mt;
 }
 
@@ -120,168 +71,8 @@ void mt_free(struct msg_tracker *mt)
 {
 	if (!mt)
 		return;
-	mem_release(sizeof *mt + 2 * ((size_t)mt->mask + 1) * sizeof(uint32_t) +
-		    (size_t)mt->cap * sizeof *mt->pool);
-	free(mt->pool);
-	free(mt->id_heads);
-	free(mt->env_heads);
-	free(mt->sorted);
-	idm_free(&mt->read_upto);
+	ms_free(mt);
 	free(mt);
-}
-
-/* --- indexes ------------------------------------------------------------------------ */
-
-static void id_insert(struct msg_tracker *mt, struct mt_message *m)
-{
-	if (!m->message_id[0])
-		return;
-	m->id_key = hash_ci(HASH0, m->message_id);
-	uint32_t *h = &mt->id_heads[m->id_key & mt->mask];
-	m->id_next = *h;
-	*h = link_of(mt, m);
-}
-
-static void id_remove(struct msg_tracker *mt, struct mt_message *m)
-{
-	if (!m->message_id[0])
-		return;
-	uint32_t me = link_of(mt, m);
-	for (uint32_t *p = &mt->id_heads[m->id_key & mt->mask]; *p; p = &at(mt, *p)->id_next) {
-		if (*p == me) {
-			*p = m->id_next;
-			return;
-		}
-	}
-}
-
-/* Envelope entries are (message, leg): link = (pool index * MT_DOMAINS_MAX + leg) + 1. */
-static struct mt_leg *env_leg(struct msg_tracker *mt, uint32_t e, struct mt_message **m)
-{
-	uint32_t i = (e - 1) / MT_DOMAINS_MAX;
-	*m = &mt->pool[i];
-	return &(*m)->legs[(e - 1) % MT_DOMAINS_MAX];
-}
-
-static uint64_t env_key(const char *from, const char *domain)
-{
-	return hash_ci(hash_ci(HASH0, from) ^ 0x9e37u, domain);
-}
-
-static void env_insert(struct msg_tracker *mt, struct mt_message *m, struct mt_leg *l)
-{
-	if (l->in_env_index)
-		return;
-	l->env_key = env_key(m->mail_from, l->domain);
-	uint32_t *h = &mt->env_heads[l->env_key & mt->mask];
-	l->env_next = *h;
-	*h = (uint32_t)(m - mt->pool) * MT_DOMAINS_MAX + (uint32_t)(l - m->legs) + 1;
-	l->in_env_index = true;
-}
-
-static void env_remove(struct msg_tracker *mt, struct mt_message *m, struct mt_leg *l)
-{
-	if (!l->in_env_index)
-		return;
-	uint32_t me = (uint32_t)(m - mt->pool) * MT_DOMAINS_MAX + (uint32_t)(l - m->legs) + 1;
-	struct mt_message *om;
-	for (uint32_t *p = &mt->env_heads[l->env_key & mt->mask]; *p; p = &env_leg(mt, *p, &om)->env_next) {
-		if (*p == me) {
-			*p = l->env_next;
-			break;
-		}
-	}
-	l->in_env_index = false;
-}
-
-/* --- pool and LRU ---------------------------------------------------------------------- */
-
-static void lru_unlink(struct msg_tracker *mt, struct mt_message *m)
-{
-	uint32_t me = link_of(mt, m);
-	if (m->lru_prev)
-		at(mt, m->lru_prev)->lru_next = m->lru_next;
-	else if (mt->lru_head == me)
-		mt->lru_head = m->lru_next;
-	if (m->lru_next)
-		at(mt, m->lru_next)->lru_prev = m->lru_prev;
-	else if (mt->lru_tail == me)
-		mt->lru_tail = m->lru_prev;
-	m->lru_prev = m->lru_next = NIL;
-}
-
-static void lru_append(struct msg_tracker *mt, struct mt_message *m)
-{
-	uint32_t me = link_of(mt, m);
-	m->lru_prev = mt->lru_tail;
-	m->lru_next = NIL;
-	if (mt->lru_tail)
-		at(mt, mt->lru_tail)->lru_next = me;
-	else
-		mt->lru_head = me;
-	mt->lru_tail = me;
-}
-
-static void touch(struct msg_tracker *mt, struct mt_message *m, int64_t ts)
-{
-	if (ts > m->last_touch)
-		m->last_touch = ts;
-	lru_unlink(mt, m);
-	lru_append(mt, m);
-}
-
-static void release(struct msg_tracker *mt, struct mt_message *m)
-{
-	id_remove(mt, m);
-	for (uint32_t i = 0; i < m->nlegs; i++)
-		env_remove(mt, m, &m->legs[i]);
-	lru_unlink(mt, m);
-	m->used = false;
-	m->id_next = mt->free_head;
-	mt->free_head = link_of(mt, m);
-	mt->st.live--;
-}
-
-/* Grows the pool by doubling (indices stay valid), within max and --memcap. */
-static bool grow(struct msg_tracker *mt)
-{
-	if (mt->cap >= mt->max)
-		return false;
-	uint32_t ncap = mt->cap ? mt->cap * 2 : 64;
-	if (ncap > mt->max)
-		ncap = mt->max;
-	size_t add = (size_t)(ncap - mt->cap) * sizeof *mt->pool;
-	if (mem_would_exceed(add))
-		return false;
-	mt->pool = xrealloc(mt->pool, (size_t)ncap * sizeof *mt->pool);
-	mem_charge(add);
-	mt->cap = ncap;
-	return true;
-}
-
-static struct mt_message *alloc_msg(struct msg_tracker *mt, int64_t ts)
-{
-	if (!mt->free_head && mt->fresh == mt->cap && !grow(mt)) {
-		if (!mt->lru_head)
-			return NULL;
-		release(mt, at(mt, mt->lru_head)); /* the least recently touched goes */
-		mt->st.evicted++;
-	}
-	struct mt_message *m;
-	if (mt->free_head) {
-		m = at(mt, mt->free_head);
-		mt->free_head = m->id_next;
-	} else {
-		m = &mt->pool[mt->fresh++];
-	}
-	memset(m, 0, sizeof *m);
-	m->used = true;
-	m->seq = ++mt->next_seq;
-	m->first_seen = m->last_touch = ts;
-	lru_append(mt, m);
-	mt->st.messages++;
-	mt->st.live++;
-	return m;
 }
 
 /* --- legs and state ----------------------------------------------------------------- */
@@ -304,9 +95,7 @@ static struct mt_leg *get_leg(struct msg_tracker *mt, struct mt_message *m, cons
 		mt->st.legs_dropped++;
 		return NULL;
 	}
-	l = &m->legs[m->nlegs++];
-	memset(l, 0, sizeof *l);
-	copy_str(l->domain, sizeof l->domain, domain);
+	l = ms_new_leg(mt, m, domain);
 	l->state = MS_QUEUED;
 	return l;
 }
@@ -396,8 +185,8 @@ static struct mt_message *find_by_id(struct msg_tracker *mt, const char *mid, co
 {
 	uint64_t k = hash_ci(HASH0, mid);
 	struct mt_message *queued = NULL, *fresh = NULL, *any = NULL;
-	for (uint32_t e = mt->id_heads[k & mt->mask]; e; e = at(mt, e)->id_next) {
-		struct mt_message *m = at(mt, e);
+	for (uint32_t e = ms_id_chain(mt, k); e; e = ms_at(mt, e)->id_next) {
+		struct mt_message *m = ms_at(mt, e);
 		if (m->id_key != k || strcmp(m->message_id, mid) != 0)
 			continue;
 		if (want_no_inbound) {
@@ -423,10 +212,10 @@ static struct mt_message *find_by_envelope(struct msg_tracker *mt, const char *f
 					   const char *domain, const char *rcpt, uint64_t size,
 					   const char *mid)
 {
-	uint64_t k = env_key(from, domain);
+	uint64_t k = ms_env_key(from, domain);
 	struct mt_message *best = NULL, *m;
-	for (uint32_t e = mt->env_heads[k & mt->mask]; e; e = env_leg(mt, e, &m)->env_next) {
-		struct mt_leg *l = env_leg(mt, e, &m);
+	for (uint32_t e = ms_env_chain(mt, k); e; e = ms_env_leg(mt, e, &m)->env_next) {
+		struct mt_leg *l = ms_env_leg(mt, e, &m);
 		if (l->env_key != k || !in_queue(l->state) || strcmp(l->domain, domain) != 0)
 			continue;
 		if (strcmp(m->mail_from, from) != 0 || !has_rcpt(m, rcpt))
@@ -457,16 +246,16 @@ static void inbound_txn(struct msg_tracker *mt, const struct smtp_session *s, co
 			mt->st.matched_by_id++;
 	}
 	bool fresh = !m;
-	if (fresh && !(m = alloc_msg(mt, t->end_ts)))
+	if (fresh && !(m = ms_alloc_msg(mt, t->end_ts)))
 		return;
 	m->inbound_session = s->id;
 	m->accepted_in = t->end_ts;
 	m->client = s->client;
 	m->size = txn_size(t);
-	copy_str(m->mail_from, sizeof m->mail_from, t->mail_from);
+	ms_set_str(mt, m, &m->mail_from, t->mail_from, MT_ADDR_MAX);
 	if (fresh) {
-		copy_str(m->message_id, sizeof m->message_id, t->message_id);
-		id_insert(mt, m);
+		ms_set_str(mt, m, &m->message_id, t->message_id, MT_ID_MAX);
+		ms_id_insert(mt, m);
 	}
 	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next)
 		if (r->status != RCPT_REJECTED)
@@ -479,14 +268,14 @@ static void inbound_txn(struct msg_tracker *mt, const struct smtp_session *s, co
 		if (mt->queue)
 			mq_note_in(mt->queue, l->domain, t->end_ts);
 		if (in_queue(l->state)) {
-			env_remove(mt, m, l); /* the key uses the sender, known only now */
-			env_insert(mt, m, l);
+			ms_env_remove(mt, m, l); /* the key uses the sender, known only now */
+			ms_env_insert(mt, m, l);
 		} else if (l->state == MS_DELIVERED && mt->queue) {
 			mq_note_delay(mt->queue, l->domain, l->delivered - m->accepted_in);
 		}
 	}
 	settle_state(m);
-	touch(mt, m, t->end_ts);
+	ms_touch(mt, m, t->end_ts);
 }
 
 /* --- outbound ---------------------------------------------------------------------- */
@@ -516,17 +305,10 @@ static enum mt_state leg_result(const struct smtp_txn *t, const char *domain)
 	}
 }
 
-static void note_attempt(struct mt_message *m, const struct smtp_session *s, const struct smtp_txn *t,
-			 uint8_t leg)
+static void note_attempt(struct msg_tracker *mt, struct mt_message *m, const struct smtp_session *s,
+			 const struct smtp_txn *t, uint8_t leg)
 {
-	struct mt_attempt *a;
-	if (m->nattempts < MT_ATTEMPTS_MAX) {
-		a = &m->attempts[m->nattempts++];
-	} else { /* keep the first ones and the latest */
-		m->attempts_dropped++;
-		a = &m->attempts[MT_ATTEMPTS_MAX - 1];
-	}
-	memset(a, 0, sizeof *a);
+	struct mt_attempt *a = ms_new_attempt(mt, m);
 	a->session = s->id;
 	a->ts = t->end_ts;
 	a->host = s->server;
@@ -535,10 +317,7 @@ static void note_attempt(struct mt_message *m, const struct smtp_session *s, con
 	if (t->has_reply) {
 		a->code = t->reply.code;
 		copy_str(a->enhanced, sizeof a->enhanced, t->reply.enhanced);
-		copy_str(a->text, sizeof a->text, t->reply.text);
-		char *nl = strchr(a->text, '\n');
-		if (nl)
-			*nl = '\0';
+		ms_attempt_text(mt, m, a, t->reply.text);
 	}
 }
 
@@ -556,7 +335,7 @@ static void outbound_leg(struct msg_tracker *mt, struct mt_message *m, struct mt
 	} else if (was_queued) {
 		l->state = r;
 		l->delivered = t->end_ts;
-		env_remove(mt, m, l);
+		ms_env_remove(mt, m, l);
 	}
 	if (!mt->queue)
 		return;
@@ -588,12 +367,12 @@ static void outbound_txn(struct msg_tracker *mt, const struct smtp_session *s, c
 	if (!m && (m = find_by_envelope(mt, from, doms[0], first, size, t->message_id)))
 		mt->st.matched_by_envelope++;
 	if (!m) { /* the inbound copy was not seen (or the gateway wrote it) */
-		if (!(m = alloc_msg(mt, t->end_ts)))
+		if (!(m = ms_alloc_msg(mt, t->end_ts)))
 			return;
-		copy_str(m->message_id, sizeof m->message_id, t->message_id);
-		copy_str(m->mail_from, sizeof m->mail_from, from);
+		ms_set_str(mt, m, &m->message_id, t->message_id, MT_ID_MAX);
+		ms_set_str(mt, m, &m->mail_from, from, MT_ADDR_MAX);
 		m->size = size;
-		id_insert(mt, m);
+		ms_id_insert(mt, m);
 		for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next)
 			add_rcpt_hash(m, r->addr);
 	}
@@ -607,11 +386,11 @@ static void outbound_txn(struct msg_tracker *mt, const struct smtp_session *s, c
 			first_leg = (uint8_t)(l - m->legs);
 		outbound_leg(mt, m, l, t);
 		if (in_queue(l->state))
-			env_insert(mt, m, l);
+			ms_env_insert(mt, m, l);
 	}
-	note_attempt(m, s, t, first_leg == 0xff ? 0 : first_leg);
+	note_attempt(mt, m, s, t, first_leg == 0xff ? 0 : first_leg);
 	settle_state(m);
-	touch(mt, m, t->end_ts);
+	ms_touch(mt, m, t->end_ts);
 }
 
 /* --- DSNs ---------------------------------------------------------------------------- */
@@ -620,18 +399,17 @@ static bool dsn_seen_before(struct msg_tracker *mt, const struct smtp_session *s
 {
 	uint64_t k = t->message_id && t->message_id[0] ? hash_ci(HASH0, t->message_id)
 						       : (s->id << 16) ^ t->index ^ 0x5a5aULL;
-	for (uint32_t i = 0; i < DSN_SEEN_RING; i++)
+	for (uint32_t i = 0; i < MS_DSN_SEEN_RING; i++)
 		if (mt->dsn_seen[i] == k)
 			return true;
-	mt->dsn_seen[mt->dsn_seen_next++ % DSN_SEEN_RING] = k;
+	mt->dsn_seen[mt->dsn_seen_next++ % MS_DSN_SEEN_RING] = k;
 	return false;
 }
 
 static void attach_dsn(struct msg_tracker *mt, struct mt_message *m, const struct dsn_rcpt *r,
 		       const char *domain, const struct smtp_session *s, int64_t ts)
 {
-	struct mt_dsn *d = &m->dsn;
-	d->seen = true;
+	struct mt_dsn *d = ms_dsn(mt, m);
 	d->action = r->action;
 	copy_str(d->status, sizeof d->status, r->status);
 	copy_str(d->final_rcpt, sizeof d->final_rcpt, r->final_rcpt);
@@ -645,12 +423,12 @@ static void attach_dsn(struct msg_tracker *mt, struct mt_message *m, const struc
 	if (l && in_queue(l->state)) {
 		l->state = MS_BOUNCED;
 		l->delivered = ts;
-		env_remove(mt, m, l);
+		ms_env_remove(mt, m, l);
 		if (mt->queue)
 			mq_note_bounced(mt->queue, l->domain);
 	}
 	settle_state(m);
-	touch(mt, m, ts);
+	ms_touch(mt, m, ts);
 }
 
 static void read_dsn(struct msg_tracker *mt, const struct smtp_session *s, const struct smtp_txn *t,
@@ -754,4 +532,15 @@ const struct mt_message *mt_pool_at(const struct msg_tracker *mt, size_t i)
 void mt_get_stats(const struct msg_tracker *mt, struct mt_stats *out)
 {
 	*out = mt->st;
+}
+
+size_t mt_bytes_in_use(const struct msg_tracker *mt)
+{
+	return (size_t)mt->st.live * sizeof(struct mt_message) + mt->arena.in_use;
+}
+
+size_t mt_bytes_charged(const struct msg_tracker *mt)
+{
+	return sizeof *mt + 2 * ((size_t)mt->mask + 1) * sizeof(uint32_t) +
+	       (size_t)mt->cap * sizeof *mt->pool + mt->arena.charged;
 }

@@ -15,9 +15,11 @@
  * Action: failed).  A message is the worst of its domains: queued or
  * deferred while any domain still holds it, then bounced, then delivered.
  *
- * Memory: a pool of at most max_messages records (from --memcap), charged to
- * mem_acct; when full, the least recently touched message is evicted and
- * counted.  No allocation per message once the pool has grown.
+ * Memory: a pool of at most max_messages fixed records (from --memcap) and
+ * an arena for their variable parts, bounded by max_messages times
+ * MT_PARTS_BUDGET bytes, both charged to mem_acct; when either is full the
+ * least recently touched message is evicted and counted.  No allocation
+ * per message once the pool and the arena have grown.
  *
  * Readers (ui/, the TUI under the model lock): mt_messages(), mt_stats(),
  * and the per-domain queue figures in queue.h.  Writers: the decoder thread.
@@ -40,6 +42,7 @@
 #define MT_ATTEMPTS_MAX 6    /* outbound attempts kept per message (first ones and the last) */
 #define MT_RCPTS_MAX 8       /* recipient hashes kept for envelope matching */
 #define MT_REPLY_MAX 72
+#define MT_PARTS_BUDGET 320  /* arena bytes per message on average (a typical one takes ~250) */
 #define MT_SIZE_GROWTH 8192  /* outbound copy may grow by this much (added headers) */
 #define MT_SIZE_SHRINK 64    /* ... or shrink by this much (line endings) */
 
@@ -49,16 +52,17 @@ struct mt_attempt {
 	uint64_t session;
 	int64_t ts;                 /* the transaction's end (final reply) */
 	struct ip_addr host;        /* the next hop's server */
+	const char *text;           /* first line of the reply, cut (arena; "" if none) */
 	uint8_t outcome;            /* enum smtp_outcome */
 	uint8_t domain;             /* index into legs[] of the first domain it carried */
 	uint16_t code;              /* the deciding reply, 0 if none */
+	bool text_shared;           /* text is the previous attempt's (a retry's same reply) */
 	char enhanced[16];
-	char text[MT_REPLY_MAX];    /* first line, cut */
 };
 
 /* One next hop (recipient domain) of a message. */
 struct mt_leg {
-	char domain[MT_DOMAIN_MAX];
+	const char *domain;         /* lower case, cut to MT_DOMAIN_MAX - 1 (arena) */
 	enum mt_state state;
 	uint32_t attempts, failures;
 	int64_t last_attempt;       /* 0: never attempted */
@@ -68,9 +72,9 @@ struct mt_leg {
 	bool in_env_index;
 };
 
-/* The DSN seen for a message (the last one that concerned it). */
+/* The DSN seen for a message (the last one that concerned it); rare, so
+ * kept whole in one block when seen. */
 struct mt_dsn {
-	bool seen;
 	enum dsn_action action;
 	char status[16];
 	char final_rcpt[MT_ADDR_MAX];
@@ -80,24 +84,27 @@ struct mt_dsn {
 	uint32_t count;             /* DSN recipient entries that concerned this message */
 };
 
+/* A tracked message: this record (fixed, in the pool) and its parts in the
+ * tracker's arena (rules/msg_arena.h), each the size it needs: strings of
+ * their real length, legs[] and attempts[] grown as domains and attempts
+ * come.  Strings are never NULL ("" when unknown). */
 struct mt_message {
 	uint64_t seq;               /* creation order, 1-based */
-	char message_id[MT_ID_MAX]; /* "" if none */
-	char mail_from[MT_ADDR_MAX];
+	const char *message_id;     /* "" if none; cut to MT_ID_MAX - 1 */
+	const char *mail_from;      /* cut to MT_ADDR_MAX - 1 */
 	uint64_t size;              /* inbound content bytes (else the first outbound copy's) */
 	uint64_t inbound_session;   /* 0: the inbound leg was not seen */
 	int64_t accepted_in;        /* 0: not seen */
 	struct ip_addr client;      /* who handed it to the gateway */
 	int64_t first_seen, last_touch;
-	uint32_t nlegs, legs_dropped;
-	struct mt_leg legs[MT_DOMAINS_MAX];
-	uint32_t nattempts, attempts_dropped;
-	struct mt_attempt attempts[MT_ATTEMPTS_MAX];
-	uint32_t nrcpt_hash;
-	uint32_t rcpt_hash[MT_RCPTS_MAX];
-	struct mt_dsn dsn;
-	enum mt_state state;
 	int64_t delivered;          /* the last domain's acceptance, 0 until all delivered */
+	struct mt_leg *legs;        /* nlegs of them (room for legs_cap) */
+	struct mt_attempt *attempts; /* nattempts (room for attempts_cap) */
+	struct mt_dsn *dsn;         /* NULL: no DSN seen */
+	uint32_t legs_dropped, attempts_dropped;
+	uint32_t rcpt_hash[MT_RCPTS_MAX];
+	uint8_t nlegs, legs_cap, nattempts, attempts_cap, nrcpt_hash;
+	enum mt_state state;
 	/* pool links (private) */
 	uint64_t id_key;
 	uint32_t id_next, lru_prev, lru_next;
@@ -160,8 +167,13 @@ size_t mt_messages(struct msg_tracker *mt, const struct mt_message ***out);
 size_t mt_pool_size(const struct msg_tracker *mt);
 const struct mt_message *mt_pool_at(const struct msg_tracker *mt, size_t i); /* NULL if unused */
 void mt_get_stats(const struct msg_tracker *mt, struct mt_stats *out);
+/* Bytes the table holds now: records, indexes and the arena's blocks in use
+ * (0 parts once every message is gone); and what it has charged. */
+size_t mt_bytes_in_use(const struct msg_tracker *mt);
+size_t mt_bytes_charged(const struct msg_tracker *mt);
 
-/* Bytes one message costs (for sizing max_messages from --memcap). */
+/* Bytes one message costs on average: its record, its share of the
+ * indexes and MT_PARTS_BUDGET (for sizing max_messages from --memcap). */
 size_t mt_message_cost(void);
 
 const char *mt_state_name(enum mt_state s);

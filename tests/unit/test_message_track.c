@@ -291,9 +291,9 @@ static void test_bounce_and_dsn(void)
 	CHECK_EQ_INT(mt_messages(mt, &v), 3); /* the DSN itself is a message out */
 	CHECK_EQ_INT(v[0]->state, MS_BOUNCED);
 	CHECK_EQ_INT(v[1]->state, MS_BOUNCED);
-	CHECK(v[1]->dsn.seen);
-	CHECK_EQ_STR(v[1]->dsn.status, "4.4.7");
-	CHECK_EQ_INT(v[1]->dsn.count, 1);
+	CHECK(v[1]->dsn != NULL);
+	CHECK_EQ_STR(v[1]->dsn->status, "4.4.7");
+	CHECK_EQ_INT(v[1]->dsn->count, 1);
 	CHECK_EQ_INT(v[2]->accepted_in, 0);
 	struct mt_stats st;
 	mt_get_stats(mt, &st);

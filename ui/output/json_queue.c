@@ -113,7 +113,7 @@ static void leg(struct jw *w, const struct mq *q, const struct mt_message *m, co
 static void dsn(struct jw *w, const struct mt_dsn *d)
 {
 	jw_key(w, "dsn");
-	if (!d->seen) {
+	if (!d) {
 		jw_null(w);
 		return;
 	}
@@ -168,7 +168,7 @@ void json_message(struct jw *w, const struct mt_message *m, const struct mq *q)
 		leg(w, q, m, &m->legs[i]);
 	jw_array_end(w);
 	jw_kuint(w, "domains_dropped", m->legs_dropped);
-	dsn(w, &m->dsn);
+	dsn(w, m->dsn);
 	jw_object_end(w);
 	jw_record_end(w);
 }

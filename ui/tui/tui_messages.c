@@ -91,10 +91,11 @@ static void add_id(struct msg_copy *c, uint64_t id)
 static void last_reply(struct msg_copy *c, const struct mt_message *m)
 {
 	const struct mt_attempt *a = m->nattempts ? &m->attempts[m->nattempts - 1] : NULL;
-	if (m->dsn.seen && (!a || m->dsn.ts >= a->ts)) {
+	const struct mt_dsn *d = m->dsn;
+	if (d && (!a || d->ts >= a->ts)) {
 		snprintf(c->last_reply, sizeof c->last_reply, "DSN %s %s",
-			 dsn_action_name(m->dsn.action), m->dsn.status);
-		c->last_code = m->dsn.status[0] == '5' ? 550 : m->dsn.status[0] == '4' ? 450 : 250;
+			 dsn_action_name(d->action), d->status);
+		c->last_code = d->status[0] == '5' ? 550 : d->status[0] == '4' ? 450 : 250;
 		return;
 	}
 	if (!a)
@@ -139,12 +140,12 @@ static void copy_message(struct msg_copy *c, const struct mt_message *m, const s
 	str_copy(c->mail_from, sizeof c->mail_from, m->mail_from);
 	str_copy(c->message_id, sizeof c->message_id, m->message_id);
 	last_reply(c, m);
-	c->dsn = m->dsn.seen;
+	c->dsn = m->dsn != NULL;
 	add_id(c, m->inbound_session);
 	for (uint32_t i = 0; i < m->nattempts; i++)
 		add_id(c, m->attempts[i].session);
-	if (m->dsn.seen)
-		add_id(c, m->dsn.session);
+	if (m->dsn)
+		add_id(c, m->dsn->session);
 }
 
 static void messages_snap(struct tui *t)
