@@ -180,9 +180,11 @@ static uint32_t txn_domains(const struct smtp_txn *t, bool accepted_only,
 /* Among the messages with this Message-ID: the one still queued for
  * `domain` (oldest first); else one whose inbound copy has no attempt to
  * it yet; else the newest. */
-static struct mt_message *find_by_id(struct msg_tracker *mt, const char *mid, const char *domain,
+static struct mt_message *find_by_id(struct msg_tracker *mt, const char *full_mid, const char *domain,
 				     bool want_no_inbound)
 {
+	char mid[MT_ID_MAX]; /* compared as stored: cut to the bound */
+	copy_str(mid, sizeof mid, full_mid);
 	uint64_t k = hash_ci(HASH0, mid);
 	struct mt_message *queued = NULL, *fresh = NULL, *any = NULL;
 	for (uint32_t e = ms_id_chain(mt, k); e; e = ms_at(mt, e)->id_next) {
@@ -208,10 +210,13 @@ static struct mt_message *find_by_id(struct msg_tracker *mt, const char *mid, co
 /* Envelope fallback: same sender, still queued for this domain, the
  * recipient among its recipients, and a size the gateway's added headers
  * can explain.  The oldest such message wins (FIFO). */
-static struct mt_message *find_by_envelope(struct msg_tracker *mt, const char *from,
+static struct mt_message *find_by_envelope(struct msg_tracker *mt, const char *full_from,
 					   const char *domain, const char *rcpt, uint64_t size,
-					   const char *mid)
+					   const char *full_mid)
 {
+	char from[MT_ADDR_MAX], mid[MT_ID_MAX]; /* compared as stored: cut to their bounds */
+	copy_str(from, sizeof from, full_from);
+	copy_str(mid, sizeof mid, full_mid);
 	uint64_t k = ms_env_key(from, domain);
 	struct mt_message *best = NULL, *m;
 	for (uint32_t e = ms_env_chain(mt, k); e; e = ms_env_leg(mt, e, &m)->env_next) {
@@ -220,7 +225,7 @@ static struct mt_message *find_by_envelope(struct msg_tracker *mt, const char *f
 			continue;
 		if (strcmp(m->mail_from, from) != 0 || !has_rcpt(m, rcpt))
 			continue;
-		if (mid && mid[0] && m->message_id[0] && strcmp(mid, m->message_id) != 0)
+		if (mid[0] && m->message_id[0] && strcmp(mid, m->message_id) != 0)
 			continue; /* two different Message-IDs: two messages */
 		if (size && m->size && (size + MT_SIZE_SHRINK < m->size || size > m->size + MT_SIZE_GROWTH))
 			continue;

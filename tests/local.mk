@@ -250,8 +250,14 @@ tests_unit_test_capture_merge_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_dsn tests/unit/test_message_track
 tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c tests/unit/check.h
 tests_unit_test_dsn_LDADD = $(UNIT_LDADD)
-tests_unit_test_message_track_SOURCES = tests/unit/test_message_track.c tests/unit/check.h
+tests_unit_test_message_track_SOURCES = tests/unit/test_message_track.c tests/unit/check.h \
+	tests/unit/msg_fixture.h
 tests_unit_test_message_track_LDADD = $(UNIT_LDADD)
+# The message table's memory: arena, eviction, accounting, sizes.
+UNIT_TESTS += tests/unit/test_msg_store
+tests_unit_test_msg_store_SOURCES = tests/unit/test_msg_store.c tests/unit/check.h \
+	tests/unit/msg_fixture.h
+tests_unit_test_msg_store_LDADD = $(UNIT_LDADD)
 # The queue samples against facts stated by hand (states, relay delays,
 # queued counts, oldest ages, queue/dsn alerts), inferred gateway and not.
 TESTS += tests/queue-samples.py
