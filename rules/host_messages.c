@@ -67,9 +67,12 @@ static void ident_of(const struct smtp_txn *t, struct msg_key *k)
 }
 
 /* Same message: equal Message-IDs; or, when one side has none, the same
- * envelope with a compatible size class. */
+ * envelope with a compatible size class; and not its copy the other way
+ * through the gateway. */
 static bool same_message(const struct msg_key *a, const struct msg_key *b)
 {
+	if (a->way != b->way && a->way != WAY_ANY && b->way != WAY_ANY)
+		return false;
 	if (a->mid && b->mid)
 		return a->mid == b->mid;
 	return a->env == b->env &&
@@ -123,10 +126,12 @@ static struct msg_key *add_key(struct msg_memory *p, struct host_entry *e, const
 	return &p->msgs[p->nmsgs++];
 }
 
-void msgs_note(struct msg_memory *p, struct host_entry *e, const struct smtp_txn *t)
+void msgs_note(struct msg_memory *p, struct host_entry *e, const struct smtp_txn *t,
+	       enum msg_way way)
 {
 	struct msg_key id;
 	ident_of(t, &id);
+	id.way = (uint8_t)way;
 	struct msg_key *k = find_key(p, &id);
 	if (k) {
 		e->retries++;

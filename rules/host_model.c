@@ -238,6 +238,7 @@ struct session_view {
 	enum verdict verdict;
 	bool rejected;            /* a 5xx decided a V_FAILURE */
 	int64_t error_ts;
+	enum msg_way way;         /* in or out through the gateway (session_way) */
 	char error[HOST_ERROR_MAX];
 };
 
@@ -297,6 +298,17 @@ static enum verdict txn_verdict(const struct smtp_session *s, const struct smtp_
 	}
 }
 
+/* In or out through the gateway: a recipient domain sees a relayed
+ * message twice, and only the same way again is a retry. */
+static enum msg_way session_way(const struct host_model *hm, const struct smtp_session *s)
+{
+	bool gw_client = gw_is_gateway(hm->gw, &s->client);
+	bool gw_server = gw_is_gateway(hm->gw, &s->server);
+	if (gw_client == gw_server)
+		return WAY_ANY;
+	return gw_client ? WAY_OUT : WAY_IN;
+}
+
 /* One transaction as seen by one recipient domain. */
 static void domain_txn(struct host_model *hm, struct host_entry *e, const struct smtp_session *s,
 		       const struct smtp_txn *t, bool limited, const struct session_view *v)
@@ -325,7 +337,7 @@ static void domain_txn(struct host_model *hm, struct host_entry *e, const struct
 	enum verdict vd = txn_verdict(s, t, limited);
 	/* cut off by the capture: the attempt's fate is unknown */
 	if (!(t->outcome == OUT_ABORTED && session_cut_short(s)))
-		msgs_note(&p->msgs, e, t);
+		msgs_note(&p->msgs, e, t, v->way);
 	hs_note_attempt(e, &p->health, vd, t->outcome == OUT_REJECTED, t->start_ts);
 	if (vd == V_FAILURE) {
 		char err[8 + SMTP_REPLY_TEXT_MAX]; /* hs_set_error cuts it to fit */
@@ -388,7 +400,7 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 		/* cut off by the capture: the attempt's fate is unknown */
 		bool unknown = t->outcome == OUT_ABORTED && session_cut_short(s);
 		if (!txn_abandoned(s, t) && !unknown)
-			msgs_note(&p->msgs, e, t);
+			msgs_note(&p->msgs, e, t, WAY_ANY); /* one host, one role: one way */
 	}
 }
 
@@ -420,6 +432,7 @@ void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 	v.rejected = session_rejected(s);
 	v.error_ts = session_describe(s, v.error, sizeof v.error);
 	gw_session_end(hm->gw, s);
+	v.way = session_way(hm, s);
 	struct host_entry *srv = entry_get(hm, &s->server, ROLE_SERVER);
 	struct host_entry *cli = entry_get(hm, &s->client, ROLE_CLIENT);
 	if (srv)

@@ -262,6 +262,10 @@ tests_unit_test_msg_store_LDADD = $(UNIT_LDADD)
 # queued counts, oldest ages, queue/dsn alerts), inferred gateway and not.
 TESTS += tests/queue-samples.py
 EXTRA_DIST += tests/queue-samples.py
+# A relayed message (in, then out) is one delivery, not a retry of its
+# recipient domain; a deferral sent again is (samples/relay-retry-count.pcap).
+TESTS += tests/relay-retry-count.py
+EXTRA_DIST += tests/relay-retry-count.py
 # Message tracking on a relay capture written by the test itself (nothing
 # shared with samples/gen): >= 98% of messages right, queued/oldest exact.
 TESTS += tests/relay-mix.py

@@ -206,13 +206,21 @@ void s_retry_overdue(struct cap *cap);
 void s_gw_dual_stack(struct cap *cap);
 void s_gw_cluster(struct cap *cap);
 void s_gw_early_failures(struct cap *cap);
-/* scenarios_queue.c */
+/* scenarios_queue.c: relay helpers (also used by scenarios_msgmem.c) and samples */
+void msg_relayed(struct msg *out, const struct msg *in, const char *qid);
+usec_t hand_in(struct cap *cap, usec_t t0, uint16_t port, const char *from,
+	       const char *const *to, const struct msg *m, const char *queued);
+usec_t carry_out(struct cap *cap, usec_t t0, const char *ip, const char *mx,
+		 const char *from, const char *const *to, const struct msg *m,
+		 const char *final);
 void s_relay_same_msgid(struct cap *cap);
 void s_relay_queued(struct cap *cap);
 void s_queue_stuck(struct cap *cap);
 void s_queue_backlog(struct cap *cap);
 void s_dsn_expired(struct cap *cap);
 void s_dsn_failed(struct cap *cap);
+/* scenarios_msgmem.c: relayed copies are not retries */
+void s_relay_retry_count(struct cap *cap);
 void s_dsn_delayed(struct cap *cap);
 
 /* scenarios_detect.c */

@@ -815,5 +815,7 @@ const struct sample samples[] = {
 	{"dsn-expired.pcap", LINK_EN10MB, s_dsn_expired},
 	{"dsn-failed.pcap", LINK_EN10MB, s_dsn_failed},
 	{"dsn-delayed.pcap", LINK_EN10MB, s_dsn_delayed},
+	/* scenarios_msgmem.c: relayed copies are one delivery, a deferral is a retry */
+	{"relay-retry-count.pcap", LINK_EN10MB, s_relay_retry_count},
 	{NULL, LINK_EN10MB, NULL},
 };

@@ -16,7 +16,7 @@
 
 /* A message as it leaves the gateway: the inbound text with the gateway's
  * Received header on top (the copy grows by its length). */
-static void msg_relayed(struct msg *out, const struct msg *in, const char *qid)
+void msg_relayed(struct msg *out, const struct msg *in, const char *qid)
 {
 	char hdr[256];
 	int n = snprintf(hdr, sizeof hdr,
@@ -119,8 +119,8 @@ static void msg_dsn(struct msg *m, const char *to, const char *rcpt, const char 
 }
 
 /* The remote client hands one message to the gateway in its own session. */
-static usec_t hand_in(struct cap *cap, usec_t t0, uint16_t port, const char *from,
-		      const char *const *to, const struct msg *m, const char *queued)
+usec_t hand_in(struct cap *cap, usec_t t0, uint16_t port, const char *from,
+	       const char *const *to, const struct msg *m, const char *queued)
 {
 	struct conn c;
 	char r[768];
@@ -142,9 +142,9 @@ static usec_t hand_in(struct cap *cap, usec_t t0, uint16_t port, const char *fro
 
 /* One outbound attempt carrying m to the recipients `to` (one domain);
  * `final` is the reply to the end of data. */
-static usec_t carry_out(struct cap *cap, usec_t t0, const char *ip, const char *mx,
-			const char *from, const char *const *to, const struct msg *m,
-			const char *final)
+usec_t carry_out(struct cap *cap, usec_t t0, const char *ip, const char *mx,
+		 const char *from, const char *const *to, const struct msg *m,
+		 const char *final)
 {
 	struct conn c;
 	conn_out(&c, cap, ip, t0);
