@@ -18,6 +18,13 @@
  * each size class, so a small table is not emptied by its first chunks. */
 #define MIN_ARENA_BUDGET ((size_t)MA_CLASSES * MA_CHUNK)
 
+/* Every part fits one arena block (ma_alloc refuses larger ones). */
+_Static_assert(MT_ATTEMPTS_MAX * sizeof(struct mt_attempt) <= MA_BLOCK_MAX, "attempts block");
+_Static_assert(MT_DOMAINS_MAX * sizeof(struct mt_leg) <= MA_BLOCK_MAX, "legs block");
+_Static_assert(sizeof(struct mt_dsn) <= MA_BLOCK_MAX, "DSN block");
+_Static_assert(MT_ID_MAX <= MA_BLOCK_MAX && MT_ADDR_MAX <= MA_BLOCK_MAX &&
+	       MT_DOMAIN_MAX <= MA_BLOCK_MAX && MT_REPLY_MAX <= MA_BLOCK_MAX, "string blocks");
+
 uint64_t ms_hash_ci(uint64_t h, const char *s)
 {
 	for (; s && *s; s++) {

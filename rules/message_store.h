@@ -66,15 +66,18 @@ uint32_t ms_env_chain(const struct msg_tracker *mt, uint64_t key);
 struct mt_leg *ms_env_leg(struct msg_tracker *mt, uint32_t e, struct mt_message **m);
 
 /* Parts of m.  Each may evict other messages (never m) to stay within the
- * arena's budget; m must be touched before, so that it is not the next to go. */
+ * arena's budget: pointers to other messages do not survive these calls.
+ * ms_str: a copy of s cut to max - 1 bytes (and to its first line); ms_set_str
+ * replaces *field with such a copy, keeping the block when the text is the same. */
 const char *ms_str(struct msg_tracker *mt, struct mt_message *m, const char *s, size_t max,
 		   bool first_line);
 void ms_set_str(struct msg_tracker *mt, struct mt_message *m, const char **field, const char *s,
 		size_t max);
 /* legs[] with room for one more leg (NULL when MT_DOMAINS_MAX are there). */
 struct mt_leg *ms_new_leg(struct msg_tracker *mt, struct mt_message *m, const char *domain);
-/* The slot for a new attempt: a new one while fewer than MT_ATTEMPTS_MAX,
- * else the last one, emptied (its text released); zeroed but for nothing. */
+/* The slot for a new attempt, zeroed (text ""): a new one while fewer than
+ * MT_ATTEMPTS_MAX, else the last one (the first ones and the latest are
+ * kept), its text released and attempts_dropped counted. */
 struct mt_attempt *ms_new_attempt(struct msg_tracker *mt, struct mt_message *m);
 /* Sets a's reply text: the previous attempt's when equal (a retry's same
  * reply is kept once), else a copy. */
