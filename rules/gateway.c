@@ -331,25 +331,36 @@ static void note_given(struct gateway *g, const struct ip_addr *a)
 			g->given_used[i] = true;
 }
 
-void gw_session_start(struct gateway *g, const struct smtp_session *s)
+/* A session's two addresses (both entry points). */
+static void note_start(struct gateway *g, const struct ip_addr *client, const struct ip_addr *server)
 {
 	if (g->frozen)
 		return;
 	g->sessions++;
-	note_given(g, &s->client);
-	note_given(g, &s->server);
-	if (g->given && (in_given(g, &s->client) || in_given(g, &s->server)))
+	note_given(g, client);
+	note_given(g, server);
+	if (g->given && (in_given(g, client) || in_given(g, server)))
 		g->with_gateway++;
-	struct gw_addr *c = get(g, &s->client);
+	struct gw_addr *c = get(g, client);
 	if (c)
 		c->as_client++;
-	if (!addr_eq(&s->client, &s->server)) {
-		struct gw_addr *v = get(g, &s->server);
+	if (!addr_eq(client, server)) {
+		struct gw_addr *v = get(g, server);
 		if (v)
 			v->as_server++;
 	}
 	/* no decision here: names and TTLs come with the end, and a tie decided
 	 * on addresses alone would be revised at once */
+}
+
+void gw_session_start(struct gateway *g, const struct smtp_session *s)
+{
+	note_start(g, &s->client, &s->server);
+}
+
+void gw_facts_start(struct gateway *g, const struct smtp_facts *f)
+{
+	note_start(g, &f->client, &f->server);
 }
 
 /* A host name worth tying addresses by: a DNS name with a dot and a letter,
@@ -396,24 +407,44 @@ static uint8_t hops_of(uint8_t ttl)
 	return HOPS_UNKNOWN;
 }
 
-void gw_session_end(struct gateway *g, const struct smtp_session *s)
+/* A session's names (`helo` NULL when none was sent; `banner` already the
+ * host name hm_banner_name takes, "" if none) and smallest TTLs. */
+static void note_end(struct gateway *g, const struct ip_addr *client, const struct ip_addr *server,
+		     const char *helo, const char *banner, const uint8_t ttl_min[2], int64_t end_ts)
 {
 	if (g->frozen)
 		return;
-	struct gw_addr *c = find(g, &s->client), *v = find(g, &s->server);
-	if (c && s->helo)
-		set_name(c, NAME_EHLO, s->helo, strcspn(s->helo, " \t\r\n"));
-	if (v) {
-		char banner[GW_NAME_MAX + 1];
-		hm_banner_name(s, banner, sizeof banner);
+	struct gw_addr *c = find(g, client), *v = find(g, server);
+	if (c && helo)
+		set_name(c, NAME_EHLO, helo, strcspn(helo, " \t\r\n"));
+	if (v)
 		set_name(v, NAME_BANNER, banner, strlen(banner));
-	}
-	uint8_t hc = hops_of(s->ttl_min[SIDE_CLIENT]), hs = hops_of(s->ttl_min[SIDE_SERVER]);
+	uint8_t hc = hops_of(ttl_min[SIDE_CLIENT]), hs = hops_of(ttl_min[SIDE_SERVER]);
 	if (c && hc < c->hops)
 		c->hops = hc;
 	if (v && hs < v->hops)
 		v->hops = hs;
-	maybe_decide(g, s->end_ts);
+	maybe_decide(g, end_ts);
+}
+
+void gw_session_end(struct gateway *g, const struct smtp_session *s)
+{
+	if (g->frozen)
+		return;
+	char banner[GW_NAME_MAX + 1];
+	hm_banner_name(s, banner, sizeof banner);
+	note_end(g, &s->client, &s->server, s->helo, banner, s->ttl_min, s->end_ts);
+}
+
+void gw_facts_end(struct gateway *g, const struct smtp_facts *f)
+{
+	if (g->frozen)
+		return;
+	/* hm_banner_name's last step, on the word the scanner took */
+	char banner[GW_NAME_MAX + 1] = "";
+	if (f->has_banner && host_name_valid(f->banner, f->banner_len))
+		host_name_copy(banner, sizeof banner, f->banner, f->banner_len);
+	note_end(g, &f->client, &f->server, f->helo, banner, f->ttl_min, f->end_ts);
 }
 
 /* --- reading ---------------------------------------------------------------------- */

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "decode/addr.h"
+#include "decode/smtp_facts.h"
 #include "decode/smtp_session.h"
 
 #define GW_NAME_MAX 64      /* names kept per address (for the report), cut */
@@ -44,6 +45,10 @@ void gw_free(struct gateway *g);
  * 64 sessions, so that a busy live capture does not rescan every time). */
 void gw_session_start(struct gateway *g, const struct smtp_session *s);
 void gw_session_end(struct gateway *g, const struct smtp_session *s);
+/* The same from the facts scanner (decode/smtp_facts.h: the first pass
+ * without the decoder); the same facts give the same decision. */
+void gw_facts_start(struct gateway *g, const struct smtp_facts *f);
+void gw_facts_end(struct gateway *g, const struct smtp_facts *f);
 
 /* Observe only, no provisional decisions (and so no changes counted)
  * until gw_freeze: a first pass that nobody sees. */

@@ -292,3 +292,12 @@ TESTS += tests/unit/test_units tests/units.py
 tests_unit_test_units_SOURCES = tests/unit/test_units.c tests/unit/check.h
 tests_unit_test_units_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/units.py
+
+# The gateway first pass (issue 13): the facts scanner against the full
+# decoder, session by session and in the final decision, on every sample and
+# corpus capture; test_gateway_facts is its harness (not a test alone).
+check_PROGRAMS += tests/unit/test_gateway_facts
+tests_unit_test_gateway_facts_SOURCES = tests/unit/test_gateway_facts.c
+tests_unit_test_gateway_facts_LDADD = $(UNIT_LDADD)
+TESTS += tests/gateway-pass.py
+EXTRA_DIST += tests/gateway-pass.py

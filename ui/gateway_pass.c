@@ -22,18 +22,97 @@
 #include <sys/stat.h>
 
 #include "decode/mem.h"
+#include "decode/smtp_facts.h"
 #include "rules/gateway.h"
 #include "ui/app.h"
 
-static void pass_start(void *ctx, const struct smtp_session *s)
+/* --- the facts of every session, for the inference ---------------------------- */
+
+/* The facts scanner (decode/smtp_facts.h) reads what the inference needs at
+ * a small fraction of the decoder's cost.  The full decoder stays for
+ * --any-port (which flows are SMTP is then nDPI's verdict, that only the
+ * decoder has), and on request: SMTPSCOPE_GATEWAY_PASS=decoder, which
+ * tests/gateway-pass.py uses to show that both decide the same. */
+struct facts_pass {
+	struct decoder *dec;       /* or */
+	struct facts_scanner *sc;
+	struct dec_sink dsink;
+	struct facts_sink fsink;
+};
+
+static void dec_start(void *ctx, const struct smtp_session *s)
 {
 	gw_session_start(ctx, s);
 }
 
-static bool pass_end(void *ctx, struct smtp_session *s)
+static bool dec_end(void *ctx, struct smtp_session *s)
 {
 	gw_session_end(ctx, s);
 	return false;
+}
+
+static void facts_start(void *ctx, const struct smtp_facts *f)
+{
+	gw_facts_start(ctx, f);
+}
+
+static void facts_end(void *ctx, const struct smtp_facts *f)
+{
+	gw_facts_end(ctx, f);
+}
+
+static bool full_decoder_wanted(const struct app *a)
+{
+	const char *e = getenv("SMTPSCOPE_GATEWAY_PASS");
+	return a->opt.dec.any_port || (e && strcmp(e, "decoder") == 0);
+}
+
+/* The scanner's share of --memcap: an eighth (the look-ahead of stdin may
+ * hold a quarter beside it). */
+static void facts_pass_open(struct app *a, struct facts_pass *fp)
+{
+	struct gateway *g = hm_gateway(a->pipe.hm);
+	memset(fp, 0, sizeof *fp);
+	gw_defer(g);
+	if (full_decoder_wanted(a)) {
+		struct dec_config dc = a->opt.dec;
+		dc.smtp.tr_head = dc.smtp.tr_tail = 0; /* no dialogue needed for names */
+		fp->dsink = (struct dec_sink){ .ctx = g, .session_start = dec_start,
+					       .session_end = dec_end };
+		fp->dec = dec_new(&dc, &fp->dsink);
+		return;
+	}
+	fp->fsink = (struct facts_sink){ .ctx = g, .session_start = facts_start,
+					 .session_end = facts_end };
+	fp->sc = facts_new(&a->opt.dec, a->opt.memcap / 8, &fp->fsink);
+}
+
+static inline void facts_pass_packet(struct facts_pass *fp, int linktype, int64_t ts,
+				     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	if (fp->sc)
+		facts_packet(fp->sc, linktype, ts, data, caplen, wirelen);
+	else
+		dec_packet(fp->dec, linktype, ts, data, caplen, wirelen);
+}
+
+/* Ends the sessions still open (their facts count) and frees the reader. */
+static void facts_pass_close(struct facts_pass *fp)
+{
+	if (fp->sc) {
+		facts_finish(fp->sc);
+		facts_free(fp->sc);
+	} else if (fp->dec) {
+		dec_finish(fp->dec);
+		dec_free(fp->dec);
+	}
+	fp->sc = NULL;
+	fp->dec = NULL;
+}
+
+static bool facts_pass_active(const struct facts_pass *fp)
+{
+	return fp->sc || fp->dec;
 }
 
 /* Beside the dashboard (a->locked) the gateway object is read by the
@@ -54,7 +133,7 @@ static void unlock_if_shared(struct app *a)
 struct pass {
 	struct app *a;
 	struct cap_source *cap;
-	struct decoder *dec;
+	struct facts_pass fp;
 };
 
 static void pass_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uint32_t caplen,
@@ -62,7 +141,7 @@ static void pass_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data
 {
 	struct pass *p = ctx;
 	lock_if_shared(p->a);
-	dec_packet(p->dec, linktype, ts, data, caplen, wirelen);
+	facts_pass_packet(&p->fp, linktype, ts, data, caplen, wirelen);
 	unlock_if_shared(p->a);
 }
 
@@ -105,17 +184,6 @@ static bool read_once(const struct app *a)
 	return !a->live && a->opt.cap.file && !readable_twice(a);
 }
 
-/* The second decoder: only session facts, for the gateway inference. */
-static struct decoder *facts_decoder(struct app *a, struct dec_sink *sink)
-{
-	struct dec_config dc = a->opt.dec;
-	dc.smtp.tr_head = dc.smtp.tr_tail = 0; /* no dialogue needed for names */
-	*sink = (struct dec_sink){ .ctx = hm_gateway(a->pipe.hm), .session_start = pass_start,
-				   .session_end = pass_end };
-	gw_defer(hm_gateway(a->pipe.hm));
-	return dec_new(&dc, sink);
-}
-
 bool app_gateway_first_pass(struct app *a)
 {
 	struct gateway *g = hm_gateway(a->pipe.hm);
@@ -125,16 +193,15 @@ bool app_gateway_first_pass(struct app *a)
 	struct cap_source *cap = cap_open(&a->opt.cap, err, sizeof err);
 	if (!cap)
 		return false; /* the real pass opened it a moment ago: it will say why */
-	struct dec_sink sink;
+	struct pass p = { .a = a, .cap = cap };
 	lock_if_shared(a);
-	struct pass p = { a, cap, facts_decoder(a, &sink) };
+	facts_pass_open(a, &p.fp);
 	unlock_if_shared(a);
 	/* a truncated file stops here as in the real pass, which reports it;
 	 * the dashboard's quit stops it too (a->cap is the one stopped) */
 	cap_run(cap, a->opt.count, pass_packet, pass_tick, &p);
 	lock_if_shared(a);
-	dec_finish(p.dec);
-	dec_free(p.dec);
+	facts_pass_close(&p.fp);
 	gw_freeze(g);
 	unlock_if_shared(a);
 	cap_close(cap);
@@ -153,8 +220,7 @@ struct rec_head {          /* one held packet; its bytes follow */
 
 struct lookahead {
 	struct app *a;
-	struct decoder *dec;       /* NULL once decided */
-	struct dec_sink sink;
+	struct facts_pass fp;      /* inactive once decided */
 	uint8_t *buf;
 	size_t len, cap, max;
 };
@@ -162,13 +228,11 @@ struct lookahead {
 /* Decide from what is held, then hand it to the real pass in order. */
 static void lookahead_flush(struct lookahead *la)
 {
-	if (!la->dec)
+	if (!facts_pass_active(&la->fp))
 		return;
 	struct gateway *g = hm_gateway(la->a->pipe.hm);
 	lock_if_shared(la->a);
-	dec_finish(la->dec);
-	dec_free(la->dec);
-	la->dec = NULL;
+	facts_pass_close(&la->fp);
 	gw_freeze(g); /* the held sessions were counted once, by the second decoder */
 	unlock_if_shared(la->a);
 	for (size_t off = 0; off < la->len;) {
@@ -191,14 +255,14 @@ static void lookahead_packet(void *ctx, int linktype, int64_t ts, const uint8_t 
 			     uint32_t caplen, uint32_t wirelen)
 {
 	struct lookahead *la = ctx;
-	if (la->dec && la->len + sizeof(struct rec_head) + caplen > la->max)
+	if (facts_pass_active(&la->fp) && la->len + sizeof(struct rec_head) + caplen > la->max)
 		lookahead_flush(la);
-	if (!la->dec) {
+	if (!facts_pass_active(&la->fp)) {
 		app_on_packet(la->a, linktype, ts, data, caplen, wirelen);
 		return;
 	}
 	lock_if_shared(la->a);
-	dec_packet(la->dec, linktype, ts, data, caplen, wirelen);
+	facts_pass_packet(&la->fp, linktype, ts, data, caplen, wirelen);
 	unlock_if_shared(la->a);
 	size_t need = la->len + sizeof(struct rec_head) + caplen;
 	if (need > la->cap) {
@@ -230,7 +294,7 @@ enum cap_status app_capture_run(struct app *a)
 	if (la.max > LOOKAHEAD_MAX)
 		la.max = LOOKAHEAD_MAX;
 	lock_if_shared(a);
-	la.dec = facts_decoder(a, &la.sink);
+	facts_pass_open(a, &la.fp);
 	unlock_if_shared(a);
 	enum cap_status st = cap_run(a->cap, a->opt.count, lookahead_packet, lookahead_tick, &la);
 	lookahead_flush(&la);
