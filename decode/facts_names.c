@@ -44,6 +44,18 @@ static bool verb_is(const char *s, size_t n, const char *verb)
 	return strlen(verb) == n && strncasecmp(s, verb, n) == 0;
 }
 
+/* A four-letter verb, case-insensitively as strncasecmp: a byte ORed with
+ * 0x20 equals a lower-case letter only if it is that letter in either
+ * case, so one word compare does. */
+#define WORD4(a, b, c, d) \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+static inline bool verb4(const char *s, uint32_t lower)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	return (WORD4(b[0], b[1], b[2], b[3]) | 0x20202020u) == lower;
+}
+
 /* smtp_client.c lookup_verb: any known command. */
 static bool known_verb(const char *s, size_t n)
 {
@@ -89,7 +101,14 @@ static void client_line(struct facts_names *n, const char *s, size_t len)
 	n->client_line = true;
 	const char *sp = memchr(s, ' ', len);
 	size_t vlen = sp ? (size_t)(sp - s) : len;
-	if (verb_is(s, vlen, "EHLO") || verb_is(s, vlen, "HELO")) {
+	if (vlen != 4 && vlen != 8)
+		return; /* neither a greeting nor a command that ends the reading */
+	if (vlen == 8) {
+		if (verb_is(s, vlen, "STARTTLS"))
+			n->done[FN_CLIENT] = true; /* ciphertext follows */
+		return;
+	}
+	if (verb4(s, WORD4('e', 'h', 'l', 'o')) || verb4(s, WORD4('h', 'e', 'l', 'o'))) {
 		const char *arg = s + vlen;
 		size_t alen = len - vlen;
 		while (alen && *arg == ' ') {
@@ -104,9 +123,9 @@ static void client_line(struct facts_names *n, const char *s, size_t len)
 		memcpy(n->helo, arg, alen);
 		n->helo[alen] = '\0';
 		n->has_helo = true;
-	} else if (verb_is(s, vlen, "DATA") || verb_is(s, vlen, "BDAT") ||
-		   verb_is(s, vlen, "QUIT") || verb_is(s, vlen, "STARTTLS")) {
-		n->done[FN_CLIENT] = true; /* content, ciphertext or the end follows */
+	} else if (verb4(s, WORD4('d', 'a', 't', 'a')) || verb4(s, WORD4('b', 'd', 'a', 't')) ||
+		   verb4(s, WORD4('q', 'u', 'i', 't'))) {
+		n->done[FN_CLIENT] = true; /* content or the end follows */
 	}
 }
 

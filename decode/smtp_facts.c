@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "decode/facts_frame.h"
 #include "decode/facts_names.h"
 #include "decode/flow.h"
 #include "decode/flow_idle.h"
@@ -110,7 +111,7 @@ static struct ff_list *list_of(struct facts_scanner *sc, const struct ff_flow *f
 }
 
 /* decoder.c's ft_touch: the flow is the most recently seen one again. */
-static void touch(struct facts_scanner *sc, uint32_t i, int64_t ts)
+static inline void touch(struct facts_scanner *sc, uint32_t i, int64_t ts)
 {
 	struct ff_flow *f = &sc->flows[i];
 	f->last_ts = ts;
@@ -131,11 +132,15 @@ static void park(struct facts_scanner *sc, uint32_t i)
 
 /* --- table ----------------------------------------------------------------- */
 
+/* The flow's key with its endpoints in a fixed order (any total order
+ * does: the table only needs both directions to meet); the endpoint index
+ * of the sender is returned.  No memset: struct flow_key has no padding. */
 static int key_of(const struct tcp_seg *seg, struct flow_key *k)
 {
-	int c = addr_cmp(&seg->src, &seg->dst);
-	int ep = c > 0 || (c == 0 && seg->sport > seg->dport);
-	memset(k, 0, sizeof *k);
+	uint64_t s[2], d[2];
+	memcpy(s, seg->src.b, 16);
+	memcpy(d, seg->dst.b, 16);
+	int ep = s[1] != d[1] ? s[1] > d[1] : s[0] != d[0] ? s[0] > d[0] : seg->sport > seg->dport;
 	k->addr[ep] = seg->src;
 	k->port[ep] = seg->sport;
 	k->addr[!ep] = seg->dst;
@@ -144,15 +149,26 @@ static int key_of(const struct tcp_seg *seg, struct flow_key *k)
 	return ep;
 }
 
-static uint32_t key_hash(const struct facts_scanner *sc, const struct flow_key *k)
+static inline uint32_t key_hash(const struct facts_scanner *sc, const struct flow_key *k)
 {
 	uint64_t w[5], h = sc->seed;
 	memcpy(w, k, sizeof w);
-	for (int i = 0; i < 5; i++) {
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
+	h ^= w[0] * 0x9e3779b97f4a7c15ull;
+	h ^= w[1] * 0xc2b2ae3d27d4eb4full;
+	h ^= w[2] * 0x165667b19e3779f9ull;
+	h ^= w[3] * 0xd6e8feb86659fd93ull;
+	h ^= w[4] * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	uint64_t x[5], y[5];
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static void rehash(struct facts_scanner *sc, uint32_t nbuckets)
@@ -201,7 +217,7 @@ static uint32_t lookup(const struct facts_scanner *sc, const struct flow_key *k,
 		return NONE;
 	for (uint32_t i = sc->buckets[h & sc->mask]; i != NONE; i = sc->flows[i].hnext) {
 		const struct ff_flow *f = &sc->flows[i];
-		if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
+		if (f->hash == h && key_eq(&f->key, k))
 			return i;
 	}
 	return NONE;
@@ -441,9 +457,10 @@ static void track(struct facts_scanner *sc, uint32_t i, int ep, const struct tcp
 	note_segment(f, ep, seg);
 	if (f->names != NONE && seg->payload_wire_len) {
 		struct facts_names *n = &sc->names[f->names];
-		if (!fn_done(n)) {
+		int side = ep == f->client_ep ? FN_CLIENT : FN_SERVER;
+		if (!n->done[side]) {
 			sc->st.payload_scanned++;
-			fn_segment(n, ep == f->client_ep ? FN_CLIENT : FN_SERVER, seg);
+			fn_segment(n, side, seg);
 		}
 	}
 	touch(sc, i, seg->ts_us);
@@ -484,8 +501,10 @@ void facts_packet(struct facts_scanner *sc, int linktype, int64_t ts_us, const u
 	sc->st.packets++;
 	struct tcp_seg seg;
 	enum anomaly an;
-	if (pkt_decode(linktype, ts_us, data, caplen, wirelen, &seg, &an) != PKT_TCP)
+	if (!facts_frame(linktype, data, caplen, &seg) &&
+	    pkt_decode(linktype, ts_us, data, caplen, wirelen, &seg, &an) != PKT_TCP)
 		return;
+	seg.ts_us = ts_us;
 	sc->st.tcp_packets++;
 	expire(sc, ts_us);
 	int ep;

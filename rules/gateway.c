@@ -382,6 +382,11 @@ static uint64_t name_hash(const char *w, size_t n)
 
 static void set_name(struct gw_addr *e, int kind, const char *w, size_t n)
 {
+	/* the name it had already (an address's sessions repeat it): nothing
+	 * would change.  Shorter than the cut, so the copy is the whole name. */
+	if (e->name_h[kind] && n < GW_NAME_MAX - 1 && e->name[kind][n] == '\0' &&
+	    memcmp(e->name[kind], w, n) == 0)
+		return;
 	uint64_t h = name_hash(w, n);
 	if (!h)
 		return;

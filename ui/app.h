@@ -97,6 +97,8 @@ void app_emit_state(struct app *a, bool final);
  * 1: the gateway's first pass; 0: the analysis), for its progress bar;
  * from the thread reading cap.  Nothing in batch mode or live. */
 void app_publish_progress(struct app *a, struct cap_source *cap, int pass);
+/* The same from a reader that is not a cap_source (capture/pcap_map.h). */
+void app_publish_file_progress(struct app *a, uint64_t done, uint64_t total, int pass);
 
 /* gateway_pass.c: without --gateway, on a file that can be read twice,
  * decide the gateway in a first pass and freeze it (true if done). */

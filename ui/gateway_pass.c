@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capture/pcap_map.h"
 #include "decode/mem.h"
 #include "decode/smtp_facts.h"
 #include "rules/gateway.h"
@@ -130,9 +131,13 @@ static void unlock_if_shared(struct app *a)
 		model_unlock(a->model);
 }
 
+/* The first pass reads a plain pcap file in place (capture/pcap_map.h: no
+ * copy through stdio, which would cost more than the scanner), anything
+ * else through cap_run like the real pass. */
 struct pass {
 	struct app *a;
-	struct cap_source *cap;
+	struct cap_source *cap;    /* or */
+	struct pcap_map *map;
 	struct facts_pass fp;
 };
 
@@ -151,9 +156,19 @@ static void pass_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data
 static void pass_tick(void *ctx)
 {
 	struct pass *p = ctx;
-	if (cap_stop_requested(p->a->cap))
-		cap_stop(p->cap);
-	app_publish_progress(p->a, p->cap, 1);
+	if (cap_stop_requested(p->a->cap)) {
+		if (p->map)
+			pmap_stop(p->map);
+		else
+			cap_stop(p->cap);
+	}
+	if (p->map) {
+		uint64_t done, total;
+		pmap_progress(p->map, &done, &total);
+		app_publish_file_progress(p->a, done, total, 1);
+	} else {
+		app_publish_progress(p->a, p->cap, 1);
+	}
 }
 
 /* A file read once already by the time the real pass starts: a regular
@@ -189,22 +204,32 @@ bool app_gateway_first_pass(struct app *a)
 	struct gateway *g = hm_gateway(a->pipe.hm);
 	if (gw_given(g) || !readable_twice(a))
 		return false;
-	char err[512];
-	struct cap_source *cap = cap_open(&a->opt.cap, err, sizeof err);
-	if (!cap)
-		return false; /* the real pass opened it a moment ago: it will say why */
-	struct pass p = { .a = a, .cap = cap };
+	struct pass p = { .a = a };
+	if (a->opt.cap.nfiles <= 1) /* several files are merged by time: cap_run */
+		p.map = pmap_open(a->opt.cap.file, a->opt.cap.bpf);
+	if (!p.map) {
+		char err[512];
+		p.cap = cap_open(&a->opt.cap, err, sizeof err);
+		if (!p.cap)
+			return false; /* the real pass opened it a moment ago: it will say why */
+	}
 	lock_if_shared(a);
 	facts_pass_open(a, &p.fp);
 	unlock_if_shared(a);
 	/* a truncated file stops here as in the real pass, which reports it;
 	 * the dashboard's quit stops it too (a->cap is the one stopped) */
-	cap_run(cap, a->opt.count, pass_packet, pass_tick, &p);
+	if (p.map)
+		pmap_run(p.map, a->opt.count, pass_packet, pass_tick, &p);
+	else
+		cap_run(p.cap, a->opt.count, pass_packet, pass_tick, &p);
 	lock_if_shared(a);
 	facts_pass_close(&p.fp);
 	gw_freeze(g);
 	unlock_if_shared(a);
-	cap_close(cap);
+	if (p.map)
+		pmap_close(p.map);
+	else
+		cap_close(p.cap);
 	return true;
 }
 

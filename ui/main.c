@@ -225,7 +225,13 @@ void app_publish_progress(struct app *a, struct cap_source *cap, int pass)
 	if (!a->locked || !a->model || a->live)
 		return;
 	uint64_t done, total;
-	if (!cap_file_progress(cap, &done, &total))
+	if (cap_file_progress(cap, &done, &total))
+		app_publish_file_progress(a, done, total, pass);
+}
+
+void app_publish_file_progress(struct app *a, uint64_t done, uint64_t total, int pass)
+{
+	if (!a->locked || !a->model || a->live)
 		return;
 	model_lock(a->model);
 	struct model_stats *st = &a->model->stats;
