@@ -26,7 +26,8 @@
 #include "decode/tcp_reasm.h"
 
 #define NONE UINT32_MAX
-#define POOL_INITIAL 256u
+#define POOL_INITIAL 256u  /* flows, then doubled up to the bound */
+#define NAMES_INITIAL 64u  /* name buffers, the same */
 #define SEQ_SLACK (16u * 1024 * 1024) /* flow_idle.c */
 
 enum { IN_FREE = 0, IN_LRU, IN_PARKED };
@@ -228,7 +229,7 @@ static uint32_t lookup(const struct facts_scanner *sc, const struct flow_key *k,
 static uint32_t names_get(struct facts_scanner *sc)
 {
 	if (sc->free_names == NONE && sc->names_cap < sc->names_max) {
-		uint32_t cap = sc->names_cap ? sc->names_cap * 2 : 64;
+		uint32_t cap = sc->names_cap ? sc->names_cap * 2 : NAMES_INITIAL;
 		if (cap > sc->names_max)
 			cap = sc->names_max;
 		sc->names = xrealloc(sc->names, (size_t)cap * sizeof *sc->names);
@@ -486,8 +487,8 @@ struct facts_scanner *facts_new(const struct dec_config *cfg, size_t mem_budget,
 	 * flows, half for the name buffers of sessions still being read */
 	size_t per_flow = sizeof(struct ff_flow) + 2 * sizeof(uint32_t);
 	size_t flows = mem_budget / 2 / per_flow, names = mem_budget / 2 / sizeof(struct facts_names);
-	sc->max = flows < POOL_INITIAL ? POOL_INITIAL : flows > (1u << 30) ? 1u << 30 : (uint32_t)flows;
-	sc->names_max = names < 64 ? 64 : names > (1u << 30) ? 1u << 30 : (uint32_t)names;
+	sc->max = flows < 16 ? 16 : flows > (1u << 30) ? 1u << 30 : (uint32_t)flows;
+	sc->names_max = names < 2 ? 2 : names > (1u << 30) ? 1u << 30 : (uint32_t)names;
 	sc->free_flow = sc->free_names = NONE;
 	sc->lru.head = sc->lru.tail = sc->parked.head = sc->parked.tail = NONE;
 	sc->seed = ((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)sc) | 1;

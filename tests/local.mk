@@ -101,7 +101,7 @@ FUZZ_COMMON = tests/fuzz/fuzz.h tests/fuzz/fuzz_check.c
 FUZZ_LDADD = libsmtpscope.a $(LIBDEPS) -lpthread
 
 check_PROGRAMS += tests/fuzz/replay_capture tests/fuzz/replay_packet tests/fuzz/replay_smtp \
-	tests/fuzz/replay_reasm tests/fuzz/replay_rules
+	tests/fuzz/replay_reasm tests/fuzz/replay_rules tests/fuzz/replay_facts
 tests_fuzz_replay_capture_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_capture.c $(FUZZ_COMMON)
 tests_fuzz_replay_capture_LDADD = $(FUZZ_LDADD)
 tests_fuzz_replay_packet_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_packet.c $(FUZZ_COMMON)
@@ -112,10 +112,12 @@ tests_fuzz_replay_reasm_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_reasm.c $(
 tests_fuzz_replay_reasm_LDADD = $(FUZZ_LDADD)
 tests_fuzz_replay_rules_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rules.c $(FUZZ_COMMON)
 tests_fuzz_replay_rules_LDADD = $(FUZZ_LDADD)
+tests_fuzz_replay_facts_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_facts.c $(FUZZ_COMMON)
+tests_fuzz_replay_facts_LDADD = $(FUZZ_LDADD)
 
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_capture tests/fuzz/fuzz_packet tests/fuzz/fuzz_smtp \
-	tests/fuzz/fuzz_reasm tests/fuzz/fuzz_rules
+	tests/fuzz/fuzz_reasm tests/fuzz/fuzz_rules tests/fuzz/fuzz_facts
 tests_fuzz_fuzz_capture_SOURCES = tests/fuzz/fuzz_capture.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_capture_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_capture_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
@@ -131,6 +133,9 @@ tests_fuzz_fuzz_reasm_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_rules_SOURCES = tests/fuzz/fuzz_rules.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_rules_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_rules_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_facts_SOURCES = tests/fuzz/fuzz_facts.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_facts_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_facts_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 endif
 
 TESTS += tests/fuzz/replay.sh tests/mutate.py
@@ -301,3 +306,9 @@ tests_unit_test_gateway_facts_SOURCES = tests/unit/test_gateway_facts.c
 tests_unit_test_gateway_facts_LDADD = $(UNIT_LDADD)
 TESTS += tests/gateway-pass.py
 EXTRA_DIST += tests/gateway-pass.py
+UNIT_TESTS += tests/unit/test_pcap_map
+check_PROGRAMS += tests/unit/test_pcap_map
+TESTS += tests/unit/test_pcap_map
+tests_unit_test_pcap_map_SOURCES = tests/unit/test_pcap_map.c tests/unit/check.h
+tests_unit_test_pcap_map_LDADD = $(UNIT_LDADD)
+tests_unit_test_pcap_map_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'

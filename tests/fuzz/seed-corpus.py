@@ -4,7 +4,7 @@
     tests/fuzz/seed-corpus.py OUTDIR
 
 makes OUTDIR/<harness>/seed-* files: whole captures (and a gzipped one) for
-capture, single frames tagged with their link type for packet, the TCP
+capture, each capture's first frames as records for facts, single frames tagged with their link type for packet, the TCP
 payload of each sample's sessions as direction-tagged records for smtp,
 synthetic segment sequences for reasm, the shipped rule file for rules.
 The committed corpus is this, merged with what the fuzzers found
@@ -20,6 +20,8 @@ TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 
 # fuzz_packet.c's link type table: selector index per DLT
 PACKET_SEL = {1: 0, 113: 1, 276: 2, 0: 3, 108: 4, 12: 5, 228: 6, 229: 7, 101: 8}
+# fuzz_facts.c's link type table (the low 3 bits of a record's tag)
+FACTS_SEL = {1: 0, 113: 3, 12: 4, 229: 5, 0: 6}
 
 
 def read_pcap(path):
@@ -159,7 +161,7 @@ def reasm_seeds():
 
 def main():
     out = sys.argv[1]
-    for h in ("capture", "packet", "smtp", "reasm", "rules"):
+    for h in ("capture", "packet", "smtp", "reasm", "rules", "facts"):
         os.makedirs(os.path.join(out, h), exist_ok=True)
     sdir = os.path.join(TOP, "samples")
     for name in sorted(os.listdir(sdir)):
@@ -182,6 +184,11 @@ def main():
                     bytes([sel]) + f)
         for i, rec in enumerate(smtp_records(linktype, frames)):
             open(os.path.join(out, "smtp", "seed-%s-%d" % (base, i)), "wb").write(rec)
+        fsel = FACTS_SEL.get(linktype)
+        if fsel is not None and frames:
+            # whole sessions for the facts scanner: every frame, clock still
+            recs = b"".join(bytes([fsel]) + struct.pack("<H", len(f)) + f for f in frames[:64])
+            open(os.path.join(out, "facts", "seed-" + base), "wb").write(recs)
     for k, v in smtp_handmade().items():
         open(os.path.join(out, "smtp", "seed-" + k), "wb").write(v)
     for k, v in reasm_seeds().items():
