@@ -19,7 +19,13 @@
 #define ETH_P_8021AD 0x88a8
 #define ETH_P_QINQ_OLD 0x9100
 
-static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+/* ::ffff:a.b.c.d, as addr_from_v4 builds it */
+static inline void v4_mapped(struct ip_addr *a, const uint8_t *v4)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memcpy(a->b, prefix, 12);
+	memcpy(a->b + 12, v4, 4);
+}
 
 static inline uint16_t be16(const uint8_t *p)
 {
@@ -56,19 +62,22 @@ static bool tcp(const uint8_t *t, uint32_t tcp_len, struct tcp_seg *seg)
 
 bool facts_frame(int linktype, const uint8_t *data, uint32_t caplen, struct tcp_seg *seg)
 {
+	/* the Ethernet header and an 802.1Q tag in one check each */
 	struct cursor c;
 	cur_init(&c, data, caplen);
-	if (linktype != DLT_EN10MB || !cur_skip(&c, 12))
+	if (linktype != DLT_EN10MB || !cur_has(&c, 14))
 		return false;
-	uint16_t etype;
-	if (!cur_be16(&c, &etype))
-		return false;
+	uint16_t etype = be16(data + 12);
+	cur_skip(&c, 14);
 	seg->vlan = 0;
 	if (is_vlan(etype)) {
-		uint16_t tci;
-		if (!cur_be16(&c, &tci) || !cur_be16(&c, &etype) || is_vlan(etype))
+		if (!cur_has(&c, 4))
 			return false;
-		seg->vlan = tci & 0x0fff;
+		seg->vlan = be16(data + 14) & 0x0fff;
+		etype = be16(data + 16);
+		cur_skip(&c, 4);
+		if (is_vlan(etype))
+			return false;
 	}
 	const uint8_t *ip = cur_ptr(&c);
 	size_t left = cur_left(&c);
@@ -78,10 +87,8 @@ bool facts_frame(int linktype, const uint8_t *data, uint32_t caplen, struct tcp_
 		uint32_t tot = be16(ip + 2);
 		if (tot < 20 || tot > left)
 			return false;
-		memcpy(seg->src.b, v4_mapped, 12);
-		memcpy(seg->src.b + 12, ip + 12, 4);
-		memcpy(seg->dst.b, v4_mapped, 12);
-		memcpy(seg->dst.b + 12, ip + 16, 4);
+		v4_mapped(&seg->src, ip + 12);
+		v4_mapped(&seg->dst, ip + 16);
 		seg->ttl = ip[8];
 		return tcp(ip + 20, tot - 20, seg);
 	}

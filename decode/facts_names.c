@@ -99,15 +99,16 @@ static void client_line(struct facts_names *n, const char *s, size_t len)
 		}
 	}
 	n->client_line = true;
-	const char *sp = memchr(s, ' ', len);
-	size_t vlen = sp ? (size_t)(sp - s) : len;
-	if (vlen != 4 && vlen != 8)
-		return; /* neither a greeting nor a command that ends the reading */
+	/* the verb runs to the first space; the ones looked for are letters,
+	 * so a match also proves there is no space before */
+	size_t vlen = len == 4 || (len > 4 && s[4] == ' ') ? 4 : len == 8 || (len > 8 && s[8] == ' ') ? 8 : 0;
 	if (vlen == 8) {
-		if (verb_is(s, vlen, "STARTTLS"))
+		if (verb4(s, WORD4('s', 't', 'a', 'r')) && verb4(s + 4, WORD4('t', 't', 'l', 's')))
 			n->done[FN_CLIENT] = true; /* ciphertext follows */
 		return;
 	}
+	if (vlen != 4)
+		return; /* neither a greeting nor a command that ends the reading */
 	if (verb4(s, WORD4('e', 'h', 'l', 'o')) || verb4(s, WORD4('h', 'e', 'l', 'o'))) {
 		const char *arg = s + vlen;
 		size_t alen = len - vlen;
