@@ -309,17 +309,17 @@ void fn_segment(struct facts_names *n, int side, const struct tcp_seg *seg)
 	}
 	if (!wire)
 		return;
-	int32_t d = seq_diff(seq, n->next_seq[side]);
-	if (d > 0) {
+	uint32_t skip = 0; /* bytes at the front already read */
+	if (seq_diff(seq, n->next_seq[side]) > 0) {
 		if (!n->ahead_run[side] || seq_diff(seq + wire, n->ahead_end[side]) > 0)
 			n->ahead_end[side] = seq + wire;
 		if (++n->ahead_run[side] <= AHEAD_WAIT)
 			return;
 		lost(n, side); /* the hole is not coming back: on from here */
 		n->ahead_run[side] = 0;
-		d = 0;
+	} else {
+		skip = n->next_seq[side] - seq; /* modulo 2^32, at most 2^31 */
 	}
-	uint32_t skip = (uint32_t)-d;
 	if (skip >= wire)
 		return; /* a retransmission of bytes already read */
 	n->next_seq[side] = seq + wire;
