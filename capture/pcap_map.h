@@ -13,6 +13,11 @@
  * 262144 bytes or running past the end of the file ends the walk
  * (CAP_BROKEN: the real pass reports it).  The filter, if any, is libpcap's
  * (pcap_offline_filter).
+ *
+ * The mapping is the page cache's, not charged to --memcap.  A file cut
+ * shorter by another process while it is mapped would fault on access;
+ * files that grow (a capture still being written) are read to the size
+ * they had when opened.
  */
 #ifndef SMTPSCOPE_PCAP_MAP_H
 #define SMTPSCOPE_PCAP_MAP_H
