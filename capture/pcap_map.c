@@ -20,6 +20,7 @@
 #define REC_HDR 16
 #define MAX_SANE_CAPLEN 262144u /* libpcap's max_snaplen_for_dlt for the types taken */
 #define TICK_EVERY 4096         /* records between two ticks */
+#define RELEASE_STEP ((size_t)1 << 20) /* walked bytes given back at a time (pages) */
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -40,6 +41,7 @@ struct pcap_map {
 	bool filtered;
 	struct bpf_program prog;
 	volatile bool stop;
+	size_t released;              /* bytes at the front given back (MADV_DONTNEED) */
 };
 
 static bool linktype_taken(int dlt)
@@ -133,6 +135,16 @@ struct pcap_map *pmap_open(const char *path, const char *bpf)
 	return m;
 }
 
+/* The pages already walked leave the process (the page cache keeps
+ * them): without this the whole file would count in the resident size by
+ * the end of the pass. */
+static void release_behind(struct pcap_map *m)
+{
+	size_t upto = m->released + RELEASE_STEP; /* behind m->off: its record stays */
+	(void)madvise((void *)(m->base + m->released), RELEASE_STEP, MADV_DONTNEED);
+	m->released = upto;
+}
+
 enum cap_status pmap_run(struct pcap_map *m, uint64_t max_packets, cap_packet_fn fn,
 			 cap_tick_fn tick, void *ctx)
 {
@@ -152,6 +164,8 @@ enum cap_status pmap_run(struct pcap_map *m, uint64_t max_packets, cap_packet_fn
 		if (caplen > MAX_SANE_CAPLEN || caplen > left - REC_HDR)
 			return CAP_BROKEN;
 		const uint8_t *data = m->base + m->off + REC_HDR;
+		if (m->off - m->released >= RELEASE_STEP + 2 * 65536)
+			release_behind(m);
 		m->off += REC_HDR + (size_t)caplen;
 		if (caplen > m->snapshot)
 			caplen = m->snapshot; /* sf-pcap.c: cut to the snapshot length */
