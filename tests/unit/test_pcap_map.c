@@ -4,7 +4,8 @@
  * breaks).  On files written here byte by byte: microsecond and
  * nanosecond, both byte orders, a record longer than the snapshot length
  * (cut to it), a record header or a record cut short by the end of the
- * file, a record larger than libpcap's sane maximum; a filter; -c.  And on
+ * file, a record larger than libpcap's sane maximum, a file of several
+ * megabytes (pages given back on the way); a filter; -c.  And on
  * every sample named on the command line (make check passes none: the
  * samples come from SRCDIR). */
 #include "config.h"
@@ -28,7 +29,7 @@ struct rec {
 };
 
 struct seen {
-	struct rec r[4096];
+	struct rec r[8192];
 	size_t n;
 };
 
@@ -39,7 +40,7 @@ static void on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, 
 	uint64_t h = 1469598103934665603ull;
 	for (uint32_t i = 0; i < caplen; i++)
 		h = (h ^ data[i]) * 1099511628211ull;
-	if (s->n < 4096)
+	if (s->n < 8192)
 		s->r[s->n] = (struct rec){ linktype, ts, caplen, wirelen, h };
 	s->n++;
 }
@@ -72,7 +73,7 @@ static bool same_as_libpcap(const char *path, const char *bpf, uint64_t count, b
 	cap_close(cap);
 	pmap_close(m);
 	bool ok = sa == sb && a.n == b.n;
-	for (size_t i = 0; ok && i < a.n && i < 4096; i++)
+	for (size_t i = 0; ok && i < a.n && i < 8192; i++)
 		ok = memcmp(&a.r[i], &b.r[i], sizeof a.r[i]) == 0;
 	if (!ok)
 		printf("  %s: cap_run %d/%zu packets, pmap_run %d/%zu\n", path, sa, a.n, sb, b.n);
@@ -168,6 +169,12 @@ static void test_written(void)
 	const struct spec huge[] = { { 60, 60, 60 }, { 270000, 270000, 270000 } };
 	CHECK(same_as_libpcap(write_file("huge.pcap", 0xa1b2c3d4, false, 0, huge, 2, 0), NULL, 0,
 			      true));
+	/* several megabytes: the walked pages are given back on the way */
+	static struct spec big[4000];
+	for (size_t i = 0; i < 4000; i++)
+		big[i] = (struct spec){ 1000 + (uint32_t)(i % 500), 1000 + (uint32_t)(i % 500), 1514 };
+	CHECK(same_as_libpcap(write_file("big.pcap", 0xa1b2c3d4, false, 65535, big, 4000, 0), NULL,
+			      0, true));
 	/* not taken: pcapng-like magic, an old version */
 	char path[128];
 	snprintf(path, sizeof path, "%s/ng.pcap", dir);
