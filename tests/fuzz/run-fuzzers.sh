@@ -7,7 +7,7 @@
 #
 # Run it from a build configured with  CC=clang ./configure --enable-fuzz
 # (the tests/fuzz/fuzz_* programs must exist; `make` builds them).
-# Harnesses: capture packet smtp reasm rules.
+# Harnesses: capture packet smtp reasm rules facts.
 #
 # Environment:
 #   FUZZ_OUT   work directory (default ./fuzz-out): per harness a growing
@@ -26,7 +26,7 @@
 set -u
 LC_ALL=C
 export LC_ALL
-ALL="capture packet smtp reasm rules"
+ALL="capture packet smtp reasm rules facts"
 here=$(cd "$(dirname "$0")" && pwd)
 out=${FUZZ_OUT:-$(pwd)/fuzz-out}
 jobs=${FUZZ_JOBS:-1}
