@@ -13,7 +13,7 @@
  * parser (smtp_client.c, smtp_server.c) on what it would see: the last
  * EHLO/HELO before DATA/BDAT/STARTTLS/QUIT, and the first reply if it is the
  * banner (the greeting, RFC 5321 4.3.1); what differs is listed in
- * doc/performance.md ("The gateway first pass").
+ * doc/performance.md ("A facts-only first pass").
  *
  * Memory: flows and name buffers come from two pools that grow by doubling
  * up to a bound from --memcap (charged to mem.h); a flow that finds the

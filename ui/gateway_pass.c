@@ -3,12 +3,13 @@
  * Without --gateway, a verdict taken on the way (an alert at the end of the
  * first session, the outbound/inbound side of a reply) must not depend on
  * how much of the capture has been seen.  A capture file that can be read
- * twice is therefore read once first, by a second decoder whose sink only
- * hands each session's facts (addresses, EHLO and banner names, TTLs) to
- * the gateway inference; the decision is then frozen and the real pass runs
- * with it, exactly as with the right --gateway.  Stdin (or a FIFO, a
- * device: anything but a regular file) cannot be read twice: its first packets (up to LOOKAHEAD_MAX bytes, at most a quarter of
- * --memcap) are held while the same second decoder reads them, the decision
+ * twice is therefore read once first, by the facts scanner
+ * (decode/smtp_facts.h), which only hands each session's facts (addresses,
+ * EHLO and banner names, TTLs) to the gateway inference; the decision is
+ * then frozen and the real pass runs with it, exactly as with the right
+ * --gateway.  Stdin (or a FIFO, a device: anything but a regular file)
+ * cannot be read twice: its first packets (up to LOOKAHEAD_MAX bytes, at
+ * most a quarter of --memcap) are held while the same scanner reads them, the decision
  * is taken, then they go through the real pass; what comes after keeps the
  * decision provisional.  A live capture cannot wait: its decision is
  * provisional from the start.  Every provisional change is announced
