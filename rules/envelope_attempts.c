@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "rules/fnv.h"
 
 #define WAYS 8
 #define NBUCKETS (EA_SLOTS / WAYS)
@@ -25,10 +26,18 @@ struct triplet {
 	char text[TEXT_MAX];
 };
 
+/* The keys ea_lookup computed for a transaction's first recipients, taken
+ * again by ea_note on the same transaction (the pipeline calls the two in
+ * turn around the rules): each key is hashed once per transaction. */
+#define KEY_CACHE 8
+
 struct env_attempts {
 	struct triplet *slot;     /* NBUCKETS * WAYS, NULL until the first deferral */
 	uint32_t tracked;
 	uint64_t evicted;
+	const struct smtp_txn *keys_of; /* the transaction keys[] belong to, or NULL */
+	uint32_t nkeys;
+	uint64_t keys[KEY_CACHE];
 };
 
 struct env_attempts *ea_new(void)
@@ -49,14 +58,6 @@ void ea_free(struct env_attempts *ea)
 	free(ea);
 }
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* Addresses compare without case: greylisting databases fold them. */
 static uint64_t fnv1a_fold(uint64_t h, const char *s)
 {
@@ -64,22 +65,45 @@ static uint64_t fnv1a_fold(uint64_t h, const char *s)
 		uint8_t c = (uint8_t)*s;
 		if (c >= 'A' && c <= 'Z')
 			c = (uint8_t)(c + 32);
-		h = (h ^ c) * 1099511628211ULL;
+		h = (h ^ c) * FNV64_PRIME;
 	}
-	return (h ^ 0xff) * 1099511628211ULL; /* separator: "ab"+"c" differs from "a"+"bc" */
+	return (h ^ 0xff) * FNV64_PRIME; /* separator: "ab"+"c" differs from "a"+"bc" */
 }
 
-static uint64_t triplet_key(const struct smtp_session *s, const struct smtp_txn *t,
-			    const char *rcpt)
+/* The part of the key every recipient of t shares: server, client and
+ * sender.  Per remote host: its greylisting state is its own (an MX pool
+ * with one shared database would let a retry pass at another MX; without
+ * the server in the key, any delivery of the same pair anywhere would be
+ * taken for that retry, and the alert would name the wrong host). */
+static uint64_t txn_prefix(const struct smtp_session *s, const struct smtp_txn *t)
 {
-	/* per remote host: its greylisting state is its own (an MX pool with
-	 * one shared database would let a retry pass at another MX; without
-	 * the server in the key, any delivery of the same pair anywhere would
-	 * be taken for that retry, and the alert would name the wrong host) */
-	uint64_t h = fnv1a(14695981039346656037ULL, s->server.b, sizeof s->server.b);
-	h = fnv1a(h, s->client.b, sizeof s->client.b);
-	h = fnv1a_fold(fnv1a_fold(h, t->mail_from), rcpt);
+	uint64_t h = fnv1a64(FNV64_OFFSET, s->server.b, sizeof s->server.b);
+	h = fnv1a64(h, s->client.b, sizeof s->client.b);
+	return fnv1a_fold(h, t->mail_from);
+}
+
+static uint64_t triplet_key(uint64_t prefix, const char *rcpt)
+{
+	uint64_t h = fnv1a_fold(prefix, rcpt);
 	return h ? h : 1;
+}
+
+struct prefix {
+	uint64_t h;
+	bool set;                 /* h computed (at the first recipient that needs it) */
+};
+
+/* The key of t's i-th recipient: cached by ea_lookup, else computed. */
+static uint64_t rcpt_key(const struct env_attempts *ea, const struct smtp_session *s,
+			 const struct smtp_txn *t, uint32_t i, const char *rcpt, struct prefix *p)
+{
+	if (ea->keys_of == t && i < ea->nkeys)
+		return ea->keys[i];
+	if (!p->set) {
+		p->h = txn_prefix(s, t);
+		p->set = true;
+	}
+	return triplet_key(p->h, rcpt);
 }
 
 static struct triplet *bucket(const struct env_attempts *ea, uint64_t key)
@@ -103,19 +127,33 @@ static bool accepted(uint16_t code)
 	return code >= 200 && code < 300;
 }
 
-void ea_lookup(const struct env_attempts *ea, const struct smtp_session *s,
-	       const struct smtp_txn *t, struct msg_history *h)
+void ea_lookup(struct env_attempts *ea, const struct smtp_session *s, const struct smtp_txn *t,
+	       struct msg_history *h)
 {
-	if (!ea || !ea->slot || t->outcome != OUT_ACCEPTED)
+	if (!ea)
+		return;
+	ea->keys_of = NULL;
+	if (!ea->slot || t->outcome != OUT_ACCEPTED)
 		return;
 	const struct triplet *best = NULL;
-	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
+	struct prefix prefix = { 0, false };
+	uint32_t i = 0;
+	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next, i++) {
+		bool cached = i < KEY_CACHE; /* every recipient's, for ea_note */
+		if (!cached && !accepted(r->code))
+			continue;
+		uint64_t key = rcpt_key(ea, s, t, i, r->addr, &prefix);
+		if (cached) {
+			ea->keys[i] = key;
+			ea->nkeys = i + 1;
+		}
 		if (!accepted(r->code))
 			continue;
-		const struct triplet *k = find(ea, triplet_key(s, t, r->addr));
+		const struct triplet *k = find(ea, key);
 		if (k && (!best || k->first_deferral_ts < best->first_deferral_ts))
 			best = k;
 	}
+	ea->keys_of = t;
 	if (!best)
 		return;
 	h->triplet_known = true;
@@ -180,13 +218,19 @@ void ea_note(struct env_attempts *ea, const struct smtp_session *s, const struct
 		return;
 	bool msg_deferred = t->outcome == OUT_DEFERRED && t->has_reply && t->reply.code / 100 == 4;
 	int64_t ts = t->end_ts;
-	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
-		uint64_t key = triplet_key(s, t, r->addr);
+	struct prefix prefix = { 0, false };
+	uint32_t i = 0;
+	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next, i++) {
+		bool delivered = accepted(r->code) && !msg_deferred && t->outcome == OUT_ACCEPTED;
+		if (r->code / 100 != 4 && !(accepted(r->code) && msg_deferred) &&
+		    !(delivered && ea->slot))
+			continue; /* nothing to remember, nothing to forget */
+		uint64_t key = rcpt_key(ea, s, t, i, r->addr, &prefix);
 		if (r->code / 100 == 4) {
 			deferred(ea, key, t, r->code, ts);
 		} else if (accepted(r->code) && msg_deferred) {
 			deferred(ea, key, t, t->reply.code, ts);
-		} else if (accepted(r->code) && t->outcome == OUT_ACCEPTED) {
+		} else {
 			struct triplet *k = find(ea, key);
 			if (k) { /* delivered: the greylisting, if any, is over */
 				memset(k, 0, sizeof *k);
@@ -194,6 +238,7 @@ void ea_note(struct env_attempts *ea, const struct smtp_session *s, const struct
 			}
 		}
 	}
+	ea->keys_of = NULL;
 }
 
 uint32_t ea_tracked(const struct env_attempts *ea)

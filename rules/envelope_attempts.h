@@ -36,11 +36,12 @@ void ea_free(struct env_attempts *ea);
 /* Before the rules see txn_end: for the recipients of t that the server
  * accepted, the triplet deferred earliest (fills h->triplet_*; nothing when
  * none was deferred). */
-void ea_lookup(const struct env_attempts *ea, const struct smtp_session *s,
-	       const struct smtp_txn *t, struct msg_history *h);
+void ea_lookup(struct env_attempts *ea, const struct smtp_session *s, const struct smtp_txn *t,
+	       struct msg_history *h);
 
 /* After the rules: remembers the triplets t deferred (a 4xx to their RCPT,
- * or to the message) and forgets those it delivered. */
+ * or to the message) and forgets those it delivered.  The keys ea_lookup
+ * computed for t just before are taken again, not hashed anew. */
 void ea_note(struct env_attempts *ea, const struct smtp_session *s, const struct smtp_txn *t);
 
 uint32_t ea_tracked(const struct env_attempts *ea); /* triplets deferred and not yet delivered */

@@ -8,26 +8,14 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "rules/fnv.h"
 
-#define MSG_MEMORY 256 /* message keys remembered per host */
 #define MSG_FIRST_BLOCK 8
-
-#define FNV_OFFSET 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
+#define NO_SLOT UINT32_MAX
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	return fnv1a(h, s ? s : "", s ? strlen(s) + 1 : 1);
+	return fnv1a64(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
 /* MAIL FROM and the set of RCPT TO addresses, whatever their order.  Each
@@ -35,14 +23,14 @@ static uint64_t hash_str(uint64_t h, const char *s)
  * to a sum), so no sorted copy of the list is allocated per transaction. */
 static uint64_t envelope_hash(const struct smtp_txn *t)
 {
-	uint64_t h = hash_str(FNV_OFFSET, t->mail_from);
+	uint64_t h = hash_str(FNV64_OFFSET, t->mail_from);
 	uint64_t sum = 0, n = 0;
 	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next, n++)
-		sum += hash_str(FNV_OFFSET, r->addr);
+		sum += hash_str(FNV64_OFFSET, r->addr);
 	if (n == 0)
 		return h;
-	h = fnv1a(h, &n, sizeof n);
-	return fnv1a(h, &sum, sizeof sum);
+	h = fnv1a64(h, &n, sizeof n);
+	return fnv1a64(h, &sum, sizeof sum);
 }
 
 static uint64_t size_class(const struct smtp_txn *t)
@@ -57,11 +45,11 @@ static uint64_t size_class(const struct smtp_txn *t)
 	return p;
 }
 
-static void ident_of(const struct smtp_txn *t, struct msg_key *k)
+void msgs_ident(const struct smtp_txn *t, struct msg_key *k)
 {
 	memset(k, 0, sizeof *k);
 	if (t->message_id && t->message_id[0])
-		k->mid = fnv1a(FNV_OFFSET, t->message_id, strlen(t->message_id)) | 1;
+		k->mid = fnv1a64(FNV64_OFFSET, t->message_id, strlen(t->message_id)) | 1;
 	k->env = envelope_hash(t);
 	k->size_class = size_class(t);
 }
@@ -79,23 +67,157 @@ static bool same_message(const struct msg_key *a, const struct msg_key *b)
 	       (a->size_class == b->size_class || !a->size_class || !b->size_class);
 }
 
+/* --- the index: chains by envelope and by Message-ID ---------------------------- */
+
+/* The hashes are FNV-1a already; folding the high half in spreads them
+ * over the few low bits a bucket number uses. */
+static uint32_t bucket_of(const struct msg_memory *mm, uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 32) ^ (h >> 17)) & (mm->cap - 1);
+}
+
+static uint16_t *env_head(const struct msg_memory *mm, uint64_t env)
+{
+	return &mm->heads[bucket_of(mm, env)];
+}
+
+static uint16_t *mid_head(const struct msg_memory *mm, uint64_t mid)
+{
+	return &mm->heads[mm->cap + bucket_of(mm, mid)];
+}
+
+static void link_env(struct msg_memory *mm, uint32_t slot)
+{
+	uint16_t *h = env_head(mm, mm->msgs[slot].env);
+	mm->msgs[slot].next_env = *h;
+	*h = (uint16_t)(slot + 1);
+}
+
+static void link_mid(struct msg_memory *mm, uint32_t slot)
+{
+	uint16_t *h = mid_head(mm, mm->msgs[slot].mid);
+	mm->msgs[slot].next_mid = *h;
+	*h = (uint16_t)(slot + 1);
+}
+
+static void unlink_env(struct msg_memory *mm, uint32_t slot)
+{
+	uint16_t *p = env_head(mm, mm->msgs[slot].env);
+	while (*p != slot + 1)
+		p = &mm->msgs[*p - 1].next_env;
+	*p = mm->msgs[slot].next_env;
+}
+
+static void unlink_mid(struct msg_memory *mm, uint32_t slot)
+{
+	uint16_t *p = mid_head(mm, mm->msgs[slot].mid);
+	while (*p != slot + 1)
+		p = &mm->msgs[*p - 1].next_mid;
+	*p = mm->msgs[slot].next_mid;
+}
+
 /* An earlier attempt with this very envelope comes first: a recipient
  * deferred at RCPT (no content, no Message-ID seen) and delivered later is
  * that attempt's retry, not the earlier delivery of the same Message-ID to
- * the other recipients. */
-static struct msg_key *find_key(const struct msg_memory *mm, const struct msg_key *id)
+ * the other recipients.  Among several, the lowest slot (the order a scan
+ * of the keys would meet them in). */
+static uint32_t find_slot(const struct msg_memory *mm, const struct msg_key *id)
 {
-	struct msg_key *by_id = NULL;
-	for (uint32_t i = 0; i < mm->nmsgs; i++) {
-		struct msg_key *k = &mm->msgs[i];
-		if (!same_message(k, id))
-			continue;
-		if (k->env == id->env)
-			return k;
-		if (!by_id)
-			by_id = k;
+	if (!mm->nmsgs)
+		return NO_SLOT;
+	uint32_t by_env = NO_SLOT, by_id = NO_SLOT;
+	for (uint16_t s = *env_head(mm, id->env); s; s = mm->msgs[s - 1].next_env) {
+		const struct msg_key *k = &mm->msgs[s - 1];
+		if (k->env == id->env && same_message(k, id) && s - 1u < by_env)
+			by_env = s - 1u;
+	}
+	if (by_env != NO_SLOT || !id->mid)
+		return by_env;
+	for (uint16_t s = *mid_head(mm, id->mid); s; s = mm->msgs[s - 1].next_mid) {
+		const struct msg_key *k = &mm->msgs[s - 1];
+		if (k->mid == id->mid && s - 1u < by_id)
+			by_id = s - 1u;
 	}
 	return by_id;
+}
+
+/* --- the eviction heap: least recently attempted on top ------------------------- */
+
+/* Ties on last_ts go to the lower slot, as the scan this replaces did. */
+static bool heap_less(const struct msg_memory *mm, uint16_t a, uint16_t b)
+{
+	int64_t ta = mm->msgs[a].last_ts, tb = mm->msgs[b].last_ts;
+	return ta < tb || (ta == tb && a < b);
+}
+
+static void heap_put(struct msg_memory *mm, uint32_t pos, uint16_t slot)
+{
+	mm->heap[pos] = slot;
+	mm->msgs[slot].heap_pos = (uint16_t)pos;
+}
+
+static void heap_up(struct msg_memory *mm, uint32_t pos)
+{
+	uint16_t slot = mm->heap[pos];
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+		if (!heap_less(mm, slot, mm->heap[parent]))
+			break;
+		heap_put(mm, pos, mm->heap[parent]);
+		pos = parent;
+	}
+	heap_put(mm, pos, slot);
+}
+
+static void heap_down(struct msg_memory *mm, uint32_t pos)
+{
+	uint16_t slot = mm->heap[pos];
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+		if (c >= mm->nmsgs)
+			break;
+		if (c + 1 < mm->nmsgs && heap_less(mm, mm->heap[c + 1], mm->heap[c]))
+			c++;
+		if (!heap_less(mm, mm->heap[c], slot))
+			break;
+		heap_put(mm, pos, mm->heap[c]);
+		pos = c;
+	}
+	heap_put(mm, pos, slot);
+}
+
+/* --- keys ----------------------------------------------------------------------- */
+
+static size_t block_bytes(uint32_t cap)
+{
+	return cap * (sizeof(struct msg_key) + 3 * sizeof(uint16_t));
+}
+
+/* Room for twice the keys: one new block, the keys copied, the chains
+ * rebuilt for the larger bucket count; the heap keeps its order (the slots
+ * do not move). */
+static void grow(struct msg_memory *mm)
+{
+	uint32_t cap = mm->cap ? mm->cap * 2 : MSG_FIRST_BLOCK;
+	struct msg_key *keys = xcalloc(1, block_bytes(cap));
+	mem_charge(block_bytes(cap));
+	uint16_t *heads = (uint16_t *)(keys + cap);
+	uint16_t *heap = heads + 2 * cap;
+	if (mm->nmsgs) {
+		memcpy(keys, mm->msgs, mm->nmsgs * sizeof *keys);
+		memcpy(heap, mm->heap, mm->nmsgs * sizeof *heap);
+	}
+	mem_release(block_bytes(mm->cap));
+	free(mm->msgs);
+	mm->msgs = keys;
+	mm->heads = heads;
+	mm->heap = heap;
+	mm->cap = cap;
+	for (uint32_t s = 0; s < mm->nmsgs; s++) {
+		link_env(mm, s);
+		if (mm->msgs[s].mid)
+			link_mid(mm, s);
+	}
 }
 
 /* Not waiting for a retry: delivered, or refused for good. */
@@ -104,50 +226,63 @@ static bool key_settled(const struct msg_key *k)
 	return k->accepted || k->refused;
 }
 
-static struct msg_key *add_key(struct msg_memory *p, struct host_entry *e, const struct msg_key *id)
+/* A new key for id, first attempted at ts: a free slot, else the least
+ * recently attempted key's (a pending message forgotten leaves the count). */
+static struct msg_key *add_key(struct msg_memory *mm, struct host_entry *e, const struct msg_key *id,
+			       int64_t ts)
 {
-	if (p->nmsgs == MSG_MEMORY) {
-		uint32_t old = 0;
-		for (uint32_t i = 1; i < p->nmsgs; i++)
-			if (p->msgs[i].last_ts < p->msgs[old].last_ts)
-				old = i;
-		if (!key_settled(&p->msgs[old]) && e->pending)
+	uint32_t slot;
+	if (mm->nmsgs == MSG_MEMORY) {
+		slot = mm->heap[0];
+		struct msg_key *old = &mm->msgs[slot];
+		if (!key_settled(old) && e->pending)
 			e->pending--;
-		p->msgs[old] = *id;
-		return &p->msgs[old];
+		unlink_env(mm, slot);
+		if (old->mid)
+			unlink_mid(mm, slot);
+	} else {
+		if (mm->nmsgs == mm->cap)
+			grow(mm);
+		slot = mm->nmsgs++;
+		heap_put(mm, mm->nmsgs - 1, (uint16_t)slot);
 	}
-	if (p->nmsgs == p->cap) {
-		uint32_t cap = p->cap ? p->cap * 2 : MSG_FIRST_BLOCK;
-		p->msgs = xrealloc(p->msgs, cap * sizeof *p->msgs);
-		mem_charge((cap - p->cap) * sizeof *p->msgs);
-		p->cap = cap;
-	}
-	p->msgs[p->nmsgs] = *id;
-	return &p->msgs[p->nmsgs++];
+	struct msg_key *k = &mm->msgs[slot];
+	uint16_t pos = k->heap_pos;
+	*k = *id;
+	k->heap_pos = pos;
+	k->next_env = k->next_mid = 0;
+	k->first_ts = k->last_ts = ts;
+	link_env(mm, slot);
+	if (k->mid)
+		link_mid(mm, slot);
+	heap_up(mm, pos);
+	heap_down(mm, k->heap_pos);
+	return k;
 }
 
 void msgs_note(struct msg_memory *p, struct host_entry *e, const struct smtp_txn *t,
-	       enum msg_way way)
+	       const struct msg_key *id)
 {
-	struct msg_key id;
-	ident_of(t, &id);
-	id.way = (uint8_t)way;
-	struct msg_key *k = find_key(p, &id);
-	if (k) {
+	uint32_t slot = find_slot(p, id);
+	struct msg_key *k;
+	if (slot != NO_SLOT) {
+		k = &p->msgs[slot];
 		e->retries++;
 		if (t->start_ts > k->last_ts) {
 			p->key_interval = t->start_ts - k->last_ts;
 			k->last_ts = t->start_ts;
+			heap_down(p, k->heap_pos);
 		}
 		k->attempts++;
-		if (!k->mid)
-			k->mid = id.mid;
+		if (!k->mid && id->mid) {
+			k->mid = id->mid;
+			link_mid(p, slot);
+		}
 		if (!k->size_class)
-			k->size_class = id.size_class;
+			k->size_class = id->size_class;
 	} else {
-		k = add_key(p, e, &id);
+		k = add_key(p, e, id, t->start_ts);
 		k->attempts = 1;
-		k->first_ts = k->last_ts = t->start_ts;
 		e->pending++;
 	}
 	if (t->outcome != OUT_ACCEPTED)
@@ -171,23 +306,20 @@ void msgs_note(struct msg_memory *p, struct host_entry *e, const struct smtp_txn
 		e->pending++;
 }
 
-
-const struct msg_key *msgs_find(const struct msg_memory *mm, const struct smtp_txn *t)
+const struct msg_key *msgs_find(const struct msg_memory *mm, const struct msg_key *id)
 {
-	struct msg_key id;
-	ident_of(t, &id);
-	return find_key(mm, &id);
+	uint32_t slot = find_slot(mm, id);
+	return slot == NO_SLOT ? NULL : &mm->msgs[slot];
 }
 
 void msgs_free(struct msg_memory *mm)
 {
-	mem_release(mm->cap * sizeof *mm->msgs);
+	mem_release(block_bytes(mm->cap));
 	free(mm->msgs);
-	mm->msgs = NULL;
-	mm->nmsgs = mm->cap = 0;
+	memset(mm, 0, sizeof *mm);
 }
 
 size_t msgs_first_block_cost(void)
 {
-	return MSG_FIRST_BLOCK * sizeof(struct msg_key);
+	return block_bytes(MSG_FIRST_BLOCK);
 }

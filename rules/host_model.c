@@ -220,7 +220,9 @@ bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 	if (!slot || !slot->e)
 		return false;
 	const struct host_priv *p = slot->e->priv;
-	const struct msg_key *k = msgs_find(&p->msgs, t);
+	struct msg_key id;
+	msgs_ident(t, &id);
+	const struct msg_key *k = msgs_find(&p->msgs, &id);
 	if (!k)
 		return false;
 	out->known = true;
@@ -234,13 +236,30 @@ bool hm_message_history(struct host_model *hm, const struct smtp_session *s,
 	return true;
 }
 
+/* Message identities of the first transactions, computed once per session
+ * end for the server, the client and every recipient domain alike. */
+#define IDENT_CACHE 16
+
 struct session_view {
 	enum verdict verdict;
 	bool rejected;            /* a 5xx decided a V_FAILURE */
 	int64_t error_ts;
 	enum msg_way way;         /* in or out through the gateway (session_way) */
 	char error[HOST_ERROR_MAX];
+	size_t nids;
+	struct msg_key ids[IDENT_CACHE]; /* of the first nids transactions, in order */
 };
+
+/* The identity of the i-th transaction t of the session: from the cache,
+ * or (a session with more transactions than it holds) computed into *tmp. */
+static const struct msg_key *ident_at(const struct session_view *v, size_t i,
+				      const struct smtp_txn *t, struct msg_key *tmp)
+{
+	if (i < v->nids)
+		return &v->ids[i];
+	msgs_ident(t, tmp);
+	return tmp;
+}
 
 /* --- recipient domains ("next hop" of a mail queue) ---------------------------- */
 
@@ -311,7 +330,8 @@ static enum msg_way session_way(const struct host_model *hm, const struct smtp_s
 
 /* One transaction as seen by one recipient domain. */
 static void domain_txn(struct host_model *hm, struct host_entry *e, const struct smtp_session *s,
-		       const struct smtp_txn *t, bool limited, const struct session_view *v)
+		       const struct smtp_txn *t, const struct msg_key *id, bool limited,
+		       const struct session_view *v)
 {
 	struct host_priv *p = e->priv;
 	if (p->last_session != s->id) {
@@ -337,7 +357,7 @@ static void domain_txn(struct host_model *hm, struct host_entry *e, const struct
 	enum verdict vd = txn_verdict(s, t, limited);
 	/* cut off by the capture: the attempt's fate is unknown */
 	if (!(t->outcome == OUT_ABORTED && session_cut_short(s)))
-		msgs_note(&p->msgs, e, t, v->way);
+		msgs_note(&p->msgs, e, t, id);
 	hs_note_attempt(e, &p->health, vd, t->outcome == OUT_REJECTED, t->start_ts);
 	if (vd == V_FAILURE) {
 		char err[8 + SMTP_REPLY_TEXT_MAX]; /* hs_set_error cuts it to fit */
@@ -354,11 +374,14 @@ static void count_domains(struct host_model *hm, const struct smtp_session *s,
 			  const struct session_view *v)
 {
 	bool accepted = false; /* some recipient of an earlier transaction was accepted */
-	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+	size_t i = 0;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next, i++) {
 		bool limited = txn_recipient_limited(t, accepted);
 		accepted = accepted || txn_rcpt_accepted(t);
 		if (txn_abandoned(s, t))
 			continue;
+		struct msg_key tmp;
+		const struct msg_key *id = NULL; /* computed at the first domain */
 		/* each domain once per transaction; a few distinct ones are enough */
 		const char *seen[8];
 		size_t nseen = 0;
@@ -367,12 +390,14 @@ static void count_domains(struct host_model *hm, const struct smtp_session *s,
 			if (!e)
 				continue;
 			bool dup = false;
-			for (size_t i = 0; i < nseen; i++)
-				dup = dup || seen[i] == (const char *)e;
+			for (size_t k = 0; k < nseen; k++)
+				dup = dup || seen[k] == (const char *)e;
 			if (dup)
 				continue;
 			seen[nseen++] = (const char *)e;
-			domain_txn(hm, e, s, t, limited, v);
+			if (!id)
+				id = ident_at(v, i, t, &tmp);
+			domain_txn(hm, e, s, t, id, limited, v);
 		}
 	}
 }
@@ -380,7 +405,8 @@ static void count_domains(struct host_model *hm, const struct smtp_session *s,
 /* --- session end --------------------------------------------------------------- */
 
 
-static void count_session(struct host_entry *e, const struct smtp_session *s)
+static void count_session(struct host_entry *e, const struct smtp_session *s,
+			  const struct session_view *v)
 {
 	struct host_priv *p = e->priv;
 	e->sessions++;
@@ -389,7 +415,8 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 		e->resets++;
 	if (s->end_reason == END_TIMEOUT)
 		e->timeouts++;
-	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
+	size_t i = 0;
+	for (const struct smtp_txn *t = s->txn_head; t; t = t->next, i++) {
 		e->messages++;
 		switch (t->outcome) {
 		case OUT_ACCEPTED: e->accepted++; break;
@@ -399,8 +426,10 @@ static void count_session(struct host_entry *e, const struct smtp_session *s)
 		}
 		/* cut off by the capture: the attempt's fate is unknown */
 		bool unknown = t->outcome == OUT_ABORTED && session_cut_short(s);
-		if (!txn_abandoned(s, t) && !unknown)
-			msgs_note(&p->msgs, e, t, WAY_ANY); /* one host, one role: one way */
+		if (!txn_abandoned(s, t) && !unknown) {
+			struct msg_key tmp;
+			msgs_note(&p->msgs, e, t, ident_at(v, i, t, &tmp));
+		}
 	}
 }
 
@@ -415,7 +444,7 @@ static void update_entry(struct host_model *hm, struct host_entry *e, const stru
 	if (s->start_ts > e->last_attempt)
 		e->last_attempt = s->start_ts;
 	set_name(e, s);
-	count_session(e, s);
+	count_session(e, s, v);
 	spark_note(&e->spark, s->end_ts, v->verdict == V_FAILURE);
 	struct host_priv *p = e->priv;
 	hs_note_attempt(e, &p->health, v->verdict, v->rejected, s->start_ts);
@@ -431,6 +460,9 @@ void hm_session_end(struct host_model *hm, const struct smtp_session *s)
 	v.verdict = session_verdict(s);
 	v.rejected = session_rejected(s);
 	v.error_ts = session_describe(s, v.error, sizeof v.error);
+	v.nids = 0;
+	for (const struct smtp_txn *t = s->txn_head; t && v.nids < IDENT_CACHE; t = t->next)
+		msgs_ident(t, &v.ids[v.nids++]);
 	gw_session_end(hm->gw, s);
 	v.way = session_way(hm, s);
 	struct host_entry *srv = entry_get(hm, &s->server, ROLE_SERVER);
