@@ -7,13 +7,16 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "rules/rule_guard.h"
 #include "rules/rule_internal.h"
 
 struct rule_set {
 	struct rule **rules;              /* load order, disabled ones included */
 	size_t n;
 	struct rule **by_event[EV__COUNT]; /* enabled rules of each event type */
+	struct rule_guards *guards[EV__COUNT]; /* of by_event[][i]: checked before its condition */
 	size_t nby_event[EV__COUNT];
+	struct guard_table gt;            /* the fields the guards read, once per event */
 	const struct rule_field *host_field[EV__COUNT];
 	const struct rule_field *domain_field[EV__COUNT];
 	/* evaluation scratch: one event at a time */
@@ -140,6 +143,8 @@ static struct rule_set *build(struct rule **v, size_t n)
 			r->agg = agg_new(r->count, r->window_us, r->collect != NULL);
 		size_t *k = &rs->nby_event[r->event];
 		rs->by_event[r->event] = xrealloc(rs->by_event[r->event], (*k + 1) * sizeof(struct rule *));
+		rs->guards[r->event] = xrealloc(rs->guards[r->event], (*k + 1) * sizeof(struct rule_guards));
+		guards_build(&rs->gt, r->cond, &rs->guards[r->event][*k]);
 		rs->by_event[r->event][(*k)++] = r;
 	}
 	return rs;
@@ -288,8 +293,12 @@ void rules_eval(struct rule_set *rs, const struct rule_event *ev,
 {
 	if (!rs || (unsigned)ev->type >= EV__COUNT)
 		return;
+	struct guard_cache gc;
+	gc.have = 0;
 	for (size_t i = 0; i < rs->nby_event[ev->type]; i++) {
 		struct rule *r = rs->by_event[ev->type][i];
+		if (!guards_pass(&rs->gt, &rs->guards[ev->type][i], ev, &gc))
+			continue; /* its condition would be false */
 		if (r->cond && !expr_eval(r->cond, ev))
 			continue;
 		struct agg_info ai = { 0 };
@@ -364,7 +373,10 @@ void rules_free(struct rule_set *rs)
 	if (!rs)
 		return;
 	free_rules(rs->rules, rs->n);
-	for (int e = 0; e < EV__COUNT; e++)
+	for (int e = 0; e < EV__COUNT; e++) {
 		free(rs->by_event[e]);
+		free(rs->guards[e]);
+	}
+	guards_free(&rs->gt);
 	free(rs);
 }

@@ -1,0 +1,73 @@
+/* rule_guard.h — cheap tests that skip a rule before its condition runs.
+ *
+ * At load time each condition is searched for facts it needs about single
+ * fields: `end_reason == "rst"`, `outcome in ("deferred", "aborted")`,
+ * `class == 4`, `not server_timeout`, an `or` whose sides test the same
+ * field.  The literals a field is tested against become its vocabulary, and
+ * each value the field takes becomes a small id: the literal's index, or
+ * OTHER (none of them), or NULL.  A fact is a set of ids (a 64-bit mask).
+ * Per event each guarded field is read once, whatever number of rules test
+ * it, and a rule whose fact does not hold is not evaluated: its condition
+ * would be false.  A rule that passes is evaluated in full, so alerts are
+ * exactly those of the condition alone.
+ *
+ * Facts are exact where they must be: a comparison, `in`, `is null` or a
+ * bool's truth is true exactly when the id is in its mask, so `not` of one
+ * is the complement; `and` keeps the facts of both sides (one mask per
+ * field, intersected), `or` the union of the masks of a field both sides
+ * have.  Bounded: GUARD_FIELDS fields per rule set, GUARD_VOCAB literals
+ * per field, GUARD_MAX facts per rule; what does not fit is not guarded.
+ */
+#ifndef SMTPSCOPE_RULE_GUARD_H
+#define SMTPSCOPE_RULE_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/rule_internal.h"
+
+#define GUARD_FIELDS 32
+#define GUARD_VOCAB 16
+#define GUARD_MAX 4
+#define GUARD_ID_OTHER 62 /* a value none of the literals equals */
+#define GUARD_ID_NULL 63  /* the field is null for this event */
+
+/* One guarded field: its literals (numbers, strings or, for a bool, the
+ * ids 0 false and 1 true without a vocabulary). */
+struct guard_field {
+	const struct rule_field *f;
+	size_t nvocab;
+	double num[GUARD_VOCAB];
+	const char *str[GUARD_VOCAB]; /* the literal strings of the rules' nodes */
+	char *scratch;                /* RF_SCRATCH bytes for the getter, owned */
+};
+
+struct guard_table {
+	struct guard_field field[GUARD_FIELDS];
+	size_t nfields;
+};
+
+/* The facts one rule needs: the field's id must be in mask. */
+struct rule_guards {
+	size_t n;
+	uint8_t field[GUARD_MAX];
+	uint64_t mask[GUARD_MAX];
+};
+
+/* The ids of one event's guarded fields, read as rules ask for them. */
+struct guard_cache {
+	uint32_t have;            /* bit per field already read */
+	uint8_t id[GUARD_FIELDS];
+};
+
+/* The facts of condition `cond` (NULL: none), adding fields and literals to
+ * the table as needed. */
+void guards_build(struct guard_table *t, const struct node *cond, struct rule_guards *out);
+/* False when the event cannot satisfy the condition the facts came from.
+ * c must be zeroed per event. */
+bool guards_pass(const struct guard_table *t, const struct rule_guards *g,
+		 const struct rule_event *ev, struct guard_cache *c);
+void guards_free(struct guard_table *t);
+
+#endif
