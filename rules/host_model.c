@@ -543,7 +543,11 @@ static int cmp_worst_first_by_name(const void *pa, const void *pb)
 	const struct host_entry *a = *(const struct host_entry *const *)pa;
 	const struct host_entry *b = *(const struct host_entry *const *)pb;
 	int c = cmp_trouble(a, b);
-	return c ? c : strcmp(a->name, b->name);
+	if (!c)
+		c = strcmp(a->name, b->name);
+	/* names cut to HOST_NAME_MAX_LEN may tie: the key decides, not the
+	 * order of the table */
+	return c ? c : memcmp(a->addr.b, b->addr.b, sizeof a->addr.b);
 }
 
 /* The entries of one table, worst first (cmp; in table order if NULL),

@@ -199,32 +199,25 @@ void guards_build(struct guard_table *t, const struct node *cond, struct rule_gu
 
 /* --- per event ------------------------------------------------------------------------ */
 
-static uint8_t id_of(const struct guard_field *g, const struct rule_event *ev)
+uint8_t guard_id_of(const struct guard_field *g, const struct rule_event *ev)
 {
-	struct rf_value v = { 0 };
+	struct rf_value v;
+	v.str = NULL;
 	if (!g->f->get(ev, &v, g->scratch, RF_SCRATCH))
 		return GUARD_ID_NULL;
 	if (g->f->type == RF_BOOL)
 		return v.b ? 1 : 0;
+	if (g->f->type == RF_NUM) {
+		for (size_t i = 0; i < g->nvocab; i++)
+			if (v.num == g->num[i])
+				return (uint8_t)i;
+		return GUARD_ID_OTHER;
+	}
+	/* the first byte tells most literals apart without a call */
 	for (size_t i = 0; i < g->nvocab; i++)
-		if (g->f->type == RF_NUM ? v.num == g->num[i] : strcmp(v.str, g->str[i]) == 0)
+		if (v.str[0] == g->str[i][0] && strcmp(v.str, g->str[i]) == 0)
 			return (uint8_t)i;
 	return GUARD_ID_OTHER;
-}
-
-bool guards_pass(const struct guard_table *t, const struct rule_guards *g,
-		 const struct rule_event *ev, struct guard_cache *c)
-{
-	for (size_t i = 0; i < g->n; i++) {
-		uint8_t f = g->field[i];
-		if (!(c->have & (1u << f))) {
-			c->id[f] = id_of(&t->field[f], ev);
-			c->have |= 1u << f;
-		}
-		if (!(g->mask[i] & BIT(c->id[f])))
-			return false;
-	}
-	return true;
 }
 
 void guards_free(struct guard_table *t)

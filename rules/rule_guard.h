@@ -64,10 +64,27 @@ struct guard_cache {
 /* The facts of condition `cond` (NULL: none), adding fields and literals to
  * the table as needed. */
 void guards_build(struct guard_table *t, const struct node *cond, struct rule_guards *out);
+/* The id of field g's value on ev (reads it through its getter). */
+uint8_t guard_id_of(const struct guard_field *g, const struct rule_event *ev);
+
 /* False when the event cannot satisfy the condition the facts came from.
- * c must be zeroed per event. */
-bool guards_pass(const struct guard_table *t, const struct rule_guards *g,
-		 const struct rule_event *ev, struct guard_cache *c);
+ * c->have must be zero for a new event.  Inline: it runs for every rule of
+ * every event, and most rules have one fact. */
+static inline bool guards_pass(const struct guard_table *t, const struct rule_guards *g,
+			       const struct rule_event *ev, struct guard_cache *c)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		uint8_t f = g->field[i];
+		if (!(c->have & (1u << f))) {
+			c->id[f] = guard_id_of(&t->field[f], ev);
+			c->have |= 1u << f;
+		}
+		if (!(g->mask[i] & (1ULL << c->id[f])))
+			return false;
+	}
+	return true;
+}
+
 void guards_free(struct guard_table *t);
 
 #endif
