@@ -58,16 +58,11 @@ void ea_free(struct env_attempts *ea)
 	free(ea);
 }
 
-/* Addresses compare without case: greylisting databases fold them. */
-static uint64_t fnv1a_fold(uint64_t h, const char *s)
+/* Addresses compare without case: greylisting databases fold them.  A
+ * missing sender (NULL) counts as an empty one. */
+static uint64_t hash_fold(uint64_t h, const char *s)
 {
-	for (; s && *s; s++) {
-		uint8_t c = (uint8_t)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c + 32);
-		h = (h ^ c) * FNV64_PRIME;
-	}
-	return (h ^ 0xff) * FNV64_PRIME; /* separator: "ab"+"c" differs from "a"+"bc" */
+	return s ? wordhash(h, s, strlen(s), 1) : wordhash(h, "", 0, 1);
 }
 
 /* The part of the key every recipient of t shares: server, client and
@@ -77,14 +72,14 @@ static uint64_t fnv1a_fold(uint64_t h, const char *s)
  * taken for that retry, and the alert would name the wrong host). */
 static uint64_t txn_prefix(const struct smtp_session *s, const struct smtp_txn *t)
 {
-	uint64_t h = fnv1a64(FNV64_OFFSET, s->server.b, sizeof s->server.b);
-	h = fnv1a64(h, s->client.b, sizeof s->client.b);
-	return fnv1a_fold(h, t->mail_from);
+	uint64_t h = wordhash(FNV64_OFFSET, s->server.b, sizeof s->server.b, 0);
+	h = wordhash(h, s->client.b, sizeof s->client.b, 0);
+	return hash_fold(h, t->mail_from);
 }
 
 static uint64_t triplet_key(uint64_t prefix, const char *rcpt)
 {
-	uint64_t h = fnv1a_fold(prefix, rcpt);
+	uint64_t h = hash_fold(prefix, rcpt);
 	return h ? h : 1;
 }
 

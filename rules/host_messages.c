@@ -13,9 +13,10 @@
 #define MSG_FIRST_BLOCK 8
 #define NO_SLOT UINT32_MAX
 
+/* A missing string (NULL) counts as an empty one. */
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	return fnv1a64(h, s ? s : "", s ? strlen(s) + 1 : 1);
+	return s ? wordhash(h, s, strlen(s), 0) : wordhash(h, "", 0, 0);
 }
 
 /* MAIL FROM and the set of RCPT TO addresses, whatever their order.  Each
@@ -29,8 +30,8 @@ static uint64_t envelope_hash(const struct smtp_txn *t)
 		sum += hash_str(FNV64_OFFSET, r->addr);
 	if (n == 0)
 		return h;
-	h = fnv1a64(h, &n, sizeof n);
-	return fnv1a64(h, &sum, sizeof sum);
+	h = wordhash_step(h, n);
+	return wordhash_step(h, sum);
 }
 
 static uint64_t size_class(const struct smtp_txn *t)
@@ -49,7 +50,7 @@ void msgs_ident(const struct smtp_txn *t, struct msg_key *k)
 {
 	memset(k, 0, sizeof *k);
 	if (t->message_id && t->message_id[0])
-		k->mid = fnv1a64(FNV64_OFFSET, t->message_id, strlen(t->message_id)) | 1;
+		k->mid = wordhash(FNV64_OFFSET, t->message_id, strlen(t->message_id), 0) | 1;
 	k->env = envelope_hash(t);
 	k->size_class = size_class(t);
 }
@@ -69,8 +70,8 @@ static bool same_message(const struct msg_key *a, const struct msg_key *b)
 
 /* --- the index: chains by envelope and by Message-ID ---------------------------- */
 
-/* The hashes are FNV-1a already; folding the high half in spreads them
- * over the few low bits a bucket number uses. */
+/* The hashes are mixed already; folding the high half in as well spreads
+ * them over the few low bits a bucket number uses. */
 static uint32_t bucket_of(const struct msg_memory *mm, uint64_t h)
 {
 	return (uint32_t)(h ^ (h >> 32) ^ (h >> 17)) & (mm->cap - 1);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "decode/mem.h"
+#include "rules/fnv.h"
 #include "rules/host_messages.h"
 #include "check.h"
 
@@ -295,8 +296,32 @@ static void test_ident(void)
 	free(y);
 }
 
+/* The word-at-a-time hash folds exactly the ASCII letters, in every byte
+ * of a word and in a tail, and tells lengths apart. */
+static void test_wordhash(void)
+{
+	int wrong = 0;
+	for (int c = 0; c < 256; c++) {
+		for (int pos = 0; pos < 11; pos++) {
+			uint8_t a[11], b[11];
+			memset(a, 'x', sizeof a);
+			memset(b, 'x', sizeof b);
+			a[pos] = (uint8_t)c;
+			b[pos] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			wrong += wordhash(1, a, sizeof a, 1) != wordhash(1, b, sizeof b, 1);
+			/* unfolded: upper and lower case differ */
+			wrong += (a[pos] != b[pos]) != (wordhash(1, a, sizeof a, 0) != wordhash(1, b, sizeof b, 0));
+		}
+	}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(wordhash(1, "ab", 2, 0) != wordhash(1, "ab\0", 3, 0));
+	CHECK(wordhash(wordhash(1, "ab", 2, 0), "c", 1, 0) != wordhash(wordhash(1, "a", 1, 0), "bc", 2, 0));
+	CHECK(wordhash(1, "Example.ORG", 11, 1) == wordhash(1, "example.org", 11, 1));
+}
+
 int main(void)
 {
+	test_wordhash();
 	test_against_reference();
 	test_full_table();
 	test_envelope_first();
