@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/rule_guard.h"
 #include "rules/rule_internal.h"
 
 void operand_free(struct operand *o)
@@ -70,13 +71,17 @@ static bool match(const struct node *n, const char *subject)
 	return regexec(&n->re, n->fold, 0, NULL, 0) == 0;
 }
 
-bool expr_eval(const struct node *n, const struct rule_event *ev)
+/* t and c NULL: every node the long way. */
+static bool eval(const struct node *n, const struct rule_event *ev, const struct guard_table *t,
+		 struct guard_cache *c)
 {
+	if (t && n->guard_field)
+		return guard_holds(t, (uint8_t)(n->guard_field - 1), n->guard_mask, ev, c);
 	struct rf_value a = { 0 }, b = { 0 };
 	switch (n->kind) {
-	case N_AND: return expr_eval(n->a, ev) && expr_eval(n->b, ev);
-	case N_OR: return expr_eval(n->a, ev) || expr_eval(n->b, ev);
-	case N_NOT: return !expr_eval(n->a, ev);
+	case N_AND: return eval(n->a, ev, t, c) && eval(n->b, ev, t, c);
+	case N_OR: return eval(n->a, ev, t, c) || eval(n->b, ev, t, c);
+	case N_NOT: return !eval(n->a, ev, t, c);
 	case N_CONST: return n->value;
 	case N_TRUTH: return value_of(&n->l, ev, &a) && a.b;
 	case N_NULL: return value_of(&n->l, ev, &a) == n->negate;
@@ -92,6 +97,17 @@ bool expr_eval(const struct node *n, const struct rule_event *ev)
 	}
 	}
 	return false;
+}
+
+bool expr_eval(const struct node *n, const struct rule_event *ev)
+{
+	return eval(n, ev, NULL, NULL);
+}
+
+bool expr_eval_guarded(const struct node *n, const struct rule_event *ev,
+		       const struct guard_table *t, struct guard_cache *c)
+{
+	return eval(n, ev, t, c);
 }
 
 /* --- printing (rules_list) --------------------------------------------------------- */

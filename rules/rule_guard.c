@@ -160,30 +160,38 @@ static struct facts either(const struct facts *a, const struct facts *b)
 	return r;
 }
 
-static struct facts facts_of(struct guard_table *t, const struct node *n)
+static struct facts facts_of(struct guard_table *t, struct node *n)
 {
-	struct facts a, b;
+	struct facts a, b, r;
 	switch (n->kind) {
 	case N_AND:
 		a = facts_of(t, n->a);
 		b = facts_of(t, n->b);
-		return both(&a, &b);
+		r = both(&a, &b);
+		break;
 	case N_OR:
 		a = facts_of(t, n->a);
 		b = facts_of(t, n->b);
-		return either(&a, &b);
+		r = either(&a, &b);
+		break;
 	case N_NOT:
-		a = facts_of(t, n->a);
-		if (!a.exact || a.n != 1)
+		r = facts_of(t, n->a);
+		if (!r.exact || r.n != 1)
 			return NONE;
-		a.mask[0] = ~a.mask[0];
-		return a;
+		r.mask[0] = ~r.mask[0];
+		break;
 	default:
-		return atom(t, n);
+		r = atom(t, n);
+		break;
 	}
+	if (r.exact && r.n == 1) { /* one id decides the node */
+		n->guard_field = (uint8_t)(r.field[0] + 1);
+		n->guard_mask = r.mask[0];
+	}
+	return r;
 }
 
-void guards_build(struct guard_table *t, const struct node *cond, struct rule_guards *out)
+void guards_build(struct guard_table *t, struct node *cond, struct rule_guards *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!cond)

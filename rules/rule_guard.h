@@ -62,26 +62,31 @@ struct guard_cache {
 };
 
 /* The facts of condition `cond` (NULL: none), adding fields and literals to
- * the table as needed. */
-void guards_build(struct guard_table *t, const struct node *cond, struct rule_guards *out);
+ * the table as needed; nodes one field decides are marked for
+ * expr_eval_guarded (node.guard_field, node.guard_mask). */
+void guards_build(struct guard_table *t, struct node *cond, struct rule_guards *out);
 /* The id of field g's value on ev (reads it through its getter). */
 uint8_t guard_id_of(const struct guard_field *g, const struct rule_event *ev);
 
 /* False when the event cannot satisfy the condition the facts came from.
  * c->have must be zero for a new event.  Inline: it runs for every rule of
  * every event, and most rules have one fact. */
+static inline bool guard_holds(const struct guard_table *t, uint8_t f, uint64_t mask,
+			       const struct rule_event *ev, struct guard_cache *c)
+{
+	if (!(c->have & (1u << f))) {
+		c->id[f] = guard_id_of(&t->field[f], ev);
+		c->have |= 1u << f;
+	}
+	return mask & (1ULL << c->id[f]);
+}
+
 static inline bool guards_pass(const struct guard_table *t, const struct rule_guards *g,
 			       const struct rule_event *ev, struct guard_cache *c)
 {
-	for (size_t i = 0; i < g->n; i++) {
-		uint8_t f = g->field[i];
-		if (!(c->have & (1u << f))) {
-			c->id[f] = guard_id_of(&t->field[f], ev);
-			c->have |= 1u << f;
-		}
-		if (!(g->mask[i] & (1ULL << c->id[f])))
+	for (size_t i = 0; i < g->n; i++)
+		if (!guard_holds(t, g->field[i], g->mask[i], ev, c))
 			return false;
-	}
 	return true;
 }
 

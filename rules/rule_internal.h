@@ -115,6 +115,11 @@ struct node {
 	regex_t re_icase;       /* ~*: REG_ICASE, for subjects too long for fold */
 	char *fold;             /* ~*: RULE_FOLD_MAX bytes for the lower-cased subject */
 	char *re_src;           /* as written */
+	/* Set by rule_guard.c when one field's id decides the node: true
+	 * exactly when the id of guard table field guard_field - 1 is in
+	 * guard_mask (0: evaluate it the long way). */
+	uint8_t guard_field;
+	uint64_t guard_mask;
 };
 
 static inline enum rf_type operand_type(const struct operand *o)
@@ -132,6 +137,12 @@ const struct rule_field *rule_field_resolve(struct rule_err *e, const struct tok
  * on return *t is the first token after it. */
 struct node *expr_parse(struct lexer *lx, struct token *t, enum rule_event_type ev);
 bool expr_eval(const struct node *n, const struct rule_event *ev);
+struct guard_table;
+struct guard_cache;
+/* The same, deciding the nodes rule_guard.c marked by their field's id in
+ * the event's cache c (rule_guard.h) instead of reading and comparing. */
+bool expr_eval_guarded(const struct node *n, const struct rule_event *ev,
+		       const struct guard_table *t, struct guard_cache *c);
 void expr_print(const struct node *n, FILE *out);
 void expr_free(struct node *n);
 

@@ -299,7 +299,7 @@ void rules_eval(struct rule_set *rs, const struct rule_event *ev,
 		struct rule *r = rs->by_event[ev->type][i];
 		if (!guards_pass(&rs->gt, &rs->guards[ev->type][i], ev, &gc))
 			continue; /* its condition would be false */
-		if (r->cond && !expr_eval(r->cond, ev))
+		if (r->cond && !expr_eval_guarded(r->cond, ev, &rs->gt, &gc))
 			continue;
 		struct agg_info ai = { 0 };
 		if (!aggregate(rs, r, ev, &ai))

@@ -1,7 +1,8 @@
 /* test_rule_guard.c — the rule guards (rules/rule_guard.c) against the
  * conditions they come from: on every combination of a few session fields,
- * a guard never turns away an event its condition accepts, and a condition
- * made of guardable tests alone is decided by its guards exactly; which
+ * a guard never turns away an event its condition accepts, a condition
+ * made of guardable tests alone is decided by its guards exactly, and a
+ * condition whose tests are decided by field ids is as true; which
  * conditions get a guard, vocabulary overflow, and each guarded field read
  * once per event. */
 #include "config.h"
@@ -101,7 +102,7 @@ static void test_against_conditions(void)
 	}
 	struct smtp_session *s = smtp_session_new(1, &scfg, NULL);
 	s->server_port = 25;
-	int turned_away_true = 0, inexact = 0, skipped = 0;
+	int turned_away_true = 0, inexact = 0, skipped = 0, by_ids_differ = 0;
 	for (unsigned v = 0; v < VARIANTS; v++) {
 		vary(s, v);
 		struct rule_event ev;
@@ -113,6 +114,8 @@ static void test_against_conditions(void)
 		for (size_t i = 0; i < NCONDS; i++) {
 			bool pass = guards_pass(&gt, &g[i], &ev, &gc);
 			bool truth = expr_eval(n[i], &ev);
+			/* the marked nodes decided by their ids: the same truth */
+			by_ids_differ += expr_eval_guarded(n[i], &ev, &gt, &gc) != truth;
 			turned_away_true += !pass && truth;
 			inexact += conds[i].exact && pass != truth;
 			skipped += !pass;
@@ -120,6 +123,7 @@ static void test_against_conditions(void)
 	}
 	CHECK_EQ_INT(turned_away_true, 0);
 	CHECK_EQ_INT(inexact, 0);
+	CHECK_EQ_INT(by_ids_differ, 0);
 	CHECK(skipped > VARIANTS * 5); /* the guards do turn events away */
 	for (size_t i = 0; i < NCONDS; i++)
 		expr_free(n[i]);
