@@ -144,54 +144,72 @@ static uint32_t find_slot(const struct msg_memory *mm, const struct msg_key *id)
 
 /* --- the eviction heap: least recently attempted on top ------------------------- */
 
-/* Ties on last_ts go to the lower slot, as the scan this replaces did. */
-static bool heap_less(const struct msg_memory *mm, uint16_t a, uint16_t b)
-{
-	int64_t ta = mm->msgs[a].last_ts, tb = mm->msgs[b].last_ts;
-	return ta < tb || (ta == tb && a < b);
-}
+/* Each key is in the heap once, with the last_ts it had when it went in: a
+ * retry only moves a key's last_ts forward and leaves the heap alone.  The
+ * top is checked when a key must go: if its last_ts moved since, it goes
+ * back in with the new one and the next top is checked.  A top that has
+ * not moved is the least recently attempted key, ties to the lower slot as
+ * the scan this replaces had it: every other key's own (last_ts, slot) is
+ * at least its entry's, which is at least the top's. */
+struct heap_item {
+	int64_t ts;               /* the key's last_ts when it went in */
+	uint32_t slot;
+};
 
-static void heap_put(struct msg_memory *mm, uint32_t pos, uint16_t slot)
+static bool item_less(const struct heap_item *a, const struct heap_item *b)
 {
-	mm->heap[pos] = slot;
-	mm->msgs[slot].heap_pos = (uint16_t)pos;
+	return a->ts < b->ts || (a->ts == b->ts && a->slot < b->slot);
 }
 
 static void heap_up(struct msg_memory *mm, uint32_t pos)
 {
-	uint16_t slot = mm->heap[pos];
+	struct heap_item it = mm->heap[pos];
 	while (pos > 0) {
 		uint32_t parent = (pos - 1) / 2;
-		if (!heap_less(mm, slot, mm->heap[parent]))
+		if (!item_less(&it, &mm->heap[parent]))
 			break;
-		heap_put(mm, pos, mm->heap[parent]);
+		mm->heap[pos] = mm->heap[parent];
 		pos = parent;
 	}
-	heap_put(mm, pos, slot);
+	mm->heap[pos] = it;
 }
 
 static void heap_down(struct msg_memory *mm, uint32_t pos)
 {
-	uint16_t slot = mm->heap[pos];
+	struct heap_item it = mm->heap[pos];
 	for (;;) {
 		uint32_t c = 2 * pos + 1;
 		if (c >= mm->nmsgs)
 			break;
-		if (c + 1 < mm->nmsgs && heap_less(mm, mm->heap[c + 1], mm->heap[c]))
+		if (c + 1 < mm->nmsgs && item_less(&mm->heap[c + 1], &mm->heap[c]))
 			c++;
-		if (!heap_less(mm, mm->heap[c], slot))
+		if (!item_less(&mm->heap[c], &it))
 			break;
-		heap_put(mm, pos, mm->heap[c]);
+		mm->heap[pos] = mm->heap[c];
 		pos = c;
 	}
-	heap_put(mm, pos, slot);
+	mm->heap[pos] = it;
+}
+
+/* The least recently attempted key's slot (the heap's top, brought up to
+ * date first). */
+static uint32_t oldest_slot(struct msg_memory *mm)
+{
+	for (;;) {
+		struct heap_item *top = &mm->heap[0];
+		int64_t now = mm->msgs[top->slot].last_ts;
+		if (top->ts == now)
+			return top->slot;
+		top->ts = now;
+		heap_down(mm, 0);
+	}
 }
 
 /* --- keys ----------------------------------------------------------------------- */
 
 static size_t block_bytes(uint32_t cap)
 {
-	return cap * (sizeof(struct msg_key) + 3 * sizeof(uint16_t));
+	return cap * (sizeof(struct msg_key) + sizeof(struct heap_item) + 2 * sizeof(uint16_t));
 }
 
 /* Room for twice the keys: one new block, the keys copied, the chains
@@ -202,8 +220,8 @@ static void grow(struct msg_memory *mm)
 	uint32_t cap = mm->cap ? mm->cap * 2 : MSG_FIRST_BLOCK;
 	struct msg_key *keys = xcalloc(1, block_bytes(cap));
 	mem_charge(block_bytes(cap));
-	uint16_t *heads = (uint16_t *)(keys + cap);
-	uint16_t *heap = heads + 2 * cap;
+	struct heap_item *heap = (struct heap_item *)(keys + cap);
+	uint16_t *heads = (uint16_t *)(heap + cap);
 	if (mm->nmsgs) {
 		memcpy(keys, mm->msgs, mm->nmsgs * sizeof *keys);
 		memcpy(heap, mm->heap, mm->nmsgs * sizeof *heap);
@@ -232,9 +250,10 @@ static bool key_settled(const struct msg_key *k)
 static struct msg_key *add_key(struct msg_memory *mm, struct host_entry *e, const struct msg_key *id,
 			       int64_t ts)
 {
-	uint32_t slot;
+	uint32_t slot, pos;
 	if (mm->nmsgs == MSG_MEMORY) {
-		slot = mm->heap[0];
+		slot = oldest_slot(mm);
+		pos = 0;
 		struct msg_key *old = &mm->msgs[slot];
 		if (!key_settled(old) && e->pending)
 			e->pending--;
@@ -244,20 +263,20 @@ static struct msg_key *add_key(struct msg_memory *mm, struct host_entry *e, cons
 	} else {
 		if (mm->nmsgs == mm->cap)
 			grow(mm);
-		slot = mm->nmsgs++;
-		heap_put(mm, mm->nmsgs - 1, (uint16_t)slot);
+		slot = pos = mm->nmsgs++;
 	}
 	struct msg_key *k = &mm->msgs[slot];
-	uint16_t pos = k->heap_pos;
 	*k = *id;
-	k->heap_pos = pos;
 	k->next_env = k->next_mid = 0;
 	k->first_ts = k->last_ts = ts;
 	link_env(mm, slot);
 	if (k->mid)
 		link_mid(mm, slot);
-	heap_up(mm, pos);
-	heap_down(mm, k->heap_pos);
+	mm->heap[pos] = (struct heap_item){ ts, slot };
+	if (pos == 0)
+		heap_down(mm, 0);
+	else
+		heap_up(mm, pos);
 	return k;
 }
 
@@ -271,8 +290,7 @@ void msgs_note(struct msg_memory *p, struct host_entry *e, const struct smtp_txn
 		e->retries++;
 		if (t->start_ts > k->last_ts) {
 			p->key_interval = t->start_ts - k->last_ts;
-			k->last_ts = t->start_ts;
-			heap_down(p, k->heap_pos);
+			k->last_ts = t->start_ts; /* the heap learns it at eviction */
 		}
 		k->attempts++;
 		if (!k->mid && id->mid) {

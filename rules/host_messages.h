@@ -8,7 +8,8 @@
  * (server, client, each recipient domain); a lookup walks two short hash
  * chains (by envelope, by Message-ID) instead of every remembered key; the
  * least recently attempted key, evicted when MSG_MEMORY are remembered, is
- * the top of a binary heap instead of a scan. */
+ * the top of a binary heap instead of a scan (a retry does not touch the
+ * heap: the top is brought up to date when a key must go). */
 #ifndef SMTPSCOPE_HOST_MESSAGES_H
 #define SMTPSCOPE_HOST_MESSAGES_H
 
@@ -35,22 +36,24 @@ struct msg_key {
 	bool accepted;
 	bool refused;             /* the last attempt got a 5xx: the client gives up on it */
 	/* the index (host_messages.c): chain links as slot + 1 (0 ends a
-	 * chain), and the key's place in the eviction heap */
-	uint16_t next_env, next_mid, heap_pos;
+	 * chain) */
+	uint16_t next_env, next_mid;
 	int64_t first_ts, last_ts;
 	uint16_t first_deferral_code;
 	char first_deferral_enhanced[16];
 	int64_t first_deferral_ts;
 };
 
-/* The keys and their index live in one block (keys, then 2 * cap chain
- * heads, then the heap of cap slots), grown by doubling from 8 to
+/* The keys and their index live in one block (keys, then the heap of cap
+ * items, then 2 * cap chain heads), grown by doubling from 8 to
  * MSG_MEMORY keys: at most six allocations in an entry's life, none per
  * attempt once it has its room. */
+struct heap_item;
+
 struct msg_memory {
 	struct msg_key *msgs;     /* up to MSG_MEMORY, least recently attempted evicted */
 	uint16_t *heads;          /* [0, cap): by envelope, [cap, 2 cap): by Message-ID */
-	uint16_t *heap;           /* slots, a min-heap on (last_ts, slot) */
+	struct heap_item *heap;   /* every key once: a min-heap on (last_ts then, slot) */
 	uint32_t nmsgs, cap;
 	int64_t key_interval;     /* between the last two attempts of the last retried message */
 };
