@@ -26,13 +26,21 @@ static uint64_t key_hash(const struct ip_addr *a, uint8_t role)
 	return h ^ (h >> 29);
 }
 
-static size_t slot_index(const struct htab *t, const struct ip_addr *a, uint8_t role)
+/* The slot of (a, role), or the free slot where it would go; the hash h
+ * is key_hash(a, role), computed once by the caller.  The 16 bytes are
+ * compared inline (a constant-size memcmp), not through addr_eq. */
+static size_t probe(const struct htab *t, const struct ip_addr *a, uint8_t role, uint64_t h)
 {
-	uint64_t h = key_hash(a, role);
 	size_t i = (size_t)h & (t->cap - 1);
-	while (t->slot[i].used && !(t->slot[i].role == role && addr_eq(&t->slot[i].addr, a)))
+	while (t->slot[i].used &&
+	       !(t->slot[i].role == role && memcmp(t->slot[i].addr.b, a->b, sizeof a->b) == 0))
 		i = (i + 1) & (t->cap - 1);
 	return i;
+}
+
+static size_t slot_index(const struct htab *t, const struct ip_addr *a, uint8_t role)
+{
+	return probe(t, a, role, key_hash(a, role));
 }
 
 struct hslot *htab_lookup(const struct htab *t, const struct ip_addr *a, uint8_t role)
@@ -58,14 +66,16 @@ static void htab_grow(struct htab *t)
 
 struct hslot *htab_get(struct htab *t, const struct ip_addr *a, uint8_t role, size_t limit)
 {
-	struct hslot *s = htab_lookup(t, a, role);
-	if (s)
+	uint64_t h = key_hash(a, role);
+	struct hslot *s = t->cap ? &t->slot[probe(t, a, role, h)] : NULL;
+	if (s && s->used)
 		return s;
 	if (t->n >= limit)
 		return NULL;
-	if ((t->n + 1) * 2 > t->cap)
+	if ((t->n + 1) * 2 > t->cap) {
 		htab_grow(t);
-	s = &t->slot[slot_index(t, a, role)];
+		s = &t->slot[probe(t, a, role, h)];
+	}
 	s->used = true;
 	s->addr = *a;
 	s->role = role;

@@ -71,17 +71,11 @@ static bool match(const struct node *n, const char *subject)
 	return regexec(&n->re, n->fold, 0, NULL, 0) == 0;
 }
 
-/* t and c NULL: every node the long way. */
-static bool eval(const struct node *n, const struct rule_event *ev, const struct guard_table *t,
-		 struct guard_cache *c)
+/* A predicate: its operands read and compared. */
+static bool leaf(const struct node *n, const struct rule_event *ev)
 {
-	if (t && n->guard_field)
-		return guard_holds(t, (uint8_t)(n->guard_field - 1), n->guard_mask, ev, c);
 	struct rf_value a = { 0 }, b = { 0 };
 	switch (n->kind) {
-	case N_AND: return eval(n->a, ev, t, c) && eval(n->b, ev, t, c);
-	case N_OR: return eval(n->a, ev, t, c) || eval(n->b, ev, t, c);
-	case N_NOT: return !eval(n->a, ev, t, c);
 	case N_CONST: return n->value;
 	case N_TRUTH: return value_of(&n->l, ev, &a) && a.b;
 	case N_NULL: return value_of(&n->l, ev, &a) == n->negate;
@@ -95,8 +89,22 @@ static bool eval(const struct node *n, const struct rule_event *ev, const struct
 		bool m = match(n, a.str);
 		return n->op == OP_MATCH || n->op == OP_IMATCH ? m : !m;
 	}
+	default: return false;
 	}
-	return false;
+}
+
+/* t and c NULL: every node the long way. */
+static bool eval(const struct node *n, const struct rule_event *ev, const struct guard_table *t,
+		 struct guard_cache *c)
+{
+	if (t && n->guard_field)
+		return guard_holds(t, (uint8_t)(n->guard_field - 1), n->guard_mask, ev, c);
+	switch (n->kind) {
+	case N_AND: return eval(n->a, ev, t, c) && eval(n->b, ev, t, c);
+	case N_OR: return eval(n->a, ev, t, c) || eval(n->b, ev, t, c);
+	case N_NOT: return !eval(n->a, ev, t, c);
+	default: return leaf(n, ev);
+	}
 }
 
 bool expr_eval(const struct node *n, const struct rule_event *ev)
