@@ -218,10 +218,12 @@ static size_t block_bytes(uint32_t cap)
 static void grow(struct msg_memory *mm)
 {
 	uint32_t cap = mm->cap ? mm->cap * 2 : MSG_FIRST_BLOCK;
-	struct msg_key *keys = xcalloc(1, block_bytes(cap));
+	/* not zeroed: keys and heap items past nmsgs are written before read */
+	struct msg_key *keys = xmalloc(block_bytes(cap));
 	mem_charge(block_bytes(cap));
 	struct heap_item *heap = (struct heap_item *)(keys + cap);
 	uint16_t *heads = (uint16_t *)(heap + cap);
+	memset(heads, 0, 2 * cap * sizeof *heads);
 	if (mm->nmsgs) {
 		memcpy(keys, mm->msgs, mm->nmsgs * sizeof *keys);
 		memcpy(heap, mm->heap, mm->nmsgs * sizeof *heap);
