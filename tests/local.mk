@@ -298,9 +298,11 @@ tests_unit_test_units_SOURCES = tests/unit/test_units.c tests/unit/check.h
 tests_unit_test_units_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/units.py
 # issue 13 (rules/ speed): the message memory's chains and eviction heap
-# against the scan they replaced, and the rule guards against the full
-# conditions.
-UNIT_TESTS += tests/unit/test_host_messages tests/unit/test_rule_guard
+# against the scan they replaced, the rule guards against the full
+# conditions, the triplet table's key cache.
+UNIT_TESTS += tests/unit/test_host_messages tests/unit/test_rule_guard tests/unit/test_triplet_keys
+tests_unit_test_triplet_keys_SOURCES = tests/unit/test_triplet_keys.c tests/unit/check.h
+tests_unit_test_triplet_keys_LDADD = $(UNIT_LDADD)
 tests_unit_test_host_messages_SOURCES = tests/unit/test_host_messages.c tests/unit/check.h
 tests_unit_test_host_messages_LDADD = $(UNIT_LDADD)
 tests_unit_test_rule_guard_SOURCES = tests/unit/test_rule_guard.c tests/unit/check.h
