@@ -50,6 +50,7 @@ static inline uint64_t wordhash_fold(uint64_t w)
 static inline uint64_t wordhash(uint64_t h, const void *p, size_t n, int fold)
 {
 	const uint8_t *b = p;
+	size_t len = n;
 	h = wordhash_step(h, (uint64_t)n * WORDHASH_K2);
 	for (; n >= 8; b += 8, n -= 8) {
 		uint64_t w;
@@ -57,8 +58,22 @@ static inline uint64_t wordhash(uint64_t h, const void *p, size_t n, int fold)
 		h = wordhash_step(h, fold ? wordhash_fold(w) : w);
 	}
 	if (n) {
+		/* the last 1-7 bytes: of a long input, the eight bytes that
+		 * end it with those hashed already shifted out (a load of
+		 * constant size, not a call to memcpy); a short one byte by
+		 * byte */
 		uint64_t w = 0;
-		memcpy(&w, b, n);
+		if (len >= 8) {
+			memcpy(&w, b + n - 8, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			w <<= 8 * (8 - n);
+#else
+			w >>= 8 * (8 - n);
+#endif
+		} else {
+			for (size_t i = 0; i < n; i++)
+				w |= (uint64_t)b[i] << (8 * i);
+		}
 		h = wordhash_step(h, fold ? wordhash_fold(w) : w);
 	}
 	h *= WORDHASH_K2;

@@ -301,16 +301,23 @@ static void test_ident(void)
 static void test_wordhash(void)
 {
 	int wrong = 0;
-	for (int c = 0; c < 256; c++) {
-		for (int pos = 0; pos < 11; pos++) {
-			uint8_t a[11], b[11];
-			memset(a, 'x', sizeof a);
-			memset(b, 'x', sizeof b);
-			a[pos] = (uint8_t)c;
-			b[pos] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			wrong += wordhash(1, a, sizeof a, 1) != wordhash(1, b, sizeof b, 1);
-			/* unfolded: upper and lower case differ */
-			wrong += (a[pos] != b[pos]) != (wordhash(1, a, sizeof a, 0) != wordhash(1, b, sizeof b, 0));
+	static const size_t lens[] = { 1, 5, 8, 11, 16, 23 }; /* short, whole words, tails */
+	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+		size_t len = lens[l];
+		for (int c = 0; c < 256; c++) {
+			for (size_t pos = 0; pos < len; pos++) {
+				uint8_t a[23], b[23];
+				memset(a, 'x', sizeof a);
+				memset(b, 'x', sizeof b);
+				a[pos] = (uint8_t)c;
+				b[pos] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+				wrong += wordhash(1, a, len, 1) != wordhash(1, b, len, 1);
+				/* unfolded: upper and lower case differ; and a byte
+				 * changed anywhere changes the hash */
+				wrong += (a[pos] != b[pos]) != (wordhash(1, a, len, 0) != wordhash(1, b, len, 0));
+				b[pos] = (uint8_t)(a[pos] ^ 0x01);
+				wrong += wordhash(1, a, len, 0) == wordhash(1, b, len, 0);
+			}
 		}
 	}
 	CHECK_EQ_INT(wrong, 0);
