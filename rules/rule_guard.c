@@ -39,20 +39,40 @@ static int field_slot(struct guard_table *t, const struct rule_field *f)
 	return (int)t->nfields++;
 }
 
-/* The id of literal l of field g: for a bool its value, else its place in
- * the vocabulary (added if new); -1 when the vocabulary is full. */
-static int literal_id(struct guard_field *g, const struct literal *l)
+/* --- literals: collected from every rule first, then looked up ----------------- */
+
+/* Adds literal value l to field g's vocabulary (a full one drops it: tests
+ * of that literal get no guard). */
+static void collect_literal(struct guard_field *g, const struct literal *l, double num)
+{
+	if (g->f->type == RF_BOOL)
+		return;
+	for (size_t i = 0; i < g->nvocab; i++)
+		if (g->f->type == RF_NUM ? g->num[i] == num : strcmp(g->str[i], l->str) == 0)
+			return;
+	if (g->nvocab == GUARD_VOCAB)
+		return;
+	g->num[g->nvocab] = num;
+	g->str[g->nvocab] = l ? l->str : NULL;
+	g->nvocab++;
+}
+
+/* Strings and bools: the literal's id (a bool's value, a string's place);
+ * numbers: the place j of the cut point (ids 2j + 1).  -1 if not kept. */
+static int literal_place(const struct guard_field *g, const struct literal *l, double num)
 {
 	if (g->f->type == RF_BOOL)
 		return l->b ? 1 : 0;
 	for (size_t i = 0; i < g->nvocab; i++)
-		if (g->f->type == RF_NUM ? g->num[i] == l->num : strcmp(g->str[i], l->str) == 0)
+		if (g->f->type == RF_NUM ? g->num[i] == num : strcmp(g->str[i], l->str) == 0)
 			return (int)i;
-	if (g->nvocab == GUARD_VOCAB)
-		return -1;
-	g->num[g->nvocab] = l->num;
-	g->str[g->nvocab] = l->str;
-	return (int)g->nvocab++;
+	return -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 /* --- facts of a node --------------------------------------------------------------- */
@@ -67,18 +87,53 @@ static struct facts one(int slot, uint64_t mask)
 	return f;
 }
 
-/* The ids for which a literal-list node is true: `field == lit`, `field in
- * (lit, ...)` (ranges are not literals: none). */
-static bool literal_mask(struct guard_field *g, const struct literal *lits, size_t n, size_t stride,
-			 uint64_t *mask)
+/* Ids lo..hi. */
+static uint64_t span(int lo, int hi)
+{
+	uint64_t m = 0;
+	for (int i = lo; i <= hi; i++)
+		m |= BIT(i);
+	return m;
+}
+
+/* A number's id: 2j below cut point j (and above j - 1), 2j + 1 equal to it,
+ * 2m above all m; NaN is OTHER.  The ids a comparison with cut point j
+ * holds for, NaN included where compare() (rule_eval.c) says so: it finds
+ * NaN neither above nor below, so "equal". */
+static uint64_t num_cmp_mask(const struct guard_field *g, enum cmp_op op, int j)
+{
+	int eq = 2 * j + 1, top = 2 * (int)g->nvocab;
+	switch (op) {
+	case OP_EQ: return BIT(eq) | BIT(GUARD_ID_OTHER);
+	case OP_NE: return span(0, top) & ~BIT(eq);
+	case OP_LT: return span(0, eq - 1);
+	case OP_LE: return span(0, eq) | BIT(GUARD_ID_OTHER);
+	case OP_GT: return span(eq + 1, top);
+	default: return span(eq, top) | BIT(GUARD_ID_OTHER);
+	}
+}
+
+/* The ids for which `field == lit` or `field in (items)` holds, without
+ * `not`; false when a literal has no id. */
+static bool list_mask(const struct guard_field *g, const struct node *n, uint64_t *mask)
 {
 	*mask = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct literal *l = (const struct literal *)((const char *)lits + i * stride);
-		int id = literal_id(g, l);
-		if (id < 0)
+	size_t k = n->kind == N_CMP ? 1 : n->nitems;
+	for (size_t i = 0; i < k; i++) {
+		const struct literal *l = n->kind == N_CMP ? &n->r.lit : &n->items[i].v;
+		if (g->f->type != RF_NUM) {
+			int id = literal_place(g, l, 0);
+			if (id < 0)
+				return false;
+			*mask |= BIT(id);
+			continue;
+		}
+		double lo = n->kind == N_CMP ? l->num : n->items[i].lo;
+		double hi = n->kind == N_CMP ? l->num : n->items[i].hi;
+		int a = literal_place(g, l, lo), b = literal_place(g, l, hi);
+		if (a < 0 || b < 0)
 			return false;
-		*mask |= BIT(id);
+		*mask |= span(2 * a + 1, 2 * b + 1);
 	}
 	return true;
 }
@@ -91,26 +146,31 @@ static struct facts atom(struct guard_table *t, const struct node *n)
 	int slot = field_slot(t, f);
 	if (slot < 0)
 		return NONE;
-	struct guard_field *g = &t->field[slot];
+	const struct guard_field *g = &t->field[slot];
 	uint64_t m;
+	bool num = f->type == RF_NUM;
 	switch (n->kind) {
 	case N_TRUTH:
 		return one(slot, BIT(1));
 	case N_NULL: /* `is null` / `is not null` */
 		return one(slot, n->negate ? ~BIT(GUARD_ID_NULL) : BIT(GUARD_ID_NULL));
 	case N_CMP:
-		if (n->r.field || (n->op != OP_EQ && n->op != OP_NE))
+		if (n->r.field)
 			return NONE;
-		if (!literal_mask(g, &n->r.lit, 1, sizeof n->r.lit, &m))
+		if (num) {
+			int j = literal_place(g, &n->r.lit, n->r.lit.num);
+			return j < 0 ? NONE : one(slot, num_cmp_mask(g, n->op, j));
+		}
+		if (n->op != OP_EQ && n->op != OP_NE)
+			return NONE; /* strings in order: not by ids */
+		if (!list_mask(g, n, &m))
 			return NONE;
 		/* a null field compares false either way */
 		return one(slot, n->op == OP_EQ ? m : ~m & ~BIT(GUARD_ID_NULL));
 	case N_IN:
-		for (size_t i = 0; i < n->nitems; i++)
-			if (n->items[i].range)
-				return NONE;
-		if (!literal_mask(g, &n->items[0].v, n->nitems, sizeof n->items[0], &m))
+		if (!list_mask(g, n, &m))
 			return NONE;
+		/* NaN is in no list (in_list), so it is `not in` all of them */
 		return one(slot, n->negate ? ~m & ~BIT(GUARD_ID_NULL) : m);
 	default:
 		return NONE;
@@ -191,6 +251,44 @@ static struct facts facts_of(struct guard_table *t, struct node *n)
 	return r;
 }
 
+static void collect(struct guard_table *t, const struct node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == N_AND || n->kind == N_OR || n->kind == N_NOT) {
+		collect(t, n->a);
+		collect(t, n->b);
+		return;
+	}
+	if (!n->l.field || (n->kind != N_CMP && n->kind != N_IN) || (n->kind == N_CMP && n->r.field))
+		return;
+	int slot = field_slot(t, n->l.field);
+	if (slot < 0)
+		return;
+	struct guard_field *g = &t->field[slot];
+	if (n->kind == N_CMP) {
+		collect_literal(g, &n->r.lit, n->r.lit.num);
+		return;
+	}
+	for (size_t i = 0; i < n->nitems; i++) {
+		collect_literal(g, &n->items[i].v, n->items[i].lo);
+		if (n->items[i].range)
+			collect_literal(g, NULL, n->items[i].hi);
+	}
+}
+
+void guards_collect(struct guard_table *t, const struct node *cond)
+{
+	collect(t, cond);
+}
+
+void guards_finish(struct guard_table *t)
+{
+	for (size_t i = 0; i < t->nfields; i++)
+		if (t->field[i].f->type == RF_NUM)
+			qsort(t->field[i].num, t->field[i].nvocab, sizeof t->field[i].num[0], cmp_double);
+}
+
 void guards_build(struct guard_table *t, struct node *cond, struct rule_guards *out)
 {
 	memset(out, 0, sizeof *out);
@@ -216,10 +314,12 @@ uint8_t guard_id_of(const struct guard_field *g, const struct rule_event *ev)
 	if (g->f->type == RF_BOOL)
 		return v.b ? 1 : 0;
 	if (g->f->type == RF_NUM) {
-		for (size_t i = 0; i < g->nvocab; i++)
-			if (v.num == g->num[i])
-				return (uint8_t)i;
-		return GUARD_ID_OTHER;
+		if (v.num != v.num)
+			return GUARD_ID_OTHER; /* NaN */
+		size_t j = 0;
+		while (j < g->nvocab && v.num > g->num[j])
+			j++;
+		return (uint8_t)(j < g->nvocab && v.num == g->num[j] ? 2 * j + 1 : 2 * j);
 	}
 	/* the first byte tells most literals apart without a call */
 	for (size_t i = 0; i < g->nvocab; i++)

@@ -2,10 +2,13 @@
  *
  * At load time each condition is searched for facts it needs about single
  * fields: `end_reason == "rst"`, `outcome in ("deferred", "aborted")`,
- * `class == 4`, `not server_timeout`, an `or` whose sides test the same
- * field.  The literals a field is tested against become its vocabulary, and
- * each value the field takes becomes a small id: the literal's index, or
- * OTHER (none of them), or NULL.  A fact is a set of ids (a 64-bit mask).
+ * `class == 4`, `latency >= 20s`, `not server_timeout`, an `or` whose sides
+ * test the same field.  The literals a field is tested against become its
+ * vocabulary, and each value the field takes becomes a small id: for a
+ * string the literal's index, or OTHER (none of them); for a number its
+ * place among the literals in order (below the first, equal to it, between
+ * it and the next, ...; NaN is OTHER); for a bool 0 or 1; or NULL.  A fact
+ * is a set of ids (a 64-bit mask).
  * Per event each guarded field is read once, whatever number of rules test
  * it, and a rule whose fact does not hold is not evaluated: its condition
  * would be false.  A rule that passes is evaluated in full, so alerts are
@@ -28,13 +31,13 @@
 #include "rules/rule_internal.h"
 
 #define GUARD_FIELDS 32
-#define GUARD_VOCAB 16
+#define GUARD_VOCAB 16 /* literals per field: ids up to 2 * 16 for numbers */
 #define GUARD_MAX 4
 #define GUARD_ID_OTHER 62 /* a value none of the literals equals */
 #define GUARD_ID_NULL 63  /* the field is null for this event */
 
-/* One guarded field: its literals (numbers, strings or, for a bool, the
- * ids 0 false and 1 true without a vocabulary). */
+/* One guarded field: its literals (numbers in increasing order, strings;
+ * a bool has the ids 0 false and 1 true without a vocabulary). */
 struct guard_field {
 	const struct rule_field *f;
 	size_t nvocab;
@@ -61,9 +64,13 @@ struct guard_cache {
 	uint8_t id[GUARD_FIELDS];
 };
 
-/* The facts of condition `cond` (NULL: none), adding fields and literals to
- * the table as needed; nodes one field decides are marked for
- * expr_eval_guarded (node.guard_field, node.guard_mask). */
+/* Loading a rule set: guards_collect on every condition (their fields and
+ * literals into the table), guards_finish (numbers in order), then
+ * guards_build on each: its facts, and the nodes one field decides marked
+ * for expr_eval_guarded (node.guard_field, node.guard_mask).  cond NULL:
+ * nothing. */
+void guards_collect(struct guard_table *t, const struct node *cond);
+void guards_finish(struct guard_table *t);
 void guards_build(struct guard_table *t, struct node *cond, struct rule_guards *out);
 /* The id of field g's value on ev (reads it through its getter). */
 uint8_t guard_id_of(const struct guard_field *g, const struct rule_event *ev);

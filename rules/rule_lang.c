@@ -135,6 +135,10 @@ static struct rule_set *build(struct rule **v, size_t n)
 		rs->host_field[e] = rf_lookup("host", (enum rule_event_type)e);
 	for (int e = 0; e < EV__COUNT; e++)
 		rs->domain_field[e] = rf_lookup("domain", (enum rule_event_type)e);
+	for (size_t i = 0; i < n; i++)
+		if (!v[i]->disabled)
+			guards_collect(&rs->gt, v[i]->cond);
+	guards_finish(&rs->gt);
 	for (size_t i = 0; i < n; i++) {
 		struct rule *r = v[i];
 		if (r->disabled)
