@@ -515,15 +515,36 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* Worst first: status, then pending messages, then failed attempts. */
+/* Worst first: status, then pending messages, then failed attempts.
+ * Most entries share their status: the rank is only asked for when the
+ * statuses differ. */
 static int cmp_trouble(const struct host_entry *a, const struct host_entry *b)
 {
-	int c = hs_rank(a->status) - hs_rank(b->status);
+	int c = a->status == b->status ? 0 : hs_rank(a->status) - hs_rank(b->status);
 	if (!c)
 		c = cmp_u64_desc(a->pending, b->pending);
 	if (!c)
 		c = cmp_u64_desc(a->failed_attempts, b->failed_attempts);
 	return c;
+}
+
+/* The order of addr_cmp (memcmp of the 16 bytes), as two 8-byte words
+ * compared in the bytes' order: no call for what most comparisons of
+ * equally troubled hosts come down to. */
+static int key_cmp(const struct ip_addr *a, const struct ip_addr *b)
+{
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a->b + i, 8);
+		memcpy(&y, b->b + i, 8);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+		x = __builtin_bswap64(x);
+		y = __builtin_bswap64(y);
+#endif
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
 }
 
 static int cmp_worst_first(const void *pa, const void *pb)
@@ -532,7 +553,7 @@ static int cmp_worst_first(const void *pa, const void *pb)
 	const struct host_entry *b = *(const struct host_entry *const *)pb;
 	int c = cmp_trouble(a, b);
 	if (!c)
-		c = addr_cmp(&a->addr, &b->addr);
+		c = key_cmp(&a->addr, &b->addr);
 	if (!c)
 		c = (int)a->role - (int)b->role;
 	return c;

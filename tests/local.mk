@@ -299,8 +299,12 @@ tests_unit_test_units_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/units.py
 # issue 13 (rules/ speed): the message memory's chains and eviction heap
 # against the scan they replaced, the rule guards against the full
-# conditions, the triplet table's key cache.
-UNIT_TESTS += tests/unit/test_host_messages tests/unit/test_rule_guard tests/unit/test_triplet_keys
+# conditions, the triplet table's key cache, the hosts' order by address.
+UNIT_TESTS += tests/unit/test_host_messages tests/unit/test_rule_guard tests/unit/test_triplet_keys \
+	tests/unit/test_host_order
+tests_unit_test_host_order_SOURCES = tests/unit/test_host_order.c tests/unit/check.h \
+	tests/unit/session_fixture.h
+tests_unit_test_host_order_LDADD = $(UNIT_LDADD)
 tests_unit_test_triplet_keys_SOURCES = tests/unit/test_triplet_keys.c tests/unit/check.h
 tests_unit_test_triplet_keys_LDADD = $(UNIT_LDADD)
 tests_unit_test_host_messages_SOURCES = tests/unit/test_host_messages.c tests/unit/check.h
