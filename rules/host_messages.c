@@ -136,7 +136,7 @@ static uint32_t find_slot(const struct msg_memory *mm, const struct msg_key *id)
 		return by_env;
 	for (uint16_t s = *mid_head(mm, id->mid); s; s = mm->msgs[s - 1].next_mid) {
 		const struct msg_key *k = &mm->msgs[s - 1];
-		if (k->mid == id->mid && s - 1u < by_id)
+		if (k->mid == id->mid && same_message(k, id) && s - 1u < by_id)
 			by_id = s - 1u;
 	}
 	return by_id;
@@ -283,8 +283,11 @@ static struct msg_key *add_key(struct msg_memory *mm, struct host_entry *e, cons
 }
 
 void msgs_note(struct msg_memory *p, struct host_entry *e, const struct smtp_txn *t,
-	       const struct msg_key *id)
+	       const struct msg_key *ident, enum msg_way way)
 {
+	struct msg_key way_id = *ident;
+	way_id.way = (uint8_t)way;
+	const struct msg_key *id = &way_id;
 	uint32_t slot = find_slot(p, id);
 	struct msg_key *k;
 	if (slot != NO_SLOT) {

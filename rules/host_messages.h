@@ -22,13 +22,20 @@
 
 #define MSG_MEMORY 256 /* message keys remembered per host */
 
+/* Which way an attempt crossed the gateway.  A message the gateway
+ * received and relayed out crosses the wire twice, in then out: one
+ * delivery, so its two copies are never each other's retry.  WAY_ANY (the
+ * host entries, whose role fixes the way; or the gateway not known yet)
+ * matches either way. */
+enum msg_way { WAY_ANY, WAY_IN, WAY_OUT };
+
 /* One message as far as retries go.  The envelope hash leaves the size out so
  * that an attempt refused at RCPT (no content, no SIZE=) still matches the
  * later attempt that carries the content; the size class is compared apart,
  * 0 meaning unknown. */
 struct msg_key {
-	uint64_t mid;             /* FNV-1a of the Message-ID, 0 if none seen */
-	uint64_t env;             /* FNV-1a of MAIL FROM + sorted RCPT TO list */
+	uint64_t mid;             /* hash of the Message-ID (odd), 0 if none seen */
+	uint64_t env;             /* hash of MAIL FROM + the set of RCPT TO addresses */
 	uint64_t size_class;      /* SIZE= or content rounded up to a power of two, 0 unknown */
 	uint8_t way;              /* enum msg_way of its attempts */
 	uint32_t attempts;
@@ -58,15 +65,16 @@ struct msg_memory {
 	int64_t key_interval;     /* between the last two attempts of the last retried message */
 };
 
-/* The identity of t's message (mid, env, size_class; the rest zero). */
+/* The identity of t's message (mid, env, size_class; the rest zero: way
+ * WAY_ANY). */
 void msgs_ident(const struct smtp_txn *t, struct msg_key *id);
 
 /* One transaction that was an attempt to deliver its message (identity id,
- * from msgs_ident(t)): counts a retry when the message was attempted
- * before, and keeps e->pending (the messages neither accepted nor refused
- * with a 5xx) up to date. */
+ * from msgs_ident(t); crossing the gateway `way`): counts a retry when the
+ * message was attempted before the same way, and keeps e->pending (the
+ * messages neither accepted nor refused with a 5xx) up to date. */
 void msgs_note(struct msg_memory *mm, struct host_entry *e, const struct smtp_txn *t,
-	       const struct msg_key *id);
+	       const struct msg_key *id, enum msg_way way);
 /* The remembered message of identity id, or NULL.  An earlier attempt with
  * the very envelope comes first, then one with the same Message-ID; among
  * equals the key remembered in the lowest slot. */

@@ -357,7 +357,7 @@ static void domain_txn(struct host_model *hm, struct host_entry *e, const struct
 	enum verdict vd = txn_verdict(s, t, limited);
 	/* cut off by the capture: the attempt's fate is unknown */
 	if (!(t->outcome == OUT_ABORTED && session_cut_short(s)))
-		msgs_note(&p->msgs, e, t, id);
+		msgs_note(&p->msgs, e, t, id, v->way);
 	hs_note_attempt(e, &p->health, vd, t->outcome == OUT_REJECTED, t->start_ts);
 	if (vd == V_FAILURE) {
 		char err[8 + SMTP_REPLY_TEXT_MAX]; /* hs_set_error cuts it to fit */
@@ -428,7 +428,8 @@ static void count_session(struct host_entry *e, const struct smtp_session *s,
 		bool unknown = t->outcome == OUT_ABORTED && session_cut_short(s);
 		if (!txn_abandoned(s, t) && !unknown) {
 			struct msg_key tmp;
-			msgs_note(&p->msgs, e, t, ident_at(v, i, t, &tmp));
+			/* one host, one role: one way */
+			msgs_note(&p->msgs, e, t, ident_at(v, i, t, &tmp), WAY_ANY);
 		}
 	}
 }

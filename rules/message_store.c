@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "rules/fnv.h"
 
 #define NIL 0u                   /* links are pool index + 1 */
 #define FIRST_POOL 64
@@ -25,15 +26,10 @@ _Static_assert(sizeof(struct mt_dsn) <= MA_BLOCK_MAX, "DSN block");
 _Static_assert(MT_ID_MAX <= MA_BLOCK_MAX && MT_ADDR_MAX <= MA_BLOCK_MAX &&
 	       MT_DOMAIN_MAX <= MA_BLOCK_MAX && MT_REPLY_MAX <= MA_BLOCK_MAX, "string blocks");
 
+/* Without case, a word at a time (rules/fnv.h): the keys of the lookups. */
 uint64_t ms_hash_ci(uint64_t h, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 0x100000001b3ULL;
-	}
-	return h;
+	return s && *s ? wordhash(h, s, strlen(s), 1) : h;
 }
 
 static uint32_t link_of(const struct msg_tracker *mt, const struct mt_message *m)

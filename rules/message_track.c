@@ -10,19 +10,13 @@
 #include <string.h>
 
 #include "decode/mem.h"
-#include "rules/fnv.h"
-#include "rules/id_map.h"
+#include "rules/message_store.h"
 #include "rules/queue.h"
 
 /* --- helpers -------------------------------------------------------------------- */
 
-/* Without case, a word at a time (rules/fnv.h): the keys of the lookups. */
-static uint64_t hash_ci(uint64_t h, const char *s)
-{
-	return s && *s ? wordhash(h, s, strlen(s), 1) : h;
-}
-
-#define HASH0 0xcbf29ce484222325ULL
+#define hash_ci ms_hash_ci
+#define HASH0 MS_HASH0
 
 static void copy_str(char *dst, size_t n, const char *src)
 {

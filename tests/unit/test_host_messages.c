@@ -1,7 +1,8 @@
 /* test_host_messages.c — the host model's message memory (rules/host_messages.c):
  * lookups through the envelope and Message-ID chains and eviction from the
  * heap against the plain scan they replaced (a reference kept here), on
- * random attempts built to collide; the full table, eviction counted in the
+ * random attempts built to collide, either way through the gateway; the
+ * full table, eviction counted in the
  * pending figure, and the identity shared by recipient order. */
 #include "config.h"
 
@@ -22,6 +23,8 @@ struct ref {
 
 static bool same_message(const struct msg_key *a, const struct msg_key *b)
 {
+	if (a->way != b->way && a->way != WAY_ANY && b->way != WAY_ANY)
+		return false;
 	if (a->mid && b->mid)
 		return a->mid == b->mid;
 	return a->env == b->env &&
@@ -49,8 +52,11 @@ static bool settled(const struct msg_key *k)
 }
 
 static void ref_note(struct ref *r, struct host_entry *e, const struct smtp_txn *t,
-		     const struct msg_key *id)
+		     const struct msg_key *ident, enum msg_way way)
 {
+	struct msg_key way_id = *ident;
+	way_id.way = (uint8_t)way;
+	const struct msg_key *id = &way_id;
 	struct msg_key *k = ref_find(r, id);
 	if (k) {
 		e->retries++;
@@ -118,6 +124,7 @@ static struct msg_key random_id(uint32_t envs, uint32_t mids)
 static bool key_eq(const struct msg_key *a, const struct msg_key *b)
 {
 	return a->mid == b->mid && a->env == b->env && a->size_class == b->size_class &&
+	       a->way == b->way &&
 	       a->attempts == b->attempts && a->failures == b->failures &&
 	       a->accepted == b->accepted && a->refused == b->refused &&
 	       a->first_ts == b->first_ts && a->last_ts == b->last_ts;
@@ -141,8 +148,9 @@ static void differential(uint32_t n, uint32_t envs, uint32_t mids, int64_t sprea
 		memset(&t, 0, sizeof t);
 		t.start_ts = 1000000 + (int64_t)i * 10 - rnd((uint32_t)spread) * 10;
 		t.outcome = (enum smtp_outcome)(OUT_ACCEPTED + rnd(4));
-		msgs_note(&mm, &e, &t, &id);
-		ref_note(r, &re, &t, &id);
+		enum msg_way way = (enum msg_way)rnd(3); /* any, in, out */
+		msgs_note(&mm, &e, &t, &id, way);
+		ref_note(r, &re, &t, &id, way);
 		if (e.retries != re.retries || e.pending != re.pending || mm.nmsgs != r->n ||
 		    mm.key_interval != r->key_interval)
 			mismatches++;
@@ -150,6 +158,7 @@ static void differential(uint32_t n, uint32_t envs, uint32_t mids, int64_t sprea
 			if (!key_eq(&mm.msgs[k], &r->k[k]))
 				mismatches++;
 		struct msg_key probe = random_id(envs, mids);
+		probe.way = (uint8_t)rnd(3);
 		const struct msg_key *a = msgs_find(&mm, &probe);
 		const struct msg_key *b = ref_find(r, &probe);
 		if ((a == NULL) != (b == NULL) || (a && a - mm.msgs != b - r->k))
@@ -185,7 +194,7 @@ static void test_full_table(void)
 		id.env = 7; /* one envelope ... */
 		id.mid = 2 * i + 1; /* ... many messages: one long chain */
 		t.start_ts = 5000 + (i == 40 ? -4000 : (int64_t)i); /* slot 40 the oldest */
-		msgs_note(&mm, &e, &t, &id);
+		msgs_note(&mm, &e, &t, &id, WAY_ANY);
 	}
 	CHECK_EQ_INT(mm.nmsgs, MSG_MEMORY);
 	CHECK_EQ_INT(mm.cap, MSG_MEMORY);
@@ -200,7 +209,7 @@ static void test_full_table(void)
 	struct msg_key id = probe;
 	id.mid = 99999;
 	t.start_ts = 9000;
-	msgs_note(&mm, &e, &t, &id);
+	msgs_note(&mm, &e, &t, &id, WAY_ANY);
 	CHECK_EQ_INT(mm.nmsgs, MSG_MEMORY);
 	CHECK_EQ_INT(e.pending, MSG_MEMORY); /* -1 evicted, +1 new */
 	CHECK(msgs_find(&mm, &id) == &mm.msgs[40]);
@@ -211,12 +220,12 @@ static void test_full_table(void)
 	probe.mid = 1;
 	t.start_ts = 9500;
 	t.outcome = OUT_ACCEPTED;
-	msgs_note(&mm, &e, &t, &probe);
+	msgs_note(&mm, &e, &t, &probe, WAY_ANY);
 	CHECK_EQ_INT(e.retries, 1);
 	CHECK_EQ_INT(e.pending, MSG_MEMORY - 1);
 	id.mid = 123457;
 	t.outcome = OUT_DEFERRED;
-	msgs_note(&mm, &e, &t, &id); /* evicts slot 1 (5001), not slot 0 */
+	msgs_note(&mm, &e, &t, &id, WAY_ANY); /* evicts slot 1 (5001), not slot 0 */
 	CHECK(msgs_find(&mm, &id) == &mm.msgs[1]);
 	CHECK(msgs_find(&mm, &probe) == &mm.msgs[0]);
 	msgs_free(&mm);
@@ -241,9 +250,9 @@ static void test_envelope_first(void)
 	b = a;
 	b.env = 200;
 	b.mid = 0;
-	msgs_note(&mm, &e, &t, &a);
+	msgs_note(&mm, &e, &t, &a, WAY_ANY);
 	t.outcome = OUT_DEFERRED;
-	msgs_note(&mm, &e, &t, &b);
+	msgs_note(&mm, &e, &t, &b, WAY_ANY);
 	q = a;
 	q.env = 200; /* Message-ID of a, envelope of b */
 	CHECK(msgs_find(&mm, &q) == &mm.msgs[1]);
@@ -252,7 +261,7 @@ static void test_envelope_first(void)
 	/* b learns its Message-ID from the retry: found by it afterwards */
 	q.env = 200;
 	q.mid = 9;
-	msgs_note(&mm, &e, &t, &q);
+	msgs_note(&mm, &e, &t, &q, WAY_ANY);
 	CHECK_EQ_INT(mm.msgs[1].mid, 9);
 	q.env = 999;
 	CHECK(msgs_find(&mm, &q) == &mm.msgs[1]);
@@ -296,6 +305,35 @@ static void test_ident(void)
 	free(y);
 }
 
+/* A relayed message seen in, then out through the gateway: two keys, no
+ * retry; the same way again is one; WAY_ANY finds the first. */
+static void test_ways(void)
+{
+	struct msg_memory mm;
+	memset(&mm, 0, sizeof mm);
+	struct host_entry e;
+	memset(&e, 0, sizeof e);
+	struct smtp_txn t;
+	memset(&t, 0, sizeof t);
+	t.outcome = OUT_DEFERRED;
+	struct msg_key id;
+	memset(&id, 0, sizeof id);
+	id.env = 42;
+	id.mid = 7;
+	msgs_note(&mm, &e, &t, &id, WAY_IN);
+	t.start_ts = 10;
+	msgs_note(&mm, &e, &t, &id, WAY_OUT);
+	CHECK_EQ_INT(e.retries, 0);
+	CHECK_EQ_INT(mm.nmsgs, 2);
+	CHECK_EQ_INT(e.pending, 2);
+	t.start_ts = 20;
+	msgs_note(&mm, &e, &t, &id, WAY_OUT);
+	CHECK_EQ_INT(e.retries, 1);
+	CHECK_EQ_INT(mm.msgs[1].attempts, 2);
+	CHECK(msgs_find(&mm, &id) == &mm.msgs[0]); /* id.way is WAY_ANY */
+	msgs_free(&mm);
+}
+
 /* The word-at-a-time hash folds exactly the ASCII letters, in every byte
  * of a word and in a tail, and tells lengths apart. */
 static void test_wordhash(void)
@@ -332,6 +370,7 @@ int main(void)
 	test_against_reference();
 	test_full_table();
 	test_envelope_first();
+	test_ways();
 	test_ident();
 	printf("%d checks, %d failed\n", check_count, check_failures);
 	return check_failures ? 1 : 0;
