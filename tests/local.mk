@@ -297,17 +297,32 @@ TESTS += tests/unit/test_units tests/units.py
 tests_unit_test_units_SOURCES = tests/unit/test_units.c tests/unit/check.h
 tests_unit_test_units_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/units.py
+
+# The gateway first pass (issue 13): the facts scanner against the full
+# decoder, session by session and in the final decision, on every sample and
+# corpus capture; test_gateway_facts is its harness (not a test alone).
+check_PROGRAMS += tests/unit/test_gateway_facts
+tests_unit_test_gateway_facts_SOURCES = tests/unit/test_gateway_facts.c
+tests_unit_test_gateway_facts_LDADD = $(UNIT_LDADD)
+TESTS += tests/gateway-pass.py
+EXTRA_DIST += tests/gateway-pass.py
+UNIT_TESTS += tests/unit/test_pcap_map
+check_PROGRAMS += tests/unit/test_pcap_map
+TESTS += tests/unit/test_pcap_map
+tests_unit_test_pcap_map_SOURCES = tests/unit/test_pcap_map.c tests/unit/check.h
+tests_unit_test_pcap_map_LDADD = $(UNIT_LDADD)
+tests_unit_test_pcap_map_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
 # issue 13 (rules/ speed): the message memory's chains and eviction heap
 # against the scan they replaced, the rule guards against the full
 # conditions, the triplet table's key cache, the hosts' order by address.
 UNIT_TESTS += tests/unit/test_host_messages tests/unit/test_rule_guard tests/unit/test_triplet_keys \
 	tests/unit/test_host_order
-tests_unit_test_host_order_SOURCES = tests/unit/test_host_order.c tests/unit/check.h \
-	tests/unit/session_fixture.h
-tests_unit_test_host_order_LDADD = $(UNIT_LDADD)
-tests_unit_test_triplet_keys_SOURCES = tests/unit/test_triplet_keys.c tests/unit/check.h
-tests_unit_test_triplet_keys_LDADD = $(UNIT_LDADD)
 tests_unit_test_host_messages_SOURCES = tests/unit/test_host_messages.c tests/unit/check.h
 tests_unit_test_host_messages_LDADD = $(UNIT_LDADD)
 tests_unit_test_rule_guard_SOURCES = tests/unit/test_rule_guard.c tests/unit/check.h
 tests_unit_test_rule_guard_LDADD = $(UNIT_LDADD)
+tests_unit_test_triplet_keys_SOURCES = tests/unit/test_triplet_keys.c tests/unit/check.h
+tests_unit_test_triplet_keys_LDADD = $(UNIT_LDADD)
+tests_unit_test_host_order_SOURCES = tests/unit/test_host_order.c tests/unit/check.h \
+	tests/unit/session_fixture.h
+tests_unit_test_host_order_LDADD = $(UNIT_LDADD)
