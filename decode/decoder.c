@@ -194,7 +194,7 @@ static void end_session(struct decoder *d, struct flow *f, enum end_reason fallb
 	if (taken)
 		smtp_session_shrink(s);
 	else
-		smtp_session_free(s);
+		smtp_session_recycle(s, d->cfg.smtp.pool);
 	f->session = NULL;
 	f->closed = true;
 	d->st.sessions_open--;

@@ -36,8 +36,10 @@ void smtp_config_default(struct smtp_config *cfg)
 struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
 				      const struct dec_sink *sink)
 {
-	struct smtp_session *s = xcalloc(1, sizeof *s);
 	/* from the pool: zeroed, with uncharged spare buffers */
+	struct smtp_session *s = cfg->pool ? smtp_pool_take_session(cfg->pool) : NULL;
+	if (!s)
+		s = xcalloc(1, sizeof *s);
 	struct smtp_parser *p = cfg->pool ? smtp_pool_take(cfg->pool) : NULL;
 	if (!p)
 		p = xcalloc(1, sizeof *p);
@@ -119,7 +121,47 @@ void smtp_session_free(struct smtp_session *s)
 	}
 	tr_free(s->transcript);
 	arena_free(&s->arena);
+	free(s->txn_spare); /* spares are not charged */
+	tr_free_spare(s->tr_spare);
 	mem_free(s, sizeof *s);
+}
+
+void smtp_session_recycle(struct smtp_session *s, struct smtp_pool *pool)
+{
+	if (!pool) {
+		smtp_session_free(s);
+		return;
+	}
+	smtp_session_shrink(s);
+	/* released as smtp_session_free would; the first transaction, the
+	 * transcript and one arena chunk stay with the record as spares */
+	struct smtp_txn *t = s->txn_head;
+	while (t) {
+		struct smtp_txn *next = t->next;
+		mem_release(sizeof *t);
+		if (!s->txn_spare)
+			s->txn_spare = t;
+		else
+			free(t);
+		t = next;
+	}
+	s->txn_head = s->txn_tail = NULL;
+	if (s->transcript) {
+		tr_retire(s->transcript);
+		if (!s->tr_spare)
+			s->tr_spare = s->transcript;
+		else
+			tr_free_spare(s->transcript);
+		s->transcript = NULL;
+	}
+	arena_retire(&s->arena);
+	mem_release(sizeof *s);
+	if (!smtp_pool_give_session(pool, s)) {
+		free(s->txn_spare);
+		tr_free_spare(s->tr_spare);
+		arena_free(&s->arena);
+		free(s);
+	}
 }
 
 void note(struct smtp_session *s, enum anomaly a)
@@ -143,7 +185,8 @@ struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, in
 	if (!s->transcript) {
 		if (!cfg || cfg->tr_head + cfg->tr_tail == 0)
 			return NULL;
-		s->transcript = tr_new(cfg->tr_head, cfg->tr_tail);
+		s->transcript = tr_renew(s->tr_spare, cfg->tr_head, cfg->tr_tail);
+		s->tr_spare = NULL;
 	}
 	return tr_add(s->transcript, kind, dir, ts);
 }
