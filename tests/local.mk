@@ -214,6 +214,9 @@ tests_unit_test_smtp_pool_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_session_pool
 tests_unit_test_session_pool_SOURCES = tests/unit/test_session_pool.c tests/unit/check.h
 tests_unit_test_session_pool_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_pcap_reader
+tests_unit_test_pcap_reader_SOURCES = tests/unit/test_pcap_reader.c tests/unit/check.h
+tests_unit_test_pcap_reader_LDADD = $(UNIT_LDADD)
 # The dashboard model's open sessions: search by id, holes, squeezing (issue 13).
 UNIT_TESTS += tests/unit/test_model_open
 tests_unit_test_model_open_SOURCES = tests/unit/test_model_open.c tests/unit/check.h
