@@ -25,13 +25,31 @@ static bool is_tls_record(const uint8_t *p, size_t n)
 	return n >= 1 && p[0] == 0x16 && (n < 2 || p[1] == 0x03);
 }
 
+/* The verb of a command line, case-insensitively (ASCII, as verbs are).
+ * Every client line comes here: the verb is folded once and compared only
+ * with the verbs of its length (no strlen, no locale-aware compare). */
 static enum smtp_cmd lookup_verb(const char *s, size_t n)
 {
-	for (int c = CMD_HELO; c < CMD_EOD; c++) {
-		const char *v = smtp_cmd_verb((enum smtp_cmd)c);
-		if (strlen(v) == n && strncasecmp(s, v, n) == 0)
-			return (enum smtp_cmd)c;
+	static const char *const verbs[CMD__COUNT] = {
+#define X(e, v) [e] = v,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	static const uint8_t lens[CMD__COUNT] = {
+#define X(e, v) [e] = sizeof(v) - 1,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	char up[16]; /* longer than any verb (14) */
+	if (n == 0 || n > sizeof up)
+		return CMD_UNKNOWN;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		up[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 	}
+	for (int c = CMD_HELO; c < CMD_EOD; c++)
+		if (lens[c] == n && memcmp(up, verbs[c], n) == 0)
+			return (enum smtp_cmd)c;
 	return CMD_UNKNOWN;
 }
 
