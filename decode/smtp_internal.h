@@ -82,6 +82,9 @@ struct smtp_parser {
 	 * set: a ring of QUEUE_FIRST kept from an earlier session, not charged. */
 	struct pending_cmd *queue;
 	uint32_t q_head, q_len, q_cap;
+	/* (here, in what was padding: the accounted size of a parser stays) */
+	uint16_t reply_len;              /* strlen(reply.text), kept as it grows */
+	uint16_t ehlo_len;               /* strlen(session->ehlo_keywords), likewise */
 
 	struct smtp_txn *txn;            /* transaction taking envelope commands, or NULL */
 	struct smtp_txn *body_txn;       /* transaction whose content is flowing, or NULL */
