@@ -483,8 +483,10 @@ static bool fast_ether_ipv4_tcp(const uint8_t *data, uint32_t caplen, uint32_t w
 
 /* ---- entry point ---- */
 
-enum pkt_result pkt_decode(int linktype, int64_t ts_us, const uint8_t *data, uint32_t caplen,
-			   uint32_t wirelen, struct tcp_seg *seg, enum anomaly *anom)
+/* Every other frame, layer by layer. */
+static enum pkt_result decode_layers(int linktype, int64_t ts_us, const uint8_t *data,
+				     uint32_t caplen, uint32_t wirelen, struct tcp_seg *seg,
+				     enum anomaly *anom)
 {
 	struct dec d;
 	cur_init(&d.c, data, caplen);
@@ -498,13 +500,6 @@ enum pkt_result pkt_decode(int linktype, int64_t ts_us, const uint8_t *data, uin
 	seg->mss = 0;
 	seg->wscale = -1;
 	seg->ipv6 = false;
-	if (linktype == DLT_EN10MB && fast_ether_ipv4_tcp(data, caplen, wirelen, seg)) {
-		*anom = PKT_ANOM_NONE;
-		seg->ts_us = ts_us;
-		seg->vlan = 0;
-		seg->wire_len = wirelen;
-		return PKT_TCP;
-	}
 
 	uint16_t etype = 0;
 	enum step st = link_decode(&d, linktype, &etype);
@@ -527,4 +522,20 @@ enum pkt_result pkt_decode(int linktype, int64_t ts_us, const uint8_t *data, uin
 	seg->vlan = d.vlan;
 	seg->wire_len = wirelen;
 	return PKT_TCP;
+}
+
+enum pkt_result pkt_decode(int linktype, int64_t ts_us, const uint8_t *data, uint32_t caplen,
+			   uint32_t wirelen, struct tcp_seg *seg, enum anomaly *anom)
+{
+	if (linktype == DLT_EN10MB && fast_ether_ipv4_tcp(data, caplen, wirelen, seg)) {
+		seg->mss = 0;
+		seg->wscale = -1;
+		seg->ipv6 = false;
+		seg->vlan = 0;
+		seg->ts_us = ts_us;
+		seg->wire_len = wirelen;
+		*anom = PKT_ANOM_NONE;
+		return PKT_TCP;
+	}
+	return decode_layers(linktype, ts_us, data, caplen, wirelen, seg, anom);
 }

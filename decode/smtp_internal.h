@@ -165,6 +165,18 @@ void txn_dsn_free(struct smtp_parser *p);
 bool queue_push(struct smtp_session *s, const struct pending_cmd *c);
 void set_state(struct smtp_session *s, enum smtp_state st);
 void note(struct smtp_session *s, enum anomaly a);
-struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts);
+struct tr_entry *tr_note_add(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts);
+
+/* A transcript entry for the caller to fill, or NULL when the session keeps
+ * no transcript (the JSON output's default: checked inline, as it is asked
+ * for every line). */
+static inline struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir,
+				       int64_t ts)
+{
+	if (!s->transcript &&
+	    (!s->parser || s->parser->cfg->tr_head + s->parser->cfg->tr_tail == 0))
+		return NULL;
+	return tr_note_add(s, kind, dir, ts);
+}
 
 #endif

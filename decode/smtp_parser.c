@@ -179,7 +179,7 @@ void set_state(struct smtp_session *s, enum smtp_state st)
 
 /* The transcript is created with its first entry: a connection that never
  * carries a byte (a SYN flood, a port scan) costs no transcript memory. */
-struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts)
+struct tr_entry *tr_note_add(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts)
 {
 	const struct smtp_config *cfg = s->parser ? s->parser->cfg : NULL;
 	if (!s->transcript) {
