@@ -462,7 +462,7 @@ static bool fast_ether_ipv4_tcp(const uint8_t *data, uint32_t caplen, uint32_t w
 		return false;
 	/* hlen <= tcp_len keeps the option bytes inside the IP length, which
 	 * the check above keeps inside the frame */
-	if (hlen != 20 && !(hlen == 32 && tcp[20] == 1 && tcp[21] == 1 && tcp[22] == 8 && tcp[23] == 10))
+	if (hlen != 20 && !(hlen == 32 && load_be32(tcp + 20) == 0x0101080a)) /* NOP NOP TS(10) */
 		return false;
 	addr_from_v4(&s->src, ip + 12);
 	addr_from_v4(&s->dst, ip + 16);
@@ -483,8 +483,9 @@ static bool fast_ether_ipv4_tcp(const uint8_t *data, uint32_t caplen, uint32_t w
 
 /* ---- entry point ---- */
 
-/* Every other frame, layer by layer. */
-static enum pkt_result decode_layers(int linktype, int64_t ts_us, const uint8_t *data,
+/* Every other frame, layer by layer.  Not inlined into pkt_decode: its
+ * stack frame would be set up for the common frame too. */
+__attribute__((noinline)) static enum pkt_result decode_layers(int linktype, int64_t ts_us, const uint8_t *data,
 				     uint32_t caplen, uint32_t wirelen, struct tcp_seg *seg,
 				     enum anomaly *anom)
 {

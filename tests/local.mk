@@ -220,6 +220,9 @@ tests_unit_test_pcap_reader_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_packet_fast
 tests_unit_test_packet_fast_SOURCES = tests/unit/test_packet_fast.c tests/unit/check.h
 tests_unit_test_packet_fast_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_header_words
+tests_unit_test_header_words_SOURCES = tests/unit/test_header_words.c tests/unit/check.h
+tests_unit_test_header_words_LDADD = $(UNIT_LDADD)
 # The dashboard model's open sessions: search by id, holes, squeezing (issue 13).
 UNIT_TESTS += tests/unit/test_model_open
 tests_unit_test_model_open_SOURCES = tests/unit/test_model_open.c tests/unit/check.h
