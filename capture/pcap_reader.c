@@ -129,7 +129,30 @@ static bool read_failed(const struct pcap_reader *r, char *err, size_t errlen)
 
 #define TRUNCATED "truncated dump file; tried to read "
 
+static int next_slow(struct pcap_reader *r, struct pcap_pkthdr *h, const u_char **data);
+
 int prd_next(struct pcap_reader *r, struct pcap_pkthdr *h, const u_char **data)
+{
+	/* the usual record: whole in the buffer, within the snapshot length */
+	size_t have = r->end - r->pos;
+	if (have >= REC_HDR) {
+		const uint8_t *rec = r->buf + r->pos;
+		uint32_t caplen = u32_at(rec + 8);
+		if (caplen <= r->snapshot && have - REC_HDR >= caplen) {
+			h->ts.tv_sec = (int32_t)u32_at(rec);
+			h->ts.tv_usec = (int32_t)u32_at(rec + 4);
+			h->caplen = caplen;
+			h->len = u32_at(rec + 12);
+			*data = rec + REC_HDR;
+			r->pos += REC_HDR + caplen;
+			return 1;
+		}
+	}
+	return next_slow(r, h, data);
+}
+
+/* prd_next for everything else: a record to read in, cut, or refused. */
+static int next_slow(struct pcap_reader *r, struct pcap_pkthdr *h, const u_char **data)
 {
 	char *err = r->err;
 	size_t errlen = sizeof r->err;
