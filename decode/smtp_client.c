@@ -30,7 +30,8 @@ static bool is_tls_record(const uint8_t *p, size_t n)
  * with the verbs of its length (no strlen, no locale-aware compare). */
 static enum smtp_cmd lookup_verb(const char *s, size_t n)
 {
-	static const char *const verbs[CMD__COUNT] = {
+	/* NUL-padded to 16 bytes, like `up` below: two words compare a verb */
+	static const char verbs[CMD__COUNT][16] = {
 #define X(e, v) [e] = v,
 		SMTP_CMD_LIST(X)
 #undef X
@@ -40,16 +41,24 @@ static enum smtp_cmd lookup_verb(const char *s, size_t n)
 		SMTP_CMD_LIST(X)
 #undef X
 	};
-	char up[16]; /* longer than any verb (14) */
+	char up[16] = { 0 }; /* longer than any verb (14) */
 	if (n == 0 || n > sizeof up)
 		return CMD_UNKNOWN;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		up[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 	}
-	for (int c = CMD_HELO; c < CMD_EOD; c++)
-		if (lens[c] == n && memcmp(up, verbs[c], n) == 0)
+	uint64_t u[2], v[2];
+	memcpy(u, up, sizeof u);
+	for (int c = CMD_HELO; c < CMD_EOD; c++) {
+		if (lens[c] != n)
+			continue;
+		/* same length, so the padding matches too (a NUL in the line
+		 * meets a verb letter and differs) */
+		memcpy(v, verbs[c], sizeof v);
+		if (u[0] == v[0] && u[1] == v[1])
 			return (enum smtp_cmd)c;
+	}
 	return CMD_UNKNOWN;
 }
 

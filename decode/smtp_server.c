@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "decode/smtp_internal.h"
 
@@ -58,6 +57,18 @@ static void reply_text(struct smtp_reply *r, uint16_t *lenp, const char *s, size
 	*lenp = (uint16_t)(len + n);
 }
 
+/* t equals the upper-case keyword `up` (n bytes) ignoring ASCII case, as
+ * strncasecmp would in the C locale, without a library call per line. */
+static bool ascii_ieq(const char *t, const char *up, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+		if ((c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c) != up[i])
+			return false;
+	}
+	return true;
+}
+
 static void ehlo_keyword(struct smtp_session *s, const char *t, size_t n)
 {
 	const char *sp = memchr(t, ' ', n);
@@ -71,11 +82,11 @@ static void ehlo_keyword(struct smtp_session *s, const char *t, size_t n)
 		s->ehlo_keywords[have + k] = '\0';
 		*havep = (uint16_t)(have + k);
 	}
-	if (k == 10 && strncasecmp(t, "PIPELINING", 10) == 0)
+	if (k == 10 && ascii_ieq(t, "PIPELINING", 10))
 		s->pipelining_offered = true;
-	else if (k == 8 && strncasecmp(t, "STARTTLS", 8) == 0)
+	else if (k == 8 && ascii_ieq(t, "STARTTLS", 8))
 		s->starttls_offered = true;
-	else if (k == 8 && strncasecmp(t, "CHUNKING", 8) == 0)
+	else if (k == 8 && ascii_ieq(t, "CHUNKING", 8))
 		s->chunking_offered = true;
 }
 

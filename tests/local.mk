@@ -223,6 +223,9 @@ tests_unit_test_packet_fast_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_header_words
 tests_unit_test_header_words_SOURCES = tests/unit/test_header_words.c tests/unit/check.h
 tests_unit_test_header_words_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_smtp_case
+tests_unit_test_smtp_case_SOURCES = tests/unit/test_smtp_case.c tests/unit/check.h
+tests_unit_test_smtp_case_LDADD = $(UNIT_LDADD)
 # The dashboard model's open sessions: search by id, holes, squeezing (issue 13).
 UNIT_TESTS += tests/unit/test_model_open
 tests_unit_test_model_open_SOURCES = tests/unit/test_model_open.c tests/unit/check.h
