@@ -25,43 +25,6 @@ static bool is_tls_record(const uint8_t *p, size_t n)
 	return n >= 1 && p[0] == 0x16 && (n < 2 || p[1] == 0x03);
 }
 
-/* The verb of a command line, case-insensitively (ASCII, as verbs are).
- * Every client line comes here: the verb is folded once and compared only
- * with the verbs of its length (no strlen, no locale-aware compare). */
-static enum smtp_cmd lookup_verb(const char *s, size_t n)
-{
-	/* NUL-padded to 16 bytes, like `up` below: two words compare a verb */
-	static const char verbs[CMD__COUNT][16] = {
-#define X(e, v) [e] = v,
-		SMTP_CMD_LIST(X)
-#undef X
-	};
-	static const uint8_t lens[CMD__COUNT] = {
-#define X(e, v) [e] = sizeof(v) - 1,
-		SMTP_CMD_LIST(X)
-#undef X
-	};
-	char up[16] = { 0 }; /* longer than any verb (14) */
-	if (n == 0 || n > sizeof up)
-		return CMD_UNKNOWN;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		up[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-	}
-	uint64_t u[2], v[2];
-	memcpy(u, up, sizeof u);
-	for (int c = CMD_HELO; c < CMD_EOD; c++) {
-		if (lens[c] != n)
-			continue;
-		/* same length, so the padding matches too (a NUL in the line
-		 * meets a verb letter and differs) */
-		memcpy(v, verbs[c], sizeof v);
-		if (u[0] == v[0] && u[1] == v[1])
-			return (enum smtp_cmd)c;
-	}
-	return CMD_UNKNOWN;
-}
-
 /* The address inside <...> after "FROM:" / "TO:", or the first token. */
 static void envelope_addr(const char *arg, size_t n, const char **out, size_t *outlen)
 {
@@ -90,7 +53,6 @@ static void push(struct smtp_session *s, enum smtp_cmd cmd, struct smtp_txn *t,
 				 .txn = t, .rcpt = r };
 	queue_push(s, &c);
 }
-
 
 static bool parse_bdat(const char *arg, size_t n, uint64_t *size, bool *last)
 {
@@ -296,7 +258,7 @@ static void client_command(struct smtp_session *s, int64_t ts, const struct line
 	struct smtp_parser *p = s->parser;
 	const char *sp = memchr(l->s, ' ', l->len);
 	size_t vlen = sp ? (size_t)(sp - l->s) : l->len;
-	enum smtp_cmd cmd = lookup_verb(l->s, vlen);
+	enum smtp_cmd cmd = smtp_lookup_verb(l->s, vlen);
 	const char *arg = l->s + vlen;
 	size_t alen = l->len - vlen;
 	while (alen && *arg == ' ') {
@@ -391,7 +353,7 @@ static bool starts_with_command(const uint8_t *p, size_t n)
 		v++;
 	if (v == 0 || (v < n && p[v] != ' ' && p[v] != '\r' && p[v] != '\n'))
 		return false;
-	return lookup_verb((const char *)p, v) != CMD_UNKNOWN;
+	return smtp_lookup_verb((const char *)p, v) != CMD_UNKNOWN;
 }
 
 static void client_line(struct smtp_session *s, int64_t ts, const struct line *l)

@@ -12,7 +12,7 @@
 
 /* Commands (RFC 5321 4.1 plus extensions, Exchange's in smtp_exchange.h), and
  * EOD: the end-of-data marker, which the server answers like a command.
- * X-macro: (ENUM, "VERB"); lookup_verb (smtp_client.c) tries all before EOD. */
+ * X-macro: (ENUM, "VERB"); smtp_lookup_verb (smtp_parser.c) tries all before EOD. */
 #define SMTP_CMD_LIST(X) \
 	X(CMD_UNKNOWN, "") \
 	X(CMD_HELO, "HELO") X(CMD_EHLO, "EHLO") X(CMD_MAIL, "MAIL") X(CMD_RCPT, "RCPT") \
@@ -30,6 +30,8 @@ enum smtp_cmd {
 };
 
 const char *smtp_cmd_verb(enum smtp_cmd c);
+/* The command a verb names (ASCII case ignored), CMD_UNKNOWN if none. */
+enum smtp_cmd smtp_lookup_verb(const char *s, size_t n);
 
 /* A command waiting for its reply (RFC 2920 pipelining queue). */
 struct pending_cmd {

@@ -20,6 +20,43 @@ const char *smtp_cmd_verb(enum smtp_cmd c)
 	return (unsigned)c < CMD__COUNT ? verbs[c] : "";
 }
 
+/* The verb of a command line, case-insensitively (ASCII, as verbs are).
+ * Every client line comes here: the verb is folded once and compared only
+ * with the verbs of its length (no strlen, no locale-aware compare). */
+enum smtp_cmd smtp_lookup_verb(const char *s, size_t n)
+{
+	/* NUL-padded to 16 bytes, like `up` below: two words compare a verb */
+	static const char verbs[CMD__COUNT][16] = {
+#define X(e, v) [e] = v,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	static const uint8_t lens[CMD__COUNT] = {
+#define X(e, v) [e] = sizeof(v) - 1,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	char up[16] = { 0 }; /* longer than any verb (14) */
+	if (n == 0 || n > sizeof up)
+		return CMD_UNKNOWN;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		up[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	uint64_t u[2], v[2];
+	memcpy(u, up, sizeof u);
+	for (int c = CMD_HELO; c < CMD_EOD; c++) {
+		if (lens[c] != n)
+			continue;
+		/* same length, so the padding matches too (a NUL in the line
+		 * meets a verb letter and differs) */
+		memcpy(v, verbs[c], sizeof v);
+		if (u[0] == v[0] && u[1] == v[1])
+			return (enum smtp_cmd)c;
+	}
+	return CMD_UNKNOWN;
+}
+
 void smtp_config_default(struct smtp_config *cfg)
 {
 	cfg->line_max = 4096;
