@@ -74,6 +74,11 @@ void arena_free(struct arena *a)
 	}
 	a->chunks = NULL;
 	a->used = 0;
+	arena_drop_spare(a);
+}
+
+void arena_drop_spare(struct arena *a)
+{
 	free(a->spare); /* not charged */
 	a->spare = NULL;
 }

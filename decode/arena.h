@@ -34,5 +34,7 @@ void arena_free(struct arena *a);
  * from the accounting all the same): a session record going back to the
  * pool keeps it for the next session's strings. */
 void arena_retire(struct arena *a);
+/* Frees the spare, if any (it was never charged). */
+void arena_drop_spare(struct arena *a);
 
 #endif

@@ -157,10 +157,18 @@ void smtp_session_free(struct smtp_session *s)
 		t = next;
 	}
 	tr_free(s->transcript);
+	smtp_session_drop_spares(s);
 	arena_free(&s->arena);
-	free(s->txn_spare); /* spares are not charged */
-	tr_free_spare(s->tr_spare);
 	mem_free(s, sizeof *s);
+}
+
+void smtp_session_drop_spares(struct smtp_session *s)
+{
+	free(s->txn_spare); /* spares are not charged */
+	s->txn_spare = NULL;
+	tr_free_spare(s->tr_spare);
+	s->tr_spare = NULL;
+	arena_drop_spare(&s->arena);
 }
 
 void smtp_session_recycle(struct smtp_session *s, struct smtp_pool *pool)
@@ -194,9 +202,7 @@ void smtp_session_recycle(struct smtp_session *s, struct smtp_pool *pool)
 	arena_retire(&s->arena);
 	mem_release(sizeof *s);
 	if (!smtp_pool_give_session(pool, s)) {
-		free(s->txn_spare);
-		tr_free_spare(s->tr_spare);
-		arena_free(&s->arena);
+		smtp_session_drop_spares(s);
 		free(s);
 	}
 }

@@ -37,9 +37,7 @@ void smtp_pool_free(struct smtp_pool *pool)
 	}
 	for (size_t i = 0; i < pool->n_sessions; i++) {
 		struct smtp_session *s = pool->sessions[i];
-		free(s->txn_spare); /* spares are not charged */
-		tr_free_spare(s->tr_spare);
-		arena_free(&s->arena);
+		smtp_session_drop_spares(s); /* not charged */
 		free(s);
 	}
 	free(pool->sessions);
