@@ -147,6 +147,7 @@ static bool check_header(struct cap_leg *cs, FILE *fp, const char *name,
 		return false;
 	}
 	cs->kind = n == 4 ? kind_of(m, &cs->rec_hdr) : KIND_OTHER;
+	memcpy(cs->magic, m, sizeof cs->magic);
 	return true;
 }
 
@@ -158,6 +159,21 @@ static bool compile_filter(pcap_t *p, const char *bpf, bpf_u_int32 mask,
 		return false;
 	}
 	return true;
+}
+
+/* A plain classic pcap file: its records are read in blocks from here on
+ * (pcap_reader.h); libpcap keeps the file header, the link type and the
+ * filter.  Without memory for the blocks libpcap reads on. */
+static void use_block_reader(struct cap_leg *cs, FILE *fp, bool regular)
+{
+	if (cs->kind != KIND_PCAP || !prd_applies(cs->p, cs->magic, regular))
+		return;
+	struct pcap_reader *rd = malloc(sizeof *rd);
+	if (rd && prd_open(rd, cs->p, fp, PCAP_FILE_HDR)) {
+		cs->rd = rd;
+		return;
+	}
+	free(rd);
 }
 
 static bool open_file(struct cap_leg *cs, const struct cap_options *opt,
@@ -175,6 +191,7 @@ static bool open_file(struct cap_leg *cs, const struct cap_options *opt,
 		errf(err, errlen, "%s: %s", name, strerror(errno));
 		return false;
 	}
+	bool regular = false;
 	/* libpcap reads record by record through stdio: a large buffer
 	 * turns 256 read(2)s per MiB (st_blksize, 4 KiB) into one */
 	if (!is_stdin) {
@@ -182,8 +199,10 @@ static bool open_file(struct cap_leg *cs, const struct cap_options *opt,
 		if (cs->iobuf)
 			setvbuf(raw, cs->iobuf, _IOFBF, FILE_BUFFER);
 		struct stat st;
-		if (fstat(fileno(raw), &st) == 0 && S_ISREG(st.st_mode))
+		if (fstat(fileno(raw), &st) == 0 && S_ISREG(st.st_mode)) {
 			cs->file_size = (uint64_t)st.st_size;
+			regular = true;
+		}
 	}
 	FILE *fp = maybe_gunzip(cs, raw, name, err, errlen);
 	if (fp && check_header(cs, fp, name, err, errlen)) {
@@ -191,6 +210,7 @@ static bool open_file(struct cap_leg *cs, const struct cap_options *opt,
 		cs->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 		if (cs->p) {
 			cs->raw = is_stdin ? NULL : raw;
+			use_block_reader(cs, fp, regular && fp == raw);
 			return true; /* libpcap now owns fp (and closes it unless stdin) */
 		}
 		/* A gzip failure shows up in libpcap as a bare EIO. */
@@ -329,12 +349,48 @@ void leg_note_broken(struct cap_leg *cs)
 	cs->broken = true;
 	cs->broken_at_packet = (cs->kind == KIND_LIVE ? cs->packets : cs->records) + 1;
 	cs->broken_at_offset = cs->kind == KIND_PCAP ? (int64_t)cs->next_off : -1;
-	const char *why = cs->gz && cs->gz->failed ? cs->gz->error : pcap_geterr(cs->p);
+	const char *why = cs->gz && cs->gz->failed ? cs->gz->error
+			: cs->rd                  ? cs->rd->err
+						  : pcap_geterr(cs->p);
 	snprintf(cs->error, sizeof cs->error, "%s", why);
+}
+
+/* pcap_dispatch's loop over the block reader, with its results: packets
+ * handed on, 0 at the end of the file (even after some packets, as libpcap
+ * does), -1 on a read error, PCAP_ERROR_BREAK when asked to stop before
+ * any packet. */
+static int reader_dispatch(struct cap_leg *cs, int batch)
+{
+	int n = 0;
+	for (;;) {
+		if (atomic_load_explicit(&cs->break_loop, memory_order_acquire)) {
+			if (n > 0)
+				return n;
+			atomic_store_explicit(&cs->break_loop, false, memory_order_release);
+			return PCAP_ERROR_BREAK;
+		}
+		struct pcap_pkthdr h;
+		const u_char *d;
+		int rc = prd_next(cs->rd, &h, &d);
+		if (rc <= 0)
+			return rc;
+		file_packet((u_char *)cs, &h, d);
+		if (++n >= batch && batch > 0)
+			return n;
+	}
+}
+
+void leg_breakloop(struct cap_leg *cs)
+{
+	atomic_store_explicit(&cs->break_loop, true, memory_order_release);
+	if (cs->p)
+		pcap_breakloop(cs->p);
 }
 
 int leg_dispatch(struct cap_leg *cs, int batch)
 {
+	if (cs->rd)
+		return reader_dispatch(cs, batch);
 	pcap_handler handler = cs->kind == KIND_LIVE ? live_packet : file_packet;
 	return pcap_dispatch(cs->p, batch, handler, (u_char *)cs);
 }
@@ -345,7 +401,15 @@ int leg_next(struct cap_leg *cs, struct pcap_pkthdr **h, const u_char **d)
 	if (cs->broken)
 		return -1;
 	for (;;) {
-		int rc = pcap_next_ex(cs->p, h, d);
+		int rc;
+		if (cs->rd) { /* pcap_next_ex's results */
+			rc = prd_next(cs->rd, &cs->rd_hdr, d);
+			*h = &cs->rd_hdr;
+			if (rc == 0)
+				rc = PCAP_ERROR_BREAK;
+		} else {
+			rc = pcap_next_ex(cs->p, h, d);
+		}
 		if (rc == 0) { /* live: nothing buffered now */
 			*h = NULL;
 			return 0;
@@ -382,6 +446,11 @@ bool leg_file_progress(struct cap_leg *cs, uint64_t *done, uint64_t *total)
 {
 	if (!cs->raw || !cs->file_size)
 		return false;
+	if (cs->rd) { /* the block reader runs ahead: count what was handed on */
+		*done = cs->next_off < cs->file_size ? cs->next_off : cs->file_size;
+		*total = cs->file_size;
+		return true;
+	}
 	/* ftello counts what stdio handed over, not what it buffered ahead;
 	 * under gzip it is the compressed bytes consumed, as the size is */
 	off_t pos = ftello(cs->raw);
@@ -396,6 +465,11 @@ void leg_close(struct cap_leg *cs)
 {
 	if (cs->file_filter)
 		pcap_freecode(&cs->prog);
+	if (cs->rd) {
+		prd_close(cs->rd);
+		free(cs->rd);
+		cs->rd = NULL;
+	}
 	if (cs->p)
 		pcap_close(cs->p);
 	/* pcap_close closed the gzip stream; the file under it is ours. */

@@ -8,12 +8,14 @@
 
 #include <limits.h>
 #include <pcap/pcap.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "capture/capture.h"
 #include "capture/gzip_file.h"
+#include "capture/pcap_reader.h"
 
 enum leg_kind { KIND_LIVE, KIND_PCAP, KIND_PCAPNG, KIND_OTHER };
 
@@ -34,6 +36,11 @@ struct cap_leg {
 	const struct gzf_status *gz;    /* NULL unless gzip */
 	struct bpf_program prog;        /* file filter, run in the callback */
 	bool file_filter;
+	uint8_t magic[4];               /* the file's first bytes, as stored */
+	struct pcap_reader *rd;         /* classic pcap read in blocks (pcap_reader.h);
+					 * NULL: libpcap reads the records */
+	struct pcap_pkthdr rd_hdr;      /* leg_next's record header, with rd */
+	atomic_bool break_loop;         /* leg_breakloop, for rd (libpcap has its own) */
 
 	leg_deliver_fn deliver;         /* the owner's, for pcap_dispatch */
 	void *owner;
@@ -59,6 +66,9 @@ struct cap_leg {
  * leg must still be closed. */
 bool leg_open(struct cap_leg *leg, const struct cap_options *opt, char *err, size_t errlen);
 void leg_close(struct cap_leg *leg);
+/* Makes the current or next leg_dispatch return early (pcap_breakloop):
+ * async-signal-safe. */
+void leg_breakloop(struct cap_leg *leg);
 /* A regular file's bytes read so far (as stored: compressed under gzip)
  * and its size; false for stdin, a FIFO or an interface.  From the thread
  * reading the leg: stdio's position is not read atomically. */

@@ -77,7 +77,7 @@ static void on_leg_packet(void *owner, struct cap_leg *leg, const struct pcap_pk
 	leg_count(leg, h);
 	cs->fn(cs->ctx, leg->linktype, leg_ts_us(&h->ts), d, h->caplen, h->len);
 	if (++cs->delivered == cs->limit)
-		pcap_breakloop(leg->p);
+		leg_breakloop(leg);
 }
 
 /* ---- the heap of legs with a packet ahead ---- */
@@ -485,7 +485,7 @@ void cap_stop(struct cap_source *cs)
 	 * handler and from another thread. */
 	atomic_store_explicit(&cs->stop, true, memory_order_release);
 	for (size_t i = 0; i < cs->n; i++)
-		pcap_breakloop(cs->legs[i].p);
+		leg_breakloop(&cs->legs[i]);
 }
 
 bool cap_stop_requested(const struct cap_source *cs)

@@ -18,6 +18,8 @@ struct arena_chunk {
 
 void arena_init(struct arena *a, size_t cap)
 {
+	/* a->spare is left as it is: zero for a new record, a kept chunk for
+	 * one from the pool */
 	a->chunks = NULL;
 	a->used = 0;
 	a->cap = cap;
@@ -36,7 +38,14 @@ void *arena_alloc(struct arena *a, size_t n)
 	size_t total = sizeof *c + size;
 	if (a->cap && a->used + total > a->cap)
 		return NULL;
-	c = mem_alloc(total);
+	if (size == ARENA_CHUNK && a->spare) {
+		/* charged at the size and moment a new chunk would have been */
+		c = a->spare;
+		a->spare = NULL;
+		mem_charge(total);
+	} else {
+		c = mem_alloc(total);
+	}
 	c->size = size;
 	c->fill = n;
 	c->next = a->chunks;
@@ -61,6 +70,30 @@ void arena_free(struct arena *a)
 	while (c) {
 		struct arena_chunk *next = c->next;
 		mem_free(c, sizeof *c + c->size);
+		c = next;
+	}
+	a->chunks = NULL;
+	a->used = 0;
+	arena_drop_spare(a);
+}
+
+void arena_drop_spare(struct arena *a)
+{
+	free(a->spare); /* not charged */
+	a->spare = NULL;
+}
+
+void arena_retire(struct arena *a)
+{
+	struct arena_chunk *c = a->chunks;
+	while (c) {
+		struct arena_chunk *next = c->next;
+		if (!a->spare && c->size == ARENA_CHUNK) {
+			mem_release(sizeof *c + c->size);
+			a->spare = c;
+		} else {
+			mem_free(c, sizeof *c + c->size);
+		}
 		c = next;
 	}
 	a->chunks = NULL;

@@ -191,10 +191,12 @@ static void end_session(struct decoder *d, struct flow *f, enum end_reason fallb
 		d->st.anomalies[ANOM_FLOW_EVICTED]++;
 	}
 	bool taken = d->sink && d->sink->session_end && d->sink->session_end(d->sink->ctx, s);
-	if (taken)
+	if (taken) {
+		/* kept by its new owner: no parser, no unused pooled buffers */
 		smtp_session_shrink(s);
-	else
-		smtp_session_free(s);
+		smtp_session_drop_spares(s);
+	} else
+		smtp_session_recycle(s, d->cfg.smtp.pool);
 	f->session = NULL;
 	f->closed = true;
 	d->st.sessions_open--;

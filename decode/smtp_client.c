@@ -25,16 +25,6 @@ static bool is_tls_record(const uint8_t *p, size_t n)
 	return n >= 1 && p[0] == 0x16 && (n < 2 || p[1] == 0x03);
 }
 
-static enum smtp_cmd lookup_verb(const char *s, size_t n)
-{
-	for (int c = CMD_HELO; c < CMD_EOD; c++) {
-		const char *v = smtp_cmd_verb((enum smtp_cmd)c);
-		if (strlen(v) == n && strncasecmp(s, v, n) == 0)
-			return (enum smtp_cmd)c;
-	}
-	return CMD_UNKNOWN;
-}
-
 /* The address inside <...> after "FROM:" / "TO:", or the first token. */
 static void envelope_addr(const char *arg, size_t n, const char **out, size_t *outlen)
 {
@@ -63,7 +53,6 @@ static void push(struct smtp_session *s, enum smtp_cmd cmd, struct smtp_txn *t,
 				 .txn = t, .rcpt = r };
 	queue_push(s, &c);
 }
-
 
 static bool parse_bdat(const char *arg, size_t n, uint64_t *size, bool *last)
 {
@@ -269,7 +258,7 @@ static void client_command(struct smtp_session *s, int64_t ts, const struct line
 	struct smtp_parser *p = s->parser;
 	const char *sp = memchr(l->s, ' ', l->len);
 	size_t vlen = sp ? (size_t)(sp - l->s) : l->len;
-	enum smtp_cmd cmd = lookup_verb(l->s, vlen);
+	enum smtp_cmd cmd = smtp_lookup_verb(l->s, vlen);
 	const char *arg = l->s + vlen;
 	size_t alen = l->len - vlen;
 	while (alen && *arg == ' ') {
@@ -364,7 +353,7 @@ static bool starts_with_command(const uint8_t *p, size_t n)
 		v++;
 	if (v == 0 || (v < n && p[v] != ' ' && p[v] != '\r' && p[v] != '\n'))
 		return false;
-	return lookup_verb((const char *)p, v) != CMD_UNKNOWN;
+	return smtp_lookup_verb((const char *)p, v) != CMD_UNKNOWN;
 }
 
 static void client_line(struct smtp_session *s, int64_t ts, const struct line *l)

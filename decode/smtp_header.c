@@ -255,10 +255,35 @@ static size_t encoded_word(const char *s, size_t n, char *charset, size_t cslen,
 	return 0;
 }
 
+/* True if "=?" occurs in s: the text may hold an encoded word. */
+static bool has_word_start(const char *s, size_t n)
+{
+	const char *eq;
+	while (n >= 2 && (eq = memchr(s, '=', n - 1)) != NULL) {
+		if (eq[1] == '?')
+			return true;
+		n -= (size_t)(eq - s) + 1;
+		s = eq + 1;
+	}
+	return false;
+}
+
 size_t hdr_decode_words(const char *in, size_t n, char *out, size_t outsz)
 {
 	if (outsz == 0)
 		return 0;
+	if (!has_word_start(in, n)) {
+		/* most subjects: what the loop below makes of a text without
+		 * encoded words -- the text, trailing blanks dropped, cut to fit */
+		size_t m = n;
+		while (m > 0 && (in[m - 1] == ' ' || in[m - 1] == '\t'))
+			m--;
+		if (m > outsz - 1)
+			m = outsz - 1;
+		memcpy(out, in, m);
+		out[m] = '\0';
+		return m;
+	}
 	size_t o = 0, i = 0;
 	bool prev_word = false;
 	size_t pending_ws = 0, ws_at = 0;
@@ -297,6 +322,8 @@ size_t hdr_decode_words(const char *in, size_t n, char *out, size_t outsz)
 			pending_ws = 0;
 		}
 		prev_word = false;
+		if (o >= outsz) /* the blanks just copied filled the buffer */
+			break;
 		out[o++] = in[i++];
 	}
 	if (pending_ws && !prev_word) {

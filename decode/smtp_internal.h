@@ -12,7 +12,7 @@
 
 /* Commands (RFC 5321 4.1 plus extensions, Exchange's in smtp_exchange.h), and
  * EOD: the end-of-data marker, which the server answers like a command.
- * X-macro: (ENUM, "VERB"); lookup_verb (smtp_client.c) tries all before EOD. */
+ * X-macro: (ENUM, "VERB"); smtp_lookup_verb (smtp_parser.c) tries all before EOD. */
 #define SMTP_CMD_LIST(X) \
 	X(CMD_UNKNOWN, "") \
 	X(CMD_HELO, "HELO") X(CMD_EHLO, "EHLO") X(CMD_MAIL, "MAIL") X(CMD_RCPT, "RCPT") \
@@ -30,6 +30,8 @@ enum smtp_cmd {
 };
 
 const char *smtp_cmd_verb(enum smtp_cmd c);
+/* The command a verb names (ASCII case ignored), CMD_UNKNOWN if none. */
+enum smtp_cmd smtp_lookup_verb(const char *s, size_t n);
 
 /* A command waiting for its reply (RFC 2920 pipelining queue). */
 struct pending_cmd {
@@ -82,6 +84,9 @@ struct smtp_parser {
 	 * set: a ring of QUEUE_FIRST kept from an earlier session, not charged. */
 	struct pending_cmd *queue;
 	uint32_t q_head, q_len, q_cap;
+	/* (here, in what was padding: the accounted size of a parser stays) */
+	uint16_t reply_len;              /* strlen(reply.text), kept as it grows */
+	uint16_t ehlo_len;               /* strlen(session->ehlo_keywords), likewise */
 
 	struct smtp_txn *txn;            /* transaction taking envelope commands, or NULL */
 	struct smtp_txn *body_txn;       /* transaction whose content is flowing, or NULL */
@@ -162,6 +167,18 @@ void txn_dsn_free(struct smtp_parser *p);
 bool queue_push(struct smtp_session *s, const struct pending_cmd *c);
 void set_state(struct smtp_session *s, enum smtp_state st);
 void note(struct smtp_session *s, enum anomaly a);
-struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts);
+struct tr_entry *tr_note_add(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts);
+
+/* A transcript entry for the caller to fill, or NULL when the session keeps
+ * no transcript (the JSON output's default: checked inline, as it is asked
+ * for every line). */
+static inline struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir,
+				       int64_t ts)
+{
+	if (!s->transcript &&
+	    (!s->parser || s->parser->cfg->tr_head + s->parser->cfg->tr_tail == 0))
+		return NULL;
+	return tr_note_add(s, kind, dir, ts);
+}
 
 #endif

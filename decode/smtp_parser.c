@@ -20,6 +20,43 @@ const char *smtp_cmd_verb(enum smtp_cmd c)
 	return (unsigned)c < CMD__COUNT ? verbs[c] : "";
 }
 
+/* The verb of a command line, case-insensitively (ASCII, as verbs are).
+ * Every client line comes here: the verb is folded once and compared only
+ * with the verbs of its length (no strlen, no locale-aware compare). */
+enum smtp_cmd smtp_lookup_verb(const char *s, size_t n)
+{
+	/* NUL-padded to 16 bytes, like `up` below: two words compare a verb */
+	static const char verbs[CMD__COUNT][16] = {
+#define X(e, v) [e] = v,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	static const uint8_t lens[CMD__COUNT] = {
+#define X(e, v) [e] = sizeof(v) - 1,
+		SMTP_CMD_LIST(X)
+#undef X
+	};
+	char up[16] = { 0 }; /* longer than any verb (14) */
+	if (n == 0 || n > sizeof up)
+		return CMD_UNKNOWN;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		up[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	uint64_t u[2], v[2];
+	memcpy(u, up, sizeof u);
+	for (int c = CMD_HELO; c < CMD_EOD; c++) {
+		if (lens[c] != n)
+			continue;
+		/* same length, so the padding matches too (a NUL in the line
+		 * meets a verb letter and differs) */
+		memcpy(v, verbs[c], sizeof v);
+		if (u[0] == v[0] && u[1] == v[1])
+			return (enum smtp_cmd)c;
+	}
+	return CMD_UNKNOWN;
+}
+
 void smtp_config_default(struct smtp_config *cfg)
 {
 	cfg->line_max = 4096;
@@ -36,8 +73,10 @@ void smtp_config_default(struct smtp_config *cfg)
 struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
 				      const struct dec_sink *sink)
 {
-	struct smtp_session *s = xcalloc(1, sizeof *s);
 	/* from the pool: zeroed, with uncharged spare buffers */
+	struct smtp_session *s = cfg->pool ? smtp_pool_take_session(cfg->pool) : NULL;
+	if (!s)
+		s = xcalloc(1, sizeof *s);
 	struct smtp_parser *p = cfg->pool ? smtp_pool_take(cfg->pool) : NULL;
 	if (!p)
 		p = xcalloc(1, sizeof *p);
@@ -118,8 +157,54 @@ void smtp_session_free(struct smtp_session *s)
 		t = next;
 	}
 	tr_free(s->transcript);
+	smtp_session_drop_spares(s);
 	arena_free(&s->arena);
 	mem_free(s, sizeof *s);
+}
+
+void smtp_session_drop_spares(struct smtp_session *s)
+{
+	free(s->txn_spare); /* spares are not charged */
+	s->txn_spare = NULL;
+	tr_free_spare(s->tr_spare);
+	s->tr_spare = NULL;
+	arena_drop_spare(&s->arena);
+}
+
+void smtp_session_recycle(struct smtp_session *s, struct smtp_pool *pool)
+{
+	if (!pool) {
+		smtp_session_free(s);
+		return;
+	}
+	smtp_session_shrink(s);
+	/* released as smtp_session_free would; the first transaction, the
+	 * transcript and one arena chunk stay with the record as spares */
+	struct smtp_txn *t = s->txn_head;
+	while (t) {
+		struct smtp_txn *next = t->next;
+		mem_release(sizeof *t);
+		if (!s->txn_spare)
+			s->txn_spare = t;
+		else
+			free(t);
+		t = next;
+	}
+	s->txn_head = s->txn_tail = NULL;
+	if (s->transcript) {
+		tr_retire(s->transcript);
+		if (!s->tr_spare)
+			s->tr_spare = s->transcript;
+		else
+			tr_free_spare(s->transcript);
+		s->transcript = NULL;
+	}
+	arena_retire(&s->arena);
+	mem_release(sizeof *s);
+	if (!smtp_pool_give_session(pool, s)) {
+		smtp_session_drop_spares(s);
+		free(s);
+	}
 }
 
 void note(struct smtp_session *s, enum anomaly a)
@@ -137,13 +222,14 @@ void set_state(struct smtp_session *s, enum smtp_state st)
 
 /* The transcript is created with its first entry: a connection that never
  * carries a byte (a SYN flood, a port scan) costs no transcript memory. */
-struct tr_entry *tr_note(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts)
+struct tr_entry *tr_note_add(struct smtp_session *s, enum tr_kind kind, char dir, int64_t ts)
 {
 	const struct smtp_config *cfg = s->parser ? s->parser->cfg : NULL;
 	if (!s->transcript) {
 		if (!cfg || cfg->tr_head + cfg->tr_tail == 0)
 			return NULL;
-		s->transcript = tr_new(cfg->tr_head, cfg->tr_tail);
+		s->transcript = tr_renew(s->tr_spare, cfg->tr_head, cfg->tr_tail);
+		s->tr_spare = NULL;
 	}
 	return tr_add(s->transcript, kind, dir, ts);
 }

@@ -30,6 +30,14 @@ void smtp_config_default(struct smtp_config *cfg);
 struct smtp_session *smtp_session_new(uint64_t id, const struct smtp_config *cfg,
 				      const struct dec_sink *sink);
 void smtp_session_free(struct smtp_session *s);
+/* The decoder's end of a session nobody kept: like smtp_session_free, but
+ * the record goes back to `pool` (smtp_pool.h) with its first transaction,
+ * transcript and first arena chunk, for the next session.  pool NULL: freed. */
+void smtp_session_recycle(struct smtp_session *s, struct smtp_pool *pool);
+/* Frees the spares a pooled record still holds unused (smtp_pool.h): a
+ * record handed on to an owner that keeps it must not carry memory nobody
+ * accounts for. */
+void smtp_session_drop_spares(struct smtp_session *s);
 /* Drops the parser state of a finished session that is kept for browsing. */
 void smtp_session_shrink(struct smtp_session *s);
 /* A TCP event worth showing in the dialogue (FIN, RST, a retransmission run,

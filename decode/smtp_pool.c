@@ -1,4 +1,5 @@
-/* smtp_pool.c — a free list of parser states with their buffers. */
+/* smtp_pool.c — free lists of parser states and session records with their
+ * buffers (smtp_pool.h). */
 #include "config.h"
 
 #include <stdbool.h>
@@ -12,13 +13,16 @@
 struct smtp_pool {
 	struct smtp_parser *free;   /* linked through pool_next */
 	size_t count, max;
-	size_t reused;
+	struct smtp_session **sessions; /* max slots, n_sessions used */
+	size_t n_sessions;
+	struct smtp_pool_stats st;
 };
 
 struct smtp_pool *smtp_pool_new(size_t max)
 {
 	struct smtp_pool *pool = xcalloc(1, sizeof *pool);
 	pool->max = max;
+	pool->sessions = xcalloc(max ? max : 1, sizeof *pool->sessions);
 	return pool;
 }
 
@@ -31,17 +35,25 @@ void smtp_pool_free(struct smtp_pool *pool)
 		pool->free = p->pool_next;
 		smtp_parser_destroy(p);
 	}
+	for (size_t i = 0; i < pool->n_sessions; i++) {
+		struct smtp_session *s = pool->sessions[i];
+		smtp_session_drop_spares(s); /* not charged */
+		free(s);
+	}
+	free(pool->sessions);
 	free(pool);
 }
 
 struct smtp_parser *smtp_pool_take(struct smtp_pool *pool)
 {
 	struct smtp_parser *p = pool->free;
-	if (!p)
+	if (!p) {
+		pool->st.parsers_missed++;
 		return NULL;
+	}
 	pool->free = p->pool_next;
 	pool->count--;
-	pool->reused++;
+	pool->st.parsers_reused++;
 
 	/* zero the state, keep the spares: line buffers (with the cap they
 	 * fit), a first-size command ring, a header scanner; none charged */
@@ -69,7 +81,41 @@ bool smtp_pool_give(struct smtp_pool *pool, struct smtp_parser *p)
 	return true;
 }
 
+struct smtp_session *smtp_pool_take_session(struct smtp_pool *pool)
+{
+	if (pool->n_sessions == 0) {
+		pool->st.sessions_missed++;
+		return NULL;
+	}
+	struct smtp_session *s = pool->sessions[--pool->n_sessions];
+	pool->st.sessions_reused++;
+	struct arena_chunk *chunk = s->arena.spare;
+	struct smtp_txn *txn = s->txn_spare;
+	struct transcript *tr = s->tr_spare;
+	memset(s, 0, sizeof *s);
+	s->arena.spare = chunk;
+	s->txn_spare = txn;
+	s->tr_spare = tr;
+	return s;
+}
+
+bool smtp_pool_give_session(struct smtp_pool *pool, struct smtp_session *s)
+{
+	if (pool->n_sessions >= pool->max) {
+		pool->st.sessions_dropped++;
+		return false;
+	}
+	pool->sessions[pool->n_sessions++] = s;
+	return true;
+}
+
+void smtp_pool_stats(const struct smtp_pool *pool, struct smtp_pool_stats *out)
+{
+	*out = pool->st;
+	out->sessions_held = pool->n_sessions;
+}
+
 size_t smtp_pool_reused(const struct smtp_pool *pool)
 {
-	return pool->reused;
+	return pool->st.parsers_reused;
 }

@@ -6,9 +6,14 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "decode/smtp_internal.h"
+
+/* Digits by hand: isdigit() goes through the locale table for each byte. */
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* RFC 3463: class "." subject "." detail, e.g. 4.7.1 */
 static size_t enhanced_code(const char *s, size_t n)
@@ -16,7 +21,7 @@ static size_t enhanced_code(const char *s, size_t n)
 	if (n < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
 		return 0;
 	size_t i = 2, d = 0;
-	while (i < n && isdigit((unsigned char)s[i]) && d < 3) {
+	while (i < n && is_digit(s[i]) && d < 3) {
 		i++;
 		d++;
 	}
@@ -24,7 +29,7 @@ static size_t enhanced_code(const char *s, size_t n)
 		return 0;
 	i++;
 	d = 0;
-	while (i < n && isdigit((unsigned char)s[i]) && d < 3) {
+	while (i < n && is_digit(s[i]) && d < 3) {
 		i++;
 		d++;
 	}
@@ -33,10 +38,11 @@ static size_t enhanced_code(const char *s, size_t n)
 	return i;
 }
 
-static void reply_text(struct smtp_reply *r, const char *s, size_t n)
+/* Appends a reply line's text; *len is strlen(r->text), kept up to date. */
+static void reply_text(struct smtp_reply *r, uint16_t *lenp, const char *s, size_t n)
 {
 	size_t sep = r->lines > 0 ? 1 : 0;
-	size_t len = strlen(r->text);
+	size_t len = *lenp;
 	size_t room = SMTP_REPLY_TEXT_MAX - 1 - len;
 	if (sep + n > room) {
 		r->cut = true;
@@ -48,24 +54,39 @@ static void reply_text(struct smtp_reply *r, const char *s, size_t n)
 		r->text[len++] = '\n';
 	memcpy(r->text + len, s, n);
 	r->text[len + n] = '\0';
+	*lenp = (uint16_t)(len + n);
+}
+
+/* t equals the upper-case keyword `up` (n bytes) ignoring ASCII case, as
+ * strncasecmp would in the C locale, without a library call per line. */
+static bool ascii_ieq(const char *t, const char *up, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+		if ((c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c) != up[i])
+			return false;
+	}
+	return true;
 }
 
 static void ehlo_keyword(struct smtp_session *s, const char *t, size_t n)
 {
 	const char *sp = memchr(t, ' ', n);
 	size_t k = sp ? (size_t)(sp - t) : n;
-	size_t have = strlen(s->ehlo_keywords);
+	uint16_t *havep = &s->parser->ehlo_len; /* strlen(s->ehlo_keywords) */
+	size_t have = *havep;
 	if (have + k + 2 < sizeof s->ehlo_keywords) {
 		if (have)
 			s->ehlo_keywords[have++] = ' ';
 		memcpy(s->ehlo_keywords + have, t, k);
 		s->ehlo_keywords[have + k] = '\0';
+		*havep = (uint16_t)(have + k);
 	}
-	if (k == 10 && strncasecmp(t, "PIPELINING", 10) == 0)
+	if (k == 10 && ascii_ieq(t, "PIPELINING", 10))
 		s->pipelining_offered = true;
-	else if (k == 8 && strncasecmp(t, "STARTTLS", 8) == 0)
+	else if (k == 8 && ascii_ieq(t, "STARTTLS", 8))
 		s->starttls_offered = true;
-	else if (k == 8 && strncasecmp(t, "CHUNKING", 8) == 0)
+	else if (k == 8 && ascii_ieq(t, "CHUNKING", 8))
 		s->chunking_offered = true;
 }
 
@@ -345,12 +366,14 @@ static void unsolicited(struct smtp_session *s, const struct smtp_reply *r)
 static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 {
 	struct smtp_parser *p = s->parser;
-	s->last_reply = *r;
+	/* the text up to its NUL: a reply is mostly a short line in a
+	 * 256-byte buffer */
+	memcpy(&s->last_reply, r, offsetof(struct smtp_reply, text) + p->reply_len + 1);
 	s->has_last_reply = true;
 	struct tr_entry *e = tr_note(s, TR_REPLY, 'S', r->ts_us);
 	if (e) {
 		e->code = r->code;
-		tr_set_text(e, r->text, strlen(r->text));
+		tr_set_text(e, r->text, p->reply_len);
 		e->cut = r->cut;
 	}
 	const char *verb = "";
@@ -386,8 +409,8 @@ static void dispatch(struct smtp_session *s, const struct smtp_reply *r)
 static bool reply_line(const struct line *l)
 {
 	const char *t = l->s;
-	return l->len >= 3 && t[0] >= '1' && t[0] <= '5' && isdigit((unsigned char)t[1]) &&
-	       isdigit((unsigned char)t[2]) && (l->len == 3 || t[3] == ' ' || t[3] == '-');
+	return l->len >= 3 && t[0] >= '1' && t[0] <= '5' && is_digit(t[1]) && is_digit(t[2]) &&
+	       (l->len == 3 || t[3] == ' ' || t[3] == '-');
 }
 
 static void server_line(struct smtp_session *s, int64_t ts, const struct line *raw)
@@ -415,6 +438,7 @@ static void server_line(struct smtp_session *s, int64_t ts, const struct line *r
 	if (!p->in_reply) {
 		memset(r, 0, offsetof(struct smtp_reply, text));
 		r->text[0] = '\0';
+		p->reply_len = 0;
 		r->ts_us = ts;
 		r->code = (uint16_t)code;
 		size_t el = enhanced_code(text, tlen);
@@ -428,12 +452,13 @@ static void server_line(struct smtp_session *s, int64_t ts, const struct line *r
 	}
 	struct pending_cmd *c = queue_head(p);
 	if (c && c->cmd == CMD_EHLO) {
-		if (r->lines == 0)
+		if (r->lines == 0) {
 			s->ehlo_keywords[0] = '\0';
-		else
+			p->ehlo_len = 0;
+		} else
 			ehlo_keyword(s, text, tlen);
 	}
-	reply_text(r, text, tlen);
+	reply_text(r, &p->reply_len, text, tlen);
 	if (r->lines < UINT16_MAX)
 		r->lines++;
 	if (!more) {

@@ -176,6 +176,11 @@ struct smtp_session {
 	struct transcript *transcript; /* NULL if disabled */
 	struct arena arena;
 	struct smtp_parser *parser; /* owned, opaque */
+
+	/* decode/ only: kept from an earlier session when this record came
+	 * from the pool (smtp_pool.h), not charged until used; owned. */
+	struct smtp_txn *txn_spare;    /* the first transaction's record */
+	struct transcript *tr_spare;   /* the transcript, if it had one */
 };
 
 /* How far a transaction got, from its own timestamps (the session state

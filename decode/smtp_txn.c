@@ -27,7 +27,14 @@ struct smtp_txn *txn_open(struct smtp_session *s, int64_t ts)
 		note(s, ANOM_TXN_OVERFLOW);
 		return NULL;
 	}
-	struct smtp_txn *t = mem_zalloc(sizeof *t);
+	struct smtp_txn *t = s->txn_spare;
+	if (t) { /* from the pool: charged as a new one would be */
+		s->txn_spare = NULL;
+		memset(t, 0, sizeof *t);
+		mem_charge(sizeof *t);
+	} else {
+		t = mem_zalloc(sizeof *t);
+	}
 	t->index = s->txn_count++;
 	t->start_ts = ts;
 	t->end_ts = ts;

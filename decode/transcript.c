@@ -19,10 +19,16 @@ struct transcript {
 	struct tr_entry e[];   /* head_max head slots, then tail_max ring slots */
 };
 
-struct transcript *tr_new(uint32_t head_max, uint32_t tail_max)
+static size_t tr_bytes(uint32_t head_max, uint32_t tail_max)
 {
-	size_t bytes = sizeof(struct transcript) + (size_t)(head_max + tail_max) * sizeof(struct tr_entry);
-	struct transcript *t = mem_alloc(bytes);
+	return sizeof(struct transcript) + (size_t)(head_max + tail_max) * sizeof(struct tr_entry);
+}
+
+/* The header of a new, empty transcript in t (the entries are written
+ * before they are read). */
+static struct transcript *tr_start(struct transcript *t, uint32_t head_max, uint32_t tail_max)
+{
+	size_t bytes = tr_bytes(head_max, tail_max);
 	memset(t, 0, sizeof *t);
 	t->head_max = head_max;
 	t->tail_max = tail_max;
@@ -30,10 +36,35 @@ struct transcript *tr_new(uint32_t head_max, uint32_t tail_max)
 	return t;
 }
 
+struct transcript *tr_new(uint32_t head_max, uint32_t tail_max)
+{
+	return tr_start(mem_alloc(tr_bytes(head_max, tail_max)), head_max, tail_max);
+}
+
 void tr_free(struct transcript *t)
 {
 	if (t)
 		mem_free(t, t->bytes);
+}
+
+void tr_retire(struct transcript *t)
+{
+	mem_release(t->bytes);
+}
+
+struct transcript *tr_renew(struct transcript *spare, uint32_t head_max, uint32_t tail_max)
+{
+	if (!spare || spare->head_max != head_max || spare->tail_max != tail_max) {
+		free(spare);
+		return tr_new(head_max, tail_max);
+	}
+	mem_charge(spare->bytes);
+	return tr_start(spare, head_max, tail_max);
+}
+
+void tr_free_spare(struct transcript *t)
+{
+	free(t);
 }
 
 static struct tr_entry *next_slot(struct transcript *t)

@@ -40,6 +40,13 @@ struct transcript;
 
 struct transcript *tr_new(uint32_t head_max, uint32_t tail_max);
 void tr_free(struct transcript *t);
+/* Pooled transcripts (smtp_pool.h).  tr_retire releases t from the
+ * accounting and keeps the block as a spare; tr_renew makes a new empty
+ * transcript out of a spare (or allocates one: spare NULL or of another
+ * size), charged like tr_new; tr_free_spare frees a spare. */
+void tr_retire(struct transcript *t);
+struct transcript *tr_renew(struct transcript *spare, uint32_t head_max, uint32_t tail_max);
+void tr_free_spare(struct transcript *t);
 
 /* Appends an entry and returns it for the caller to fill (text via tr_set_text). */
 struct tr_entry *tr_add(struct transcript *t, enum tr_kind kind, char dir, int64_t ts_us);
