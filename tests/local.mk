@@ -312,3 +312,9 @@ TESTS += tests/unit/test_pcap_map
 tests_unit_test_pcap_map_SOURCES = tests/unit/test_pcap_map.c tests/unit/check.h
 tests_unit_test_pcap_map_LDADD = $(UNIT_LDADD)
 tests_unit_test_pcap_map_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+# The JSON writer's numbers, times, "%.Nf" and escaping against slow references.
+UNIT_TESTS += tests/unit/test_json_format
+check_PROGRAMS += tests/unit/test_json_format
+TESTS += tests/unit/test_json_format
+tests_unit_test_json_format_SOURCES = tests/unit/test_json_format.c tests/unit/check.h
+tests_unit_test_json_format_LDADD = $(UNIT_LDADD) -lm
