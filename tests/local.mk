@@ -318,3 +318,9 @@ check_PROGRAMS += tests/unit/test_json_format
 TESTS += tests/unit/test_json_format
 tests_unit_test_json_format_SOURCES = tests/unit/test_json_format.c tests/unit/check.h
 tests_unit_test_json_format_LDADD = $(UNIT_LDADD) -lm
+# The CSV times and the line buffer of the text outputs against gmtime/printf.
+UNIT_TESTS += tests/unit/test_output_format
+check_PROGRAMS += tests/unit/test_output_format
+TESTS += tests/unit/test_output_format
+tests_unit_test_output_format_SOURCES = tests/unit/test_output_format.c tests/unit/check.h
+tests_unit_test_output_format_LDADD = $(UNIT_LDADD)

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "ui/output/digits.h"
 #include "ui/output/json_escape.h"
 
 /* ---- the record buffer ------------------------------------------------- */
@@ -85,71 +86,13 @@ void jw_key_str(struct jw *w, const char *key)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-/* "00" "01" ... "99": two digits per division by 100, half the divisions of
- * one digit at a time (divisions by a constant are multiplications). */
-static const char pairs[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-static inline void put2(char *o, unsigned v)
-{
-	memcpy(o, pairs + 2 * v, 2);
-}
-
-/* Decimal digits in v: a few compares for the small counters most fields
- * hold. */
-static inline unsigned u64_len(uint64_t v)
-{
-	unsigned n = 1;
-	for (;;) {
-		if (v < 10)
-			return n;
-		if (v < 100)
-			return n + 1;
-		if (v < 1000)
-			return n + 2;
-		if (v < 10000)
-			return n + 3;
-		v /= 10000;
-		n += 4;
-	}
-}
-
-/* v in decimal at o (at most 20 bytes); returns the end. */
-char *jw_u64_at_(char *o, uint64_t v)
-{
-	char *end = o + u64_len(v), *p = end;
-	while (v >= 100) {
-		uint64_t q = v / 100;
-		p -= 2;
-		put2(p, (unsigned)(v - q * 100));
-		v = q;
-	}
-	if (v >= 10)
-		put2(p - 2, (unsigned)v);
-	else
-		p[-1] = (char)('0' + v);
-	return end;
-}
-
-char *jw_i64_at_(char *o, int64_t v)
-{
-	if (v < 0) {
-		*o++ = '-';
-		/* negate in unsigned arithmetic: INT64_MIN has no positive twin */
-		return jw_u64_at_(o, 0 - (uint64_t)v);
-	}
-	return jw_u64_at_(o, (uint64_t)v);
-}
-
 /* The microseconds after the second: '.' and six digits. */
 static char *usec_at(char *o, unsigned u)
 {
 	o[0] = '.';
-	put2(o + 1, u / 10000);
-	put2(o + 3, u / 100 % 100);
-	put2(o + 5, u % 100);
+	digits_2(o + 1, u / 10000);
+	digits_2(o + 3, u / 100 % 100);
+	digits_2(o + 5, u % 100);
 	return o + 7;
 }
 
@@ -164,14 +107,14 @@ char *jw_time_at_(char *o, int64_t ts_us)
 		/* 2001 to 2286: ten digits as 2 + 4 + 4, in 32-bit arithmetic */
 		unsigned hi = (unsigned)(sec / 100000000), rest = (unsigned)(sec % 100000000);
 		unsigned mid = rest / 10000, lo = rest % 10000;
-		put2(o, hi);
-		put2(o + 2, mid / 100);
-		put2(o + 4, mid % 100);
-		put2(o + 6, lo / 100);
-		put2(o + 8, lo % 100);
+		digits_2(o, hi);
+		digits_2(o + 2, mid / 100);
+		digits_2(o + 4, mid % 100);
+		digits_2(o + 6, lo / 100);
+		digits_2(o + 8, lo % 100);
 		o += 10;
 	} else {
-		o = jw_i64_at_(o, sec);
+		o = digits_i64(o, sec);
 	}
 	return usec_at(o, (unsigned)usec);
 }
@@ -223,7 +166,7 @@ void jw_double(struct jw *w, double v, int decimals)
 		unsigned d = (unsigned)decimals;
 		uint64_t ip = q / p10[d];
 		unsigned fp = (unsigned)(q - ip * p10[d]);
-		o = jw_u64_at_(o, ip);
+		o = digits_u64(o, ip);
 		if (d) {
 			*o++ = '.';
 			for (unsigned i = d; i > 0; i--, fp /= 10)

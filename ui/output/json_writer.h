@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ui/output/digits.h"
+
 /* A record is built in buf and handed to stdio in one fwrite when it ends
  * (or when buf fills): stdio's per-call work, not the bytes, was most of the
  * writer's cost on many small records. */
@@ -137,8 +139,6 @@ void jw_double(struct jw *w, double v, int decimals);
 
 /* Numbers and times are written in place: the formatters below put the
  * text at o, which has room for it, and return its end. */
-char *jw_u64_at_(char *o, uint64_t v);  /* at most 20 bytes */
-char *jw_i64_at_(char *o, int64_t v);   /* at most 21 */
 /* Epoch seconds, '.', always six digits of microseconds (at most 28); a
  * time before 1970 is the second below it plus the microseconds after it
  * (-1 us: -1.999999).  0 is written by the callers as null. */
@@ -151,7 +151,7 @@ JW_INLINE char *jw_small_u64_(char *o, uint64_t v)
 		*o = (char)('0' + v);
 		return o + 1;
 	}
-	return jw_u64_at_(o, v);
+	return digits_u64(o, v);
 }
 
 /* A value, or a key (n bytes of program text) and its value, with one room
@@ -167,7 +167,7 @@ JW_INLINE void jw_kint_(struct jw *w, const char *key, size_t n, int64_t v)
 {
 	char *o = jw_value_(w, n + 21);
 	memcpy(o, key, n);
-	jw_done_(w, jw_i64_at_(o + n, v));
+	jw_done_(w, digits_i64(o + n, v));
 }
 
 JW_INLINE void jw_ktime_(struct jw *w, const char *key, size_t n, int64_t ts_us)
