@@ -1,7 +1,7 @@
 /* json_writer.c — streaming JSON lines (RFC 8259), UTF-8 enforced (RFC 3629).
  *
  * Every byte goes into the writer's own buffer (struct jw.buf) and a record
- * reaches stdio in one fwrite at jw_record_end.  Numbers, times and escapes
+ * reaches stdio in one fwrite at jw_record_end (in batch, once per buffer).  Numbers, times and escapes
  * are formatted by hand straight into that buffer: on a capture of many
  * short sessions, fprintf's format parsing, stdio's per-call locking and,
  * after those were gone, one call per separator and per copy were most of
@@ -49,6 +49,7 @@ void jw_init(struct jw *w, FILE *out)
 	w->out = out;
 	w->len = 0;
 	w->comma = false;
+	w->batch = false;
 }
 
 void jw_record_end(struct jw *w)
@@ -56,7 +57,8 @@ void jw_record_end(struct jw *w)
 	char *o = jw_room_(w, 1);
 	*o = '\n';
 	jw_done_(w, o + 1);
-	jw_flush(w);
+	if (!w->batch)
+		jw_flush(w);
 	w->comma = false;
 }
 

@@ -32,12 +32,16 @@ struct jw {
 	 * closing of a level set it (the closed level is a value of its
 	 * parent). */
 	bool comma;
+	/* Records stay in buf until it fills (jw_flush gives them to out): set
+	 * by a writer whose reader does not tail the output (a file read in
+	 * batch); saves stdio a copy and a call per record. */
+	bool batch;
 	char buf[JW_BUF];
 };
 
 void jw_init(struct jw *w, FILE *out);
-/* Ends a top-level record: newline. */
-void jw_record_end(struct jw *w);  /* writes "\n" and flushes the record to out */
+/* Ends a top-level record: "\n", and the record goes to out (unless batch). */
+void jw_record_end(struct jw *w);
 void jw_flush(struct jw *w);       /* gives buffered bytes to out (not fflush) */
 
 /* ---- the inline core: buffer room, separators, literals ---------------- */
