@@ -6,12 +6,6 @@
 
 #include "decode/smtp_session.h"
 
-static void time_or_null(struct jw *w, struct jw_key key, int64_t ts)
-{
-	jw_key_put(w, key);
-	jw_time(w, ts); /* 0 -> null */
-}
-
 static void secs_or_null(struct jw *w, struct jw_key key, double s, bool known)
 {
 	jw_key_put(w, key);
@@ -66,9 +60,9 @@ void json_domain_queue(struct jw *w, const struct mq *q, const char *domain, int
 		jw_uint(w, d->age_bucket[i]);
 	}
 	jw_object_end(w);
-	time_or_null(w, JW_KEY("next_retry"), d->next_retry);
-	time_or_null(w, JW_KEY("next_delay_dsn"), d->next_delay_dsn);
-	time_or_null(w, JW_KEY("next_expiry"), d->next_expiry);
+	jw_ktime(w, "next_retry", d->next_retry);
+	jw_ktime(w, "next_delay_dsn", d->next_delay_dsn);
+	jw_ktime(w, "next_expiry", d->next_expiry);
 }
 
 static void attempt(struct jw *w, const struct mt_message *m, const struct mt_attempt *a)
@@ -100,17 +94,17 @@ static void leg(struct jw *w, const struct mq *q, const struct mt_message *m, co
 	jw_kstr(w, "domain", l->domain);
 	jw_kstr(w, "state", mt_state_name(l->state));
 	jw_kuint(w, "attempts", l->attempts);
-	time_or_null(w, JW_KEY("last_attempt"), l->last_attempt);
-	time_or_null(w, JW_KEY("delivered"), l->state == MS_DELIVERED ? l->delivered : 0);
+	jw_ktime(w, "last_attempt", l->last_attempt);
+	jw_ktime(w, "delivered", l->state == MS_DELIVERED ? l->delivered : 0);
 	secs_or_null(w, JW_KEY("relay_delay"), (double)(l->delivered - m->accepted_in) / 1e6,
 		     l->state == MS_DELIVERED && m->accepted_in && l->delivered);
-	time_or_null(w, JW_KEY("bounced"), l->state == MS_BOUNCED ? l->delivered : 0);
+	jw_ktime(w, "bounced", l->state == MS_BOUNCED ? l->delivered : 0);
 	int64_t retry = 0, dsn = 0, exp = 0;
 	if (q)
 		mq_forecast(q, m, l, &retry, &dsn, &exp);
-	time_or_null(w, JW_KEY("next_retry"), retry);
-	time_or_null(w, JW_KEY("delay_dsn_due"), dsn);
-	time_or_null(w, JW_KEY("expires"), exp);
+	jw_ktime(w, "next_retry", retry);
+	jw_ktime(w, "delay_dsn_due", dsn);
+	jw_ktime(w, "expires", exp);
 	jw_object_end(w);
 }
 
@@ -154,14 +148,14 @@ void json_message(struct jw *w, const struct mt_message *m, const struct mq *q)
 	} else {
 		jw_knull(w, "client");
 	}
-	time_or_null(w, JW_KEY("accepted_in"), m->accepted_in);
+	jw_ktime(w, "accepted_in", m->accepted_in);
 	jw_karray_begin(w, "attempts");
 	for (uint32_t i = 0; i < m->nattempts; i++)
 		attempt(w, m, &m->attempts[i]);
 	jw_array_end(w);
 	jw_kuint(w, "attempts_dropped", m->attempts_dropped);
 	jw_kstr(w, "state", mt_state_name(m->state));
-	time_or_null(w, JW_KEY("delivered"), m->delivered);
+	jw_ktime(w, "delivered", m->delivered);
 	secs_or_null(w, JW_KEY("relay_delay"), (double)(m->delivered - m->accepted_in) / 1e6,
 		     m->delivered && m->accepted_in);
 	jw_karray_begin(w, "domains");
