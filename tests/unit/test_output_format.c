@@ -1,7 +1,8 @@
 /* test_output_format.c — the printf-free pieces of the CSV and text outputs
  * against printf, gmtime and strftime themselves: csv_time for every kind
  * of time (before 1970, leap days, centuries, the year 9999 and after), the
- * line buffer's "%*" PRIu64, "%-*s" and long lines. */
+ * line buffer's "%*" PRIu64, "%-*s" and long lines, and the Prometheus
+ * text's escapes and values against a byte-at-a-time reference. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "check.h"
 #include "ui/output/csv_output.h"
 #include "ui/output/line_buf.h"
+#include "ui/output/prom.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 
@@ -114,8 +116,59 @@ static void line_buf_pieces(void)
 	free(l);
 }
 
+/* The exposition format's escapes one byte at a time: \\ and \n, and \"
+ * in label values. */
+static size_t ref_prom_escape(char *out, const char *s, int quote)
+{
+	size_t o = 0;
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '\n' || (*s == '"' && quote)) {
+			out[o++] = '\\';
+			out[o++] = *s == '\n' ? 'n' : *s;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static void prom_text(void)
+{
+	static const char alphabet[] = "ab\"\\\n =,{}\xc3\xa9";
+	int bad = 0;
+	for (int i = 0; i < 3000; i++) {
+		char help[64], value[64], eh[160], ev[160], want[512];
+		size_t n = (size_t)(next() % 40);
+		for (size_t k = 0; k < n; k++)
+			help[k] = alphabet[next() % (sizeof alphabet - 1)];
+		help[n] = '\0';
+		n = (size_t)(next() % 40);
+		for (size_t k = 0; k < n; k++)
+			value[k] = alphabet[next() % (sizeof alphabet - 1)];
+		value[n] = '\0';
+		uint64_t v = next() >> (next() % 64);
+		ref_prom_escape(eh, help, 0);
+		ref_prom_escape(ev, value, 1);
+		snprintf(want, sizeof want, "# HELP m %s\n# TYPE m gauge\nm{host=\"%s\",x=\"1\"} %llu\nm %llu\n",
+			 eh, ev, (unsigned long long)v, (unsigned long long)(v >> 3));
+		struct prom p = { 0 };
+		const char *labels[] = { "host", value, "x", "1", NULL };
+		prom_family(&p, "m", "gauge", help);
+		prom_u64(&p, "m", labels, v);
+		prom_u64(&p, "m", NULL, v >> 3);
+		if (p.len != strlen(want) || strcmp(p.buf, want) != 0) {
+			fprintf(stderr, "prometheus text:\n%s\ninstead of\n%s\n", p.buf, want);
+			bad++;
+		}
+		prom_release(&p);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
+	prom_text();
 	csv_times();
 	line_buf_pieces();
 	CHECK_DONE();
