@@ -341,3 +341,15 @@ tests_unit_test_triplet_keys_LDADD = $(UNIT_LDADD)
 tests_unit_test_host_order_SOURCES = tests/unit/test_host_order.c tests/unit/check.h \
 	tests/unit/session_fixture.h
 tests_unit_test_host_order_LDADD = $(UNIT_LDADD)
+# The JSON writer's numbers, times, "%.Nf" and escaping against slow references.
+UNIT_TESTS += tests/unit/test_json_format
+check_PROGRAMS += tests/unit/test_json_format
+TESTS += tests/unit/test_json_format
+tests_unit_test_json_format_SOURCES = tests/unit/test_json_format.c tests/unit/check.h
+tests_unit_test_json_format_LDADD = $(UNIT_LDADD) -lm
+# The CSV times and the line buffer of the text outputs against gmtime/printf.
+UNIT_TESTS += tests/unit/test_output_format
+check_PROGRAMS += tests/unit/test_output_format
+TESTS += tests/unit/test_output_format
+tests_unit_test_output_format_SOURCES = tests/unit/test_output_format.c tests/unit/check.h
+tests_unit_test_output_format_LDADD = $(UNIT_LDADD)

@@ -41,12 +41,15 @@ static void reopen_output(struct app *a)
 			a->opt.output, strerror(errno));
 		return;
 	}
-	fclose(a->out);
+	FILE *old = a->out;
 	a->out = f;
+	/* the outputs first: what the JSON writer still holds (a file read in
+	 * batch keeps up to 8 KiB of records) belongs to the old file */
 	if (a->json_out)
 		json_output_set_file(a->json_out, f);
 	if (a->text_out)
 		text_output_set_file(a->text_out, f);
+	fclose(old);
 }
 
 void app_on_hup(struct app *a)

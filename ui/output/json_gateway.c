@@ -10,8 +10,7 @@ static void members(struct jw *w, const struct gateway *g)
 {
 	struct gw_member m[GW_MAX_MEMBERS];
 	size_t n = gw_members(g, m, GW_MAX_MEMBERS);
-	jw_key(w, "addresses");
-	jw_array_begin(w);
+	jw_karray_begin(w, "addresses");
 	for (size_t i = 0; i < n; i++) {
 		char a[ADDR_STRLEN];
 		addr_format(&m[i].addr, a);
@@ -47,8 +46,7 @@ static void body(struct jw *w, const struct gateway *g)
 	jw_kuint(w, "sessions", gw_sessions(g));
 	jw_kuint(w, "sessions_with_gateway", gw_sessions_with_gateway(g));
 	jw_kuint(w, "changes", gw_changes(g));
-	jw_key(w, "unmatched");
-	jw_array_begin(w);
+	jw_karray_begin(w, "unmatched");
 	const struct ip_prefix *u[64];
 	size_t n = gw_unmatched(g, u, 64);
 	for (size_t i = 0; i < n; i++) {
@@ -61,8 +59,7 @@ static void body(struct jw *w, const struct gateway *g)
 
 void json_gateway_fields(struct jw *w, const struct gateway *g)
 {
-	jw_key(w, "gateway");
-	jw_object_begin(w);
+	jw_kobject_begin(w, "gateway");
 	body(w, g);
 	jw_object_end(w);
 }

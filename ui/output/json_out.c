@@ -10,16 +10,17 @@
 #include "capture/full_capture.h"
 #include "rules/rule_lang.h"
 
-static void addr(struct jw *w, const char *key, const struct ip_addr *a)
+static void addr(struct jw *w, struct jw_key key, const struct ip_addr *a)
 {
 	char buf[ADDR_STRLEN];
 	addr_format(a, buf);
-	jw_kstr(w, key, buf);
+	jw_key_put(w, key);
+	jw_str(w, buf);
 }
 
-static void reply(struct jw *w, const char *key, const struct smtp_reply *r, bool present)
+static void reply(struct jw *w, struct jw_key key, const struct smtp_reply *r, bool present)
 {
-	jw_key(w, key);
+	jw_key_put(w, key);
 	if (!present) {
 		jw_null(w);
 		return;
@@ -34,9 +35,9 @@ static void reply(struct jw *w, const char *key, const struct smtp_reply *r, boo
 	jw_object_end(w);
 }
 
-static void rcpts(struct jw *w, const char *key, const struct smtp_txn *t, bool rejected)
+static void rcpts(struct jw *w, struct jw_key key, const struct smtp_txn *t, bool rejected)
 {
-	jw_key(w, key);
+	jw_key_put(w, key);
 	jw_array_begin(w);
 	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next)
 		if ((r->status == RCPT_REJECTED) == rejected)
@@ -48,8 +49,7 @@ static void rcpts(struct jw *w, const char *key, const struct smtp_txn *t, bool 
  * rcpt_rejected (kept as it was: field types never change). */
 static void refusals(struct jw *w, const struct smtp_txn *t)
 {
-	jw_key(w, "rcpt_rejected_replies");
-	jw_array_begin(w);
+	jw_karray_begin(w, "rcpt_rejected_replies");
 	for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
 		if (r->status != RCPT_REJECTED)
 			continue;
@@ -67,8 +67,8 @@ static void txn(struct jw *w, const struct smtp_txn *t)
 {
 	jw_object_begin(w);
 	jw_kstr(w, "mail_from", t->mail_from);
-	rcpts(w, "rcpt_to", t, false);
-	rcpts(w, "rcpt_rejected", t, true);
+	rcpts(w, JW_KEY("rcpt_to"), t, false);
+	rcpts(w, JW_KEY("rcpt_rejected"), t, true);
 	refusals(w, t);
 	if (t->rcpts.dropped)
 		jw_kuint(w, "rcpt_dropped", t->rcpts.dropped);
@@ -84,7 +84,7 @@ static void txn(struct jw *w, const struct smtp_txn *t)
 	jw_kbool(w, "data_complete", t->data_complete);
 	if (t->bdat_chunks)
 		jw_kuint(w, "bdat_chunks", t->bdat_chunks);
-	reply(w, "reply", &t->reply, t->has_reply && t->outcome != OUT_ABORTED);
+	reply(w, JW_KEY("reply"), &t->reply, t->has_reply && t->outcome != OUT_ABORTED);
 	jw_kstr(w, "outcome", outcome_name(t->outcome));
 	jw_ktime(w, "start", t->start_ts);
 	jw_ktime(w, "end", t->end_ts);
@@ -93,8 +93,7 @@ static void txn(struct jw *w, const struct smtp_txn *t)
 
 static void transcript(struct jw *w, const struct transcript *t)
 {
-	jw_key(w, "transcript");
-	jw_array_begin(w);
+	jw_karray_begin(w, "transcript");
 	uint32_t kept = tr_kept(t), head = tr_head_count(t);
 	uint64_t omitted = tr_omitted(t);
 	for (uint32_t i = 0; i < kept; i++) {
@@ -160,11 +159,12 @@ static void dpi_fields(struct jw *w, const struct smtp_session *s)
 
 static void anomalies(struct jw *w, const uint32_t *counts)
 {
-	jw_key(w, "anomalies");
-	jw_object_begin(w);
+	jw_kobject_begin(w, "anomalies");
 	for (int a = 0; a < ANOM__COUNT; a++)
-		if (counts[a])
-			jw_kuint(w, anomaly_name((enum anomaly)a), counts[a]);
+		if (counts[a]) {
+			jw_key_str(w, anomaly_name((enum anomaly)a));
+			jw_uint(w, counts[a]);
+		}
 	jw_object_end(w);
 }
 
@@ -176,22 +176,21 @@ void json_session(struct jw *w, const struct smtp_session *s, bool with_transcri
 	jw_kuint(w, "id", s->id);
 	jw_ktime(w, "start", s->start_ts);
 	jw_ktime(w, "end", s->end_ts);
-	addr(w, "client", &s->client);
+	addr(w, JW_KEY("client"), &s->client);
 	jw_kuint(w, "client_port", s->client_port);
-	addr(w, "server", &s->server);
+	addr(w, JW_KEY("server"), &s->server);
 	jw_kuint(w, "server_port", s->server_port);
 	if (s->vlan)
 		jw_kuint(w, "vlan", s->vlan);
 	jw_kstr(w, "helo", s->helo);
-	reply(w, "banner", &s->banner, s->has_banner);
+	reply(w, JW_KEY("banner"), &s->banner, s->has_banner);
 	jw_kbool(w, "tls", s->tls);
 	if (s->implicit_tls)
 		jw_kbool(w, "implicit_tls", true);
 	jw_kbool(w, "auth", s->auth);
 	jw_kstr(w, "auth_mechanism", s->auth_mech[0] ? s->auth_mech : NULL);
 	dpi_fields(w, s);
-	jw_key(w, "transactions");
-	jw_array_begin(w);
+	jw_karray_begin(w, "transactions");
 	for (const struct smtp_txn *t = s->txn_head; t; t = t->next)
 		txn(w, t);
 	jw_array_end(w);
@@ -201,26 +200,24 @@ void json_session(struct jw *w, const struct smtp_session *s, bool with_transcri
 	jw_kstr(w, "end_by", side_name(s->end_by));
 	jw_kstr(w, "end_state", smtp_state_name(s->state));
 	if (s->server_timeout) {
-		jw_key(w, "server_timeout");
-		jw_object_begin(w);
+		jw_kobject_begin(w, "server_timeout");
 		jw_ktime(w, "ts", s->server_timeout_ts);
 		jw_kuint(w, "code", s->server_timeout_code);
 		jw_ktime(w, "client_silent", s->client_silent_us); /* seconds, as times are */
 		jw_object_end(w);
 	}
-	reply(w, "last_reply", &s->last_reply, s->has_last_reply);
+	reply(w, JW_KEY("last_reply"), &s->last_reply, s->has_last_reply);
 	jw_kuint(w, "packets", c->packets + v->packets);
 	jw_kuint(w, "bytes", c->bytes + v->bytes);
 	jw_kuint(w, "retransmits", c->retransmits + v->retransmits);
 	jw_kuint(w, "gaps", c->gaps + v->gaps);
 	jw_kuint(w, "gap_bytes", c->gap_bytes + v->gap_bytes);
 	jw_kbool(w, "partial_start", s->partial_start);
-	jw_key(w, "tcp");
-	jw_object_begin(w);
-	const char *names[2] = { "client", "server" };
+	jw_kobject_begin(w, "tcp");
+	const struct jw_key names[2] = { JW_KEY_INIT("client"), JW_KEY_INIT("server") };
 	for (int i = 0; i < 2; i++) {
 		const struct tcp_dir_stats *d = &s->tcp[i];
-		jw_key(w, names[i]);
+		jw_key_put(w, names[i]);
 		jw_object_begin(w);
 		jw_kuint(w, "packets", d->packets);
 		jw_kuint(w, "payload_bytes", d->payload_bytes);
@@ -283,7 +280,7 @@ void json_host(struct jw *w, const struct host_entry *h, int64_t now_us)
 {
 	jw_object_begin(w);
 	jw_kstr(w, "type", "host");
-	addr(w, "host", &h->addr);
+	addr(w, JW_KEY("host"), &h->addr);
 	jw_kstr(w, "name", h->name[0] ? h->name : NULL);
 	jw_kstr(w, "role", host_role_name(h->role));
 	queue_figures(w, h);
@@ -359,8 +356,7 @@ void json_alert(struct jw *w, const struct alert *a)
  * they were (doc/evidence.md). */
 static void evidence_fields(struct jw *w, const struct evidence_stats *e)
 {
-	jw_key(w, "evidence");
-	jw_object_begin(w);
+	jw_kobject_begin(w, "evidence");
 	jw_kuint(w, "sessions_flagged", e->sessions_flagged);
 	jw_kuint(w, "packets_written", e->packets_written);
 	jw_kuint(w, "files", e->files);
@@ -372,8 +368,7 @@ static void evidence_fields(struct jw *w, const struct evidence_stats *e)
 
 static void full_capture_fields(struct jw *w, const struct full_capture_stats *f)
 {
-	jw_key(w, "full_capture");
-	jw_object_begin(w);
+	jw_kobject_begin(w, "full_capture");
 	jw_kuint(w, "files", f->files);
 	jw_kuint(w, "packets", f->packets);
 	jw_kuint(w, "bytes", f->bytes);
@@ -383,8 +378,7 @@ static void full_capture_fields(struct jw *w, const struct full_capture_stats *f
 /* Several inputs: each one's name, link type, counters and read error. */
 static void json_sources(struct jw *w, const struct stats_view *v)
 {
-	jw_key(w, "sources");
-	jw_array_begin(w);
+	jw_karray_begin(w, "sources");
 	for (size_t i = 0; i < v->ninputs; i++) {
 		const struct cap_stats *s = &v->inputs[i];
 		jw_object_begin(w);
@@ -461,8 +455,7 @@ void json_stats(struct jw *w, const struct stats_view *v)
 	jw_kuint(w, "alerts", v->alerts);
 	jw_kuint(w, "rule_groups_evicted", v->rule_groups_evicted);
 	if (v->triplets_used) { /* only once a deferral was seen: runs without keep their records */
-		jw_key(w, "envelope_triplets");
-		jw_object_begin(w);
+		jw_kobject_begin(w, "envelope_triplets");
 		jw_kuint(w, "tracked", v->triplets_tracked);
 		jw_kuint(w, "evicted", v->triplets_evicted);
 		jw_object_end(w);

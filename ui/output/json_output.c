@@ -4,6 +4,7 @@
 #include "ui/output/json_output.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "decode/mem.h"
 #include "ui/output/json_out.h"
@@ -21,6 +22,10 @@ struct json_output *json_output_new(FILE *out, bool live, bool transcript)
 {
 	struct json_output *jo = xcalloc(1, sizeof *jo);
 	jw_init(&jo->jw, out);
+	/* Whole buffers to stdio, flushed by on_state and on_close; but a
+	 * terminal, which stdio writes a line at a time, keeps seeing each
+	 * record as it ends. */
+	jo->jw.batch = !live && !isatty(fileno(out));
 	jo->out = out;
 	jo->live = live;
 	jo->transcript = transcript;
@@ -125,13 +130,16 @@ static int on_state(void *self, const struct run_summary *sum)
 		.messages = sum->mt ? &ms : NULL,
 	};
 	json_stats(&jo->jw, &v);
+	jw_flush(&jo->jw); /* the caller flushes out and checks it next */
 	flush_if_live(jo);
 	return 0;
 }
 
 static int on_close(void *self)
 {
-	free(self); /* the file is the caller's */
+	struct json_output *jo = self;
+	jw_flush(&jo->jw);
+	free(jo); /* the file is the caller's */
 	return 0;
 }
 

@@ -6,14 +6,9 @@
 
 #include "decode/smtp_session.h"
 
-static void time_or_null(struct jw *w, const char *key, int64_t ts)
+static void secs_or_null(struct jw *w, struct jw_key key, double s, bool known)
 {
-	jw_ktime(w, key, ts); /* 0 -> null */
-}
-
-static void secs_or_null(struct jw *w, const char *key, double s, bool known)
-{
-	jw_key(w, key);
+	jw_key_put(w, key);
 	if (known)
 		jw_double(w, s, 3);
 	else
@@ -32,15 +27,17 @@ void json_domain_queue(struct jw *w, const struct mq *q, const char *domain, int
 	};
 	const struct mq_domain *d = q ? mq_find(q, domain) : NULL;
 	if (!d) {
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			jw_knull(w, keys[i]);
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			jw_key_str(w, keys[i]);
+			jw_null(w);
+		}
 		return;
 	}
 	struct mq_figures f;
 	mq_figures(q, d, now, &f);
 	jw_kuint(w, "queued", d->queued);
 	jw_kuint(w, "never_attempted", d->never_attempted);
-	secs_or_null(w, "oldest_queued_age", f.oldest_age, f.oldest_age >= 0);
+	secs_or_null(w, JW_KEY("oldest_queued_age"), f.oldest_age, f.oldest_age >= 0);
 	jw_kuint(w, "accepted_in", d->accepted_in);
 	jw_kuint(w, "delivered", d->delivered);
 	jw_kuint(w, "bounced", d->bounced);
@@ -52,19 +49,20 @@ void json_domain_queue(struct jw *w, const struct mq *q, const char *domain, int
 	jw_double(w, f.out_rate, 2);
 	jw_key(w, "velocity");
 	jw_double(w, f.velocity, 2);
-	secs_or_null(w, "relay_delay_p50", f.p50, f.have_delays);
-	secs_or_null(w, "relay_delay_p95", f.p95, f.have_delays);
-	secs_or_null(w, "relay_delay_p99", f.p99, f.have_delays);
+	secs_or_null(w, JW_KEY("relay_delay_p50"), f.p50, f.have_delays);
+	secs_or_null(w, JW_KEY("relay_delay_p95"), f.p95, f.have_delays);
+	secs_or_null(w, JW_KEY("relay_delay_p99"), f.p99, f.have_delays);
 	jw_key(w, "bytes_per_s");
 	jw_double(w, f.bytes_per_s, 1);
-	jw_key(w, "queue_ages");
-	jw_object_begin(w);
-	for (int i = 0; i < MQ_AGE_BUCKETS; i++)
-		jw_kuint(w, mq_bucket_name(i), d->age_bucket[i]);
+	jw_kobject_begin(w, "queue_ages");
+	for (int i = 0; i < MQ_AGE_BUCKETS; i++) {
+		jw_key_str(w, mq_bucket_name(i));
+		jw_uint(w, d->age_bucket[i]);
+	}
 	jw_object_end(w);
-	time_or_null(w, "next_retry", d->next_retry);
-	time_or_null(w, "next_delay_dsn", d->next_delay_dsn);
-	time_or_null(w, "next_expiry", d->next_expiry);
+	jw_ktime(w, "next_retry", d->next_retry);
+	jw_ktime(w, "next_delay_dsn", d->next_delay_dsn);
+	jw_ktime(w, "next_expiry", d->next_expiry);
 }
 
 static void attempt(struct jw *w, const struct mt_message *m, const struct mt_attempt *a)
@@ -96,17 +94,17 @@ static void leg(struct jw *w, const struct mq *q, const struct mt_message *m, co
 	jw_kstr(w, "domain", l->domain);
 	jw_kstr(w, "state", mt_state_name(l->state));
 	jw_kuint(w, "attempts", l->attempts);
-	time_or_null(w, "last_attempt", l->last_attempt);
-	time_or_null(w, "delivered", l->state == MS_DELIVERED ? l->delivered : 0);
-	secs_or_null(w, "relay_delay", (double)(l->delivered - m->accepted_in) / 1e6,
+	jw_ktime(w, "last_attempt", l->last_attempt);
+	jw_ktime(w, "delivered", l->state == MS_DELIVERED ? l->delivered : 0);
+	secs_or_null(w, JW_KEY("relay_delay"), (double)(l->delivered - m->accepted_in) / 1e6,
 		     l->state == MS_DELIVERED && m->accepted_in && l->delivered);
-	time_or_null(w, "bounced", l->state == MS_BOUNCED ? l->delivered : 0);
+	jw_ktime(w, "bounced", l->state == MS_BOUNCED ? l->delivered : 0);
 	int64_t retry = 0, dsn = 0, exp = 0;
 	if (q)
 		mq_forecast(q, m, l, &retry, &dsn, &exp);
-	time_or_null(w, "next_retry", retry);
-	time_or_null(w, "delay_dsn_due", dsn);
-	time_or_null(w, "expires", exp);
+	jw_ktime(w, "next_retry", retry);
+	jw_ktime(w, "delay_dsn_due", dsn);
+	jw_ktime(w, "expires", exp);
 	jw_object_end(w);
 }
 
@@ -134,8 +132,7 @@ void json_message(struct jw *w, const struct mt_message *m, const struct mq *q)
 	jw_kstr(w, "type", "message");
 	jw_kstr(w, "message_id", m->message_id[0] ? m->message_id : NULL);
 	jw_kstr(w, "mail_from", m->mail_from);
-	jw_key(w, "rcpt_domains");
-	jw_array_begin(w);
+	jw_karray_begin(w, "rcpt_domains");
 	for (uint32_t i = 0; i < m->nlegs; i++)
 		jw_str(w, m->legs[i].domain);
 	jw_array_end(w);
@@ -151,19 +148,17 @@ void json_message(struct jw *w, const struct mt_message *m, const struct mq *q)
 	} else {
 		jw_knull(w, "client");
 	}
-	time_or_null(w, "accepted_in", m->accepted_in);
-	jw_key(w, "attempts");
-	jw_array_begin(w);
+	jw_ktime(w, "accepted_in", m->accepted_in);
+	jw_karray_begin(w, "attempts");
 	for (uint32_t i = 0; i < m->nattempts; i++)
 		attempt(w, m, &m->attempts[i]);
 	jw_array_end(w);
 	jw_kuint(w, "attempts_dropped", m->attempts_dropped);
 	jw_kstr(w, "state", mt_state_name(m->state));
-	time_or_null(w, "delivered", m->delivered);
-	secs_or_null(w, "relay_delay", (double)(m->delivered - m->accepted_in) / 1e6,
+	jw_ktime(w, "delivered", m->delivered);
+	secs_or_null(w, JW_KEY("relay_delay"), (double)(m->delivered - m->accepted_in) / 1e6,
 		     m->delivered && m->accepted_in);
-	jw_key(w, "domains");
-	jw_array_begin(w);
+	jw_karray_begin(w, "domains");
 	for (uint32_t i = 0; i < m->nlegs; i++)
 		leg(w, q, m, &m->legs[i]);
 	jw_array_end(w);

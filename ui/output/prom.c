@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "decode/mem.h"
+#include "ui/output/digits.h"
 
 void prom_reset(struct prom *p)
 {
@@ -63,19 +64,21 @@ static void printf_(struct prom *p, const char *fmt, ...)
 }
 
 /* HELP text escapes backslash and newline; label values also the double
- * quote. */
+ * quote.  The bytes between two escapes go in one copy (a file with many
+ * hosts has tens of thousands of label values). */
 static void escaped(struct prom *p, const char *s, int quote)
 {
+	const char *run = s;
 	for (; *s; s++) {
-		if (*s == '\\')
-			put(p, "\\\\", 2);
-		else if (*s == '\n')
-			put(p, "\\n", 2);
-		else if (*s == '"' && quote)
-			put(p, "\\\"", 2);
-		else
-			put(p, s, 1);
+		const char *esc = *s == '\\' ? "\\\\" : *s == '\n' ? "\\n"
+				: *s == '"' && quote ? "\\\"" : NULL;
+		if (esc) {
+			put(p, run, (size_t)(s - run));
+			put(p, esc, 2);
+			run = s + 1;
+		}
 	}
+	put(p, run, (size_t)(s - run));
 }
 
 void prom_family(struct prom *p, const char *name, const char *type, const char *help)
@@ -111,7 +114,14 @@ static void head(struct prom *p, const char *name, const char *const *labels)
 void prom_u64(struct prom *p, const char *name, const char *const *labels, uint64_t v)
 {
 	head(p, name, labels);
-	printf_(p, " %llu\n", (unsigned long long)v);
+	/* " %llu\n" without printf: one value per line of the file */
+	reserve(p, 22);
+	char *o = p->buf + p->len;
+	*o++ = ' ';
+	o = digits_u64(o, v);
+	*o++ = '\n';
+	*o = '\0';
+	p->len = (size_t)(o - p->buf);
 }
 
 void prom_f64(struct prom *p, const char *name, const char *const *labels, double v)
