@@ -381,7 +381,9 @@ static void term_close(SCREEN *scr)
 
 static void tui_free(struct tui *t)
 {
+	model_lock(t->m); /* the copies are charged to the decoder's memory account */
 	hosts_free(&t->hv);
+	model_unlock(t->m);
 	sessions_free(&t->sv);
 	detail_free(&t->dv);
 	alerts_free(&t->av);

@@ -185,12 +185,18 @@ extern const struct screen_ops *const tui_screens[SCR__COUNT]; /* by enum tui_sc
 struct hosts_view {
 	bool domains, unhealthy_only;
 	struct tbl hosts, doms;
-	struct host_entry *h, *d; /* copies (each with its sparkline counts), in table order */
-	size_t nh, nd, caph, capd;
-	const struct host_entry **hord, **dord; /* h and d worst first (sorted unlocked) */
+	/* copies (each with its sparkline counts) of the remote hosts and the
+	 * domains, brought up to date with what changed since the last
+	 * snapshot (rules/host_changes.h), not copied whole */
+	struct hc_mirror h, d;
+	uint64_t gw_changes;      /* the gateway decision the host copies were filtered by */
+	size_t nh, nd;            /* copies present (hord and dord in use) */
+	const struct host_entry **hord, **dord; /* into h and d, worst first (sorted unlocked) */
 	size_t caphord, capdord;
+	size_t ord_charged;       /* bytes of hord and dord charged to decode/mem.h */
 	bool fresh;               /* copied since the last sort */
 	int64_t now;
+	struct hc_sync_stats last_h, last_d; /* the last snapshot's work, for the lock figures */
 };
 
 /* One finished or open session as a list row (a copy). */
