@@ -312,3 +312,8 @@ TESTS += tests/unit/test_pcap_map
 tests_unit_test_pcap_map_SOURCES = tests/unit/test_pcap_map.c tests/unit/check.h
 tests_unit_test_pcap_map_LDADD = $(UNIT_LDADD)
 tests_unit_test_pcap_map_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+# The host model's change list and the dashboard's copies merged from it:
+# changed twice, added, removed, tombstones lost, generation wrap (issue 13).
+UNIT_TESTS += tests/unit/test_host_changes
+tests_unit_test_host_changes_SOURCES = tests/unit/test_host_changes.c tests/unit/check.h tests/unit/session_fixture.h
+tests_unit_test_host_changes_LDADD = $(UNIT_LDADD)
