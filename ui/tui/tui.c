@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "decode/mem.h"
+#include "rules/lock_hist.h"
 #include "ui/tui/tui_view.h"
 
 const struct screen_ops *const tui_screens[SCR__COUNT] = {
@@ -113,13 +114,21 @@ static const struct screen_ops *ops(const struct tui *t)
 /* Copies under the lock what the top screen shows; true if anything changed. */
 static bool snapshot(struct tui *t, bool force)
 {
-	model_lock(t->m);
-	bool changed = force || t->m->version != t->version || !t->snapped;
+	struct model *m = t->m;
+	int64_t t0 = m->hold_hist ? lock_hist_now_us() : 0; /* a bench figure */
+	model_lock(m);
+	int64_t t1 = m->hold_hist ? lock_hist_now_us() : 0;
+	bool changed = force || m->version != t->version || !t->snapped;
 	frame_snap(t);
 	if (changed)
 		ops(t)->snap(t);
-	t->version = t->m->version;
-	model_unlock(t->m);
+	t->version = m->version;
+	tui_account(t);
+	if (m->hold_hist) {
+		lock_hist_add(m->tui_wait_hist, t1 - t0);
+		lock_hist_add(m->hold_hist, lock_hist_now_us() - t1);
+	}
+	model_unlock(m);
 	t->snapped = true;
 	frame_rates(t);
 	return changed;
@@ -383,6 +392,7 @@ static void tui_free(struct tui *t)
 {
 	model_lock(t->m); /* the copies are charged to the decoder's memory account */
 	hosts_free(&t->hv);
+	tui_account_release(t);
 	model_unlock(t->m);
 	sessions_free(&t->sv);
 	detail_free(&t->dv);

@@ -412,6 +412,7 @@ struct tui {
 	char msg[240];
 	bool msg_error;
 	int64_t msg_until;
+	size_t charged;           /* bytes of the copies charged to decode/mem.h (tui_memory.c) */
 };
 
 enum tui_screen tui_top(const struct tui *t);
@@ -443,6 +444,11 @@ void messages_init(struct messages_view *v);
 void messages_free(struct messages_view *v);
 /* "in 45 s", "in 1d23h", "overdue 4m00s" from now to ts; "-" when ts is 0. */
 void fmt_until(char *out, size_t n, int64_t ts, int64_t now);
+
+/* The copies' memory charged to decode/mem.h (tui_memory.c), both under
+ * the model lock: brought up to date at each snapshot, released at the end. */
+void tui_account(struct tui *t);
+void tui_account_release(struct tui *t);
 
 /* Header and footer (tui_frame.c). */
 void frame_snap(struct tui *t);   /* under the lock */
