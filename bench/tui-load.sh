@@ -16,6 +16,8 @@
 #   key redraw    after loading, `s` (next sort column) until the screen
 #                 changes, median of 5 (target < 100 ms)
 #   idle CPU      the process's CPU over 5 s once loaded (target < 10% of a core)
+#   lock          with SMTPSCOPE_LOCK_STATS=FILE: how long the dashboard holds
+#                 and waits for the model lock, how long the decoder waits
 #
 # Needs tmux and python3.  Not a test: the numbers go to doc/performance.md.
 set -euo pipefail
@@ -116,3 +118,9 @@ if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then
 	echo "RSS:         $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MB"
 fi
 tmux -L "$sock" send-keys q
+# SMTPSCOPE_LOCK_STATS=FILE: the model lock's hold and wait times, written
+# when the dashboard has ended
+for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if [ -n "${SMTPSCOPE_LOCK_STATS:-}" ] && [ -s "$SMTPSCOPE_LOCK_STATS" ]; then
+	sed 's/^/lock: /' "$SMTPSCOPE_LOCK_STATS"
+fi

@@ -317,3 +317,7 @@ tests_unit_test_pcap_map_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"
 UNIT_TESTS += tests/unit/test_host_changes
 tests_unit_test_host_changes_SOURCES = tests/unit/test_host_changes.c tests/unit/check.h tests/unit/session_fixture.h
 tests_unit_test_host_changes_LDADD = $(UNIT_LDADD)
+# The host screen shows a host updated after the dashboard's first copy of
+# it (the copies merged from the change list, issue 13).
+TESTS += tests/tui-hostupdate.sh
+EXTRA_DIST += tests/tui-hostupdate.sh
