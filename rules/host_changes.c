@@ -4,6 +4,7 @@
 
 #include "rules/host_changes.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "decode/mem.h"
@@ -62,6 +63,8 @@ void hc_add(struct host_changes *hc, struct host_entry *e)
 
 void hc_touch(struct host_changes *hc, struct host_entry *e)
 {
+	if (hc->cursor == e) /* a reader's place: the next older entry */
+		hc->cursor = e->change.older;
 	if (hc->newest == e) { /* the common case: the same entry again */
 		e->change.gen = ++hc->gen;
 		return;
@@ -74,6 +77,8 @@ void hc_remove(struct host_changes *hc, struct host_entry *e)
 {
 	if (!e->change.linked)
 		return;
+	if (hc->cursor == e)
+		hc->cursor = e->change.older;
 	unlink_entry(hc, e);
 	struct hc_tomb *t = &hc->tombs[hc->tomb_next];
 	if (hc->ntombs == HC_TOMBS) { /* the ring is full: its oldest goes */
@@ -140,38 +145,79 @@ static void take(struct hc_mirror *m, const struct host_entry *e, hc_keep_fn kee
 
 /* A reader that missed tombstones the ring no longer holds cannot know
  * which of its copies are gone. */
-static bool tombs_missed(const struct hc_mirror *m, const struct host_changes *hc)
+static bool tombs_missed(const struct host_changes *hc, uint64_t since)
 {
-	return hc->lost_any && hc_after(hc->tombs_lost, m->since);
+	return hc->lost_any && hc_after(hc->tombs_lost, since);
 }
 
-void hc_mirror_sync(struct hc_mirror *m, const struct host_changes *hc, hc_keep_fn keep,
-		    void *ctx, bool full, struct hc_sync_stats *st)
+static void drop_removed(struct hc_mirror *m, const struct host_changes *hc, uint64_t since,
+			 struct hc_sync_stats *st)
+{
+	for (size_t i = 0; i < hc->ntombs; i++) {
+		const struct hc_tomb *t = &hc->tombs[i];
+		if (hc_after(t->gen, since))
+			drop(m, t->serial, st);
+	}
+}
+
+/* The first step: a full copy starts from nothing, an update drops what
+ * left since the last sync (removals first: a serial freed and given again
+ * is then taken by the newer entry, whose change is after its tombstone). */
+static void step_begin(struct hc_mirror *m, struct host_changes *hc, bool full,
+		       struct hc_sync_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	full = full || !m->synced || tombs_missed(m, hc);
-	mirror_reserve(m, hc->next_serial);
-	if (full) {
+	m->all = full || !m->synced || tombs_missed(hc, m->since);
+	if (m->all) {
 		if (m->cap)
 			memset(m->present, 0, m->cap);
 		m->n = 0;
 		st->full = true;
-		for (const struct host_entry *e = hc->oldest; e; e = e->change.newer)
-			take(m, e, keep, ctx, st);
 	} else {
-		/* removals first: a serial freed and given again is then taken by
-		 * the newer entry, whose change is after its tombstone */
-		for (size_t i = 0; i < hc->ntombs; i++) {
-			const struct hc_tomb *t = &hc->tombs[i];
-			if (hc_after(t->gen, m->since))
-				drop(m, t->serial, st);
-		}
-		for (const struct host_entry *e = hc->newest; e && hc_after(e->change.gen, m->since);
+		drop_removed(m, hc, m->since, st);
+	}
+	m->stepping = true;
+	hc->cursor = hc->newest;
+}
+
+bool hc_mirror_step(struct hc_mirror *m, struct host_changes *hc, hc_keep_fn keep, void *ctx,
+		    bool full, size_t max, struct hc_sync_stats *st)
+{
+	mirror_reserve(m, hc->next_serial);
+	if (m->stepping && (full || tombs_missed(hc, m->seen))) {
+		m->stepping = false; /* start again, everything */
+		full = true;
+	}
+	if (!m->stepping) {
+		step_begin(m, hc, full, st);
+	} else {
+		/* what changed or left while the lock was let go */
+		drop_removed(m, hc, m->seen, st);
+		for (const struct host_entry *e = hc->newest; e && hc_after(e->change.gen, m->seen);
 		     e = e->change.older)
 			take(m, e, keep, ctx, st);
 	}
+	size_t k = 0;
+	struct host_entry *e = hc->cursor;
+	for (; e && (m->all || hc_after(e->change.gen, m->since)); e = e->change.older) {
+		if (k++ == max) {
+			hc->cursor = e;
+			m->seen = hc->gen;
+			return false;
+		}
+		take(m, e, keep, ctx, st);
+	}
+	hc->cursor = NULL;
 	m->since = hc->gen;
 	m->synced = true;
+	m->stepping = false;
+	return true;
+}
+
+void hc_mirror_sync(struct hc_mirror *m, struct host_changes *hc, hc_keep_fn keep, void *ctx,
+		    bool full, struct hc_sync_stats *st)
+{
+	hc_mirror_step(m, hc, keep, ctx, full, SIZE_MAX, st);
 }
 
 void hc_mirror_free(struct hc_mirror *m)

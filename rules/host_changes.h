@@ -11,6 +11,12 @@
  * (their serial and the generation) in a bounded ring; a reader that fell
  * further behind than the ring reaches copies everything again.
  *
+ * Many changes at once (a burst of new hosts) are copied in steps of a
+ * bounded number of entries, the lock let go between steps, so that the
+ * decoder never waits long: one reader (the dashboard) keeps its place on
+ * the list between steps, and the writer moves that place on when the
+ * entry there changes or leaves.
+ *
  * Generations compare modulo 2^64 (a - b as a signed number), so a counter
  * that wraps still orders changes less than 2^63 apart.
  */
@@ -48,6 +54,9 @@ struct host_changes {
 	size_t ntombs, tomb_next;
 	uint64_t tombs_lost;      /* the newest tombstone overwritten in the ring */
 	bool lost_any;
+	/* the reader's place in a sync done in steps: the next entry to copy
+	 * (older than those copied), NULL when none is under way */
+	struct host_entry *cursor;
 };
 
 /* start_gen: the first generation handed out is start_gen + 1 (0 in the
@@ -77,6 +86,9 @@ struct hc_mirror {
 	size_t n;                 /* present copies */
 	uint64_t since;           /* the generation copied up to */
 	bool synced;              /* since is meaningful */
+	bool stepping;            /* a sync in steps under way (host_changes.cursor) */
+	bool all;                 /* ... copying every entry (a full sync) */
+	uint64_t seen;            /* ... the writer's generation at its last step */
 	size_t charged;           /* bytes charged to decode/mem.h for copy and present */
 };
 
@@ -92,9 +104,16 @@ struct hc_sync_stats {
 /* Under the writer's lock: copies the entries changed since the last sync
  * (all of them when `full`, at the first sync, or when the tombstones the
  * reader needed were lost), drops the copies of removed entries and of
- * those keep() refuses.  Grows the copy arrays (charged to decode/mem.h). */
-void hc_mirror_sync(struct hc_mirror *m, const struct host_changes *hc, hc_keep_fn keep,
-		    void *ctx, bool full, struct hc_sync_stats *st);
+ * those keep() refuses.  Grows the copy arrays (charged to decode/mem.h).
+ * At most `max` entries of the backlog per call (plus what changed since
+ * the previous step): false when more remain, then call again, the lock
+ * let go in between; true when the copies are up to date.  st adds up
+ * over the steps of one sync. */
+bool hc_mirror_step(struct hc_mirror *m, struct host_changes *hc, hc_keep_fn keep, void *ctx,
+		    bool full, size_t max, struct hc_sync_stats *st);
+/* The whole sync in one step. */
+void hc_mirror_sync(struct hc_mirror *m, struct host_changes *hc, hc_keep_fn keep, void *ctx,
+		    bool full, struct hc_sync_stats *st);
 /* Releases the arrays and their charge (under the same lock as the sync:
  * the account is the writer's). */
 void hc_mirror_free(struct hc_mirror *m);

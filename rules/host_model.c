@@ -591,12 +591,12 @@ size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)
 	return n;
 }
 
-const struct host_changes *hm_host_changes(const struct host_model *hm)
+struct host_changes *hm_host_changes(struct host_model *hm)
 {
 	return &hm->host_changes;
 }
 
-const struct host_changes *hm_domain_changes(const struct host_model *hm)
+struct host_changes *hm_domain_changes(struct host_model *hm)
 {
 	return &hm->dom_changes;
 }

@@ -114,8 +114,8 @@ int hm_cmp_domains(const void *a, const void *b);
  * (host_changes.h): a reader beside the decoder copies only what changed.
  * The host table includes the gateway's own entries (hm_is_gateway tells
  * them apart; gw_changes says when that may have changed). */
-const struct host_changes *hm_host_changes(const struct host_model *hm);
-const struct host_changes *hm_domain_changes(const struct host_model *hm);
+struct host_changes *hm_host_changes(struct host_model *hm);
+struct host_changes *hm_domain_changes(struct host_model *hm);
 
 /* The same figures per recipient domain (the "next hop" view of a mail
  * queue): name holds the domain, addr is meaningless.  Worst first. */

@@ -3,7 +3,8 @@
  * changed twice is copied once, a new entry is copied, a removed one is
  * dropped (its serial reused by the next entry), a reader that missed more
  * removals than the ring keeps copies everything again, the generation
- * counter wraps, the copies are charged to the memory account; and, on the
+ * counter wraps, the copies are charged to the memory account, a burst is
+ * copied in bounded steps while the writer goes on; and, on the
  * host model itself, a session copies only the entries it changed. */
 #include "config.h"
 
@@ -203,6 +204,71 @@ static void charged(void)
 	hc_free(&hc);
 }
 
+/* A burst copied in steps of at most 100 entries while the writer goes on
+ * between them: an entry already copied changes, the entry at the reader's
+ * place changes, one not reached yet is removed, new ones come; at the end
+ * the copies are exactly the live entries with their latest figures. */
+static void steps(void)
+{
+	struct host_changes hc;
+	hc_init(&hc, 0);
+	struct hc_mirror m = { 0 };
+	struct hc_sync_stats st;
+	enum { N = 1000 };
+	struct host_entry *v[N + 20];
+	size_t n = 0;
+	for (; n < N; n++)
+		v[n] = entry(&hc, n);
+	size_t calls = 0;
+	bool done = false;
+	while (!done) {
+		done = hc_mirror_step(&m, &hc, NULL, NULL, false, 100, &st);
+		calls++;
+		if (done)
+			break;
+		CHECK(hc.cursor != NULL);
+		if (calls == 1) {
+			v[N - 1]->sessions = 5000; /* the newest: copied in the first step */
+			hc_touch(&hc, v[N - 1]);
+		} else if (calls == 2) {
+			struct host_entry *c = hc.cursor; /* the reader's place changes */
+			c->sessions += 7000;
+			hc_touch(&hc, c);
+			CHECK(hc.cursor != c);
+		} else if (calls == 3) {
+			/* the oldest, not reached yet, leaves; its serial goes to a new one */
+			size_t k = 0;
+			hc_remove(&hc, v[k]);
+			free(v[k]);
+			v[k] = entry(&hc, 9001);
+		} else if (calls == 4) {
+			v[n++] = entry(&hc, 9002);
+		}
+	}
+	CHECK(calls >= 10);
+	CHECK(st.full);
+	CHECK(mirror_matches(&m, v, n));
+	CHECK_EQ_INT(m.n, N + 1);
+	/* a full copy asked for in the middle of a stepped one starts again */
+	for (size_t i = 0; i < n; i += 2) {
+		v[i]->sessions++;
+		hc_touch(&hc, v[i]);
+	}
+	CHECK(!hc_mirror_step(&m, &hc, NULL, NULL, false, 10, &st));
+	CHECK(!st.full);
+	CHECK(hc_mirror_step(&m, &hc, odd_sessions, NULL, true, 100000, &st));
+	CHECK(st.full);
+	size_t odd = 0;
+	for (size_t i = 0; i < n; i++)
+		odd += v[i]->sessions % 2;
+	CHECK_EQ_INT(m.n, odd);
+	CHECK(hc.cursor == NULL);
+	hc_mirror_free(&m);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	hc_free(&hc);
+}
+
 static struct smtp_session *mk(const char *cli, const char *srv, int64_t t)
 {
 	struct smtp_session *s = smtp_session_new(++next_id, &scfg, NULL);
@@ -275,6 +341,7 @@ int main(void)
 	tombs_overflow();
 	wrap();
 	charged();
+	steps();
 	on_the_model();
 	CHECK_DONE();
 }

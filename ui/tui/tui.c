@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,21 +118,35 @@ static bool snapshot(struct tui *t, bool force)
 	struct model *m = t->m;
 	int64_t t0 = m->hold_hist ? lock_hist_now_us() : 0; /* a bench figure */
 	model_lock(m);
-	int64_t t1 = m->hold_hist ? lock_hist_now_us() : 0;
+	t->locked_at = m->hold_hist ? lock_hist_now_us() : 0;
+	if (m->hold_hist)
+		lock_hist_add(m->tui_wait_hist, t->locked_at - t0);
 	bool changed = force || m->version != t->version || !t->snapped;
 	frame_snap(t);
 	if (changed)
 		ops(t)->snap(t);
 	t->version = m->version;
 	tui_account(t);
-	if (m->hold_hist) {
-		lock_hist_add(m->tui_wait_hist, t1 - t0);
-		lock_hist_add(m->hold_hist, lock_hist_now_us() - t1);
-	}
+	if (m->hold_hist)
+		lock_hist_add(m->hold_hist, lock_hist_now_us() - t->locked_at);
 	model_unlock(m);
 	t->snapped = true;
 	frame_rates(t);
 	return changed;
+}
+
+void tui_lock_breathe(struct tui *t)
+{
+	struct model *m = t->m;
+	int64_t t0 = m->hold_hist ? lock_hist_now_us() : 0;
+	if (m->hold_hist)
+		lock_hist_add(m->hold_hist, t0 - t->locked_at);
+	model_unlock(m);
+	sched_yield(); /* the decoder, if it waits, gets the lock now */
+	model_lock(m);
+	t->locked_at = m->hold_hist ? lock_hist_now_us() : 0;
+	if (m->hold_hist)
+		lock_hist_add(m->tui_wait_hist, t->locked_at - t0);
 }
 
 static void draw(struct tui *t)

@@ -92,6 +92,9 @@ static uint64_t domain_id(const char *name)
 	return h;
 }
 
+/* Entries copied per taking of the model lock: about a millisecond. */
+#define HOSTS_COPY_STEP 2048
+
 /* The remote hosts the screen lists: not the gateway's own addresses. */
 static bool remote_host(void *ctx, const struct host_entry *e)
 {
@@ -152,8 +155,14 @@ static void hosts_snap(struct tui *t)
 	v->gw_changes = gw;
 	/* the orders point into the copies: sorted again when these move */
 	const struct host_entry *h0 = v->h.copy, *d0 = v->d.copy;
-	hc_mirror_sync(&v->h, hm_host_changes(hm), remote_host, hm, refilter, &v->last_h);
-	hc_mirror_sync(&v->d, hm_domain_changes(hm), NULL, NULL, false, &v->last_d);
+	/* a burst of changes (thousands of new hosts) in steps, the lock let
+	 * go between them: the decoder waits for one step at most */
+	while (!hc_mirror_step(&v->h, hm_host_changes(hm), remote_host, hm, refilter,
+			       HOSTS_COPY_STEP, &v->last_h))
+		tui_lock_breathe(t);
+	while (!hc_mirror_step(&v->d, hm_domain_changes(hm), NULL, NULL, false, HOSTS_COPY_STEP,
+			       &v->last_d))
+		tui_lock_breathe(t);
 	reserve_orders(v);
 	v->now = t->hdr.now;
 	if (v->last_h.copied || v->last_h.dropped || v->last_d.copied || v->last_d.dropped ||

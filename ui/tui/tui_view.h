@@ -413,9 +413,13 @@ struct tui {
 	bool msg_error;
 	int64_t msg_until;
 	size_t charged;           /* bytes of the copies charged to decode/mem.h (tui_memory.c) */
+	int64_t locked_at;        /* SMTPSCOPE_LOCK_STATS: when the lock was taken */
 };
 
 enum tui_screen tui_top(const struct tui *t);
+/* In a screen's snap (the model lock held): lets go of the lock for a
+ * moment, so that the decoder can run between the steps of a long copy. */
+void tui_lock_breathe(struct tui *t);
 void tui_push(struct tui *t, enum tui_screen s);
 void tui_pop(struct tui *t);
 void tui_message(struct tui *t, bool error, const char *text);
