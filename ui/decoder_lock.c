@@ -13,6 +13,7 @@
 #include "ui/decoder_lock.h"
 
 #include <sched.h>
+#include <time.h>
 
 #include "rules/lock_hist.h"
 #include "ui/app.h"
@@ -23,8 +24,17 @@ static void take(struct app *a)
 	if (!model_lock_wanted(m) && pthread_mutex_trylock(&m->lock) == 0)
 		return; /* nobody else: no wait to count */
 	int64_t t0 = m->wait_hist ? lock_hist_now_us() : 0;
-	while (model_lock_wanted(m))
-		sched_yield(); /* let the reader in first */
+	/* let the reader in first: a few yields, then short sleeps, so that a
+	 * reader not yet scheduled (a busy machine) is not starved of the CPU
+	 * by this loop */
+	for (unsigned spins = 0; model_lock_wanted(m); spins++) {
+		if (spins < 64) {
+			sched_yield();
+		} else {
+			struct timespec nap = { 0, 50000 };
+			nanosleep(&nap, NULL);
+		}
+	}
 	model_lock(m);
 	if (m->wait_hist)
 		lock_hist_add(m->wait_hist, lock_hist_now_us() - t0);
