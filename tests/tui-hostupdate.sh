@@ -7,6 +7,8 @@
 # 03:07:00; 203.0.113.46 and 198.51.100.47 are greylisted (450/452) and
 # accept their retries at 03:12:30 and 03:16:00.  Each row must go from its
 # first state to its second in place: one row per host, the new figures.
+# The session list opened early grows the same way (finished sessions are
+# copied once, those ending later added).
 #   exit 0 pass, 1 fail, 77 skip (no tmux)
 set -u
 srcdir=${srcdir:-$(dirname "$0")/..}
@@ -62,5 +64,26 @@ if wait_for 'Remote hosts \(3, 0 in trouble\)' 15; then
 else
 	fail "the hosts did not all end ready"
 fi
-tm send-keys -t upd q
+tm send-keys -t upd q q
+tm kill-session -t upd 2>/dev/null
+
+# The session list, opened while the replay runs: the finished sessions are
+# copied once each, those that end later are added to the copies; at the end
+# the six sessions, each once, the last three accepted.
+tm -f /dev/null new-session -d -s upd -x 160 -y 30 \
+	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $bin -r $sample --replay=100; sleep 30"
+wait_for '^198\.51\.100\.45 ' 10 || fail "no host row"
+tm send-keys -t upd S
+wait_for 'All sessions: [123] session' 5 || fail "S did not open all sessions early"
+if wait_for 'All sessions: 6 sessions' 15; then
+	echo "ok   the session list grew to 6 while open"
+	for id in 1 2 3 4 5 6; do
+		[ "$(screen | grep -cE "^ +$id 03:")" -eq 1 ] || fail "session $id not listed once"
+	done
+	[ "$(screen | grep -cE '^ +[456] 03:.* accepted +quit ')" -eq 3 ] ||
+		fail "sessions 4-6 not accepted, quit"
+else
+	fail "the session list did not reach 6 sessions"
+fi
+tm send-keys -t upd q q
 exit $((fails > 0))

@@ -215,6 +215,7 @@ struct sess_copy {
 	enum smtp_state state;
 	bool open;
 	int64_t last;              /* last packet, for "stalled" */
+	uint64_t done_seq;         /* finished: its place in the model's sequence of them */
 };
 
 enum sess_target { TGT_ALL, TGT_HOST, TGT_DOMAIN, TGT_IDS };
@@ -234,8 +235,12 @@ struct sessions_view {
 	int outcome_filter;       /* -1 all, OUT_* , OUT__COUNT = any failure */
 	int end_filter;           /* -1 all, END_* */
 	struct tbl tbl;
+	/* v[first, first + ndone): the finished sessions wanted, copied once
+	 * each (a finished session no longer changes), oldest first; then the
+	 * open ones, copied again at each snapshot; n is the end of both */
 	struct sess_copy *v;
-	size_t n, cap;
+	size_t first, ndone, n, cap;
+	uint64_t done_seen;       /* finished sessions looked at so far (model sequence) */
 	uint64_t *marks;          /* sessions tagged with space, for 'w' */
 	size_t nmarks, capmarks;
 };
