@@ -85,6 +85,14 @@ while :; do
 	# read to the end: the header shows "N pkts SIZE" (not a rate), the hosts are listed
 	if echo "$s" | head -1 | grep -q ' pkts ' && echo "$s" | grep -qF 'Remote hosts ('; then
 		loaded=$(ms "$t0" "$t")
+		# CPU seconds so far, per thread (the machine's load does not inflate
+		# them as it does wall times): the dashboard (main) and the capture
+		tk=$(getconf CLK_TCK)
+		for st in /proc/"$pid"/task/*/stat; do
+			tid=$(basename "$(dirname "$st")")
+			[ "$tid" = "$pid" ] && who=dashboard || who=capture
+			awk -v tk="$tk" -v w="$who" '{printf "%s=%.2f ", w, ($14 + $15) / tk}' "$st"
+		done > /tmp/tui-load-cpu.$$ 2>/dev/null || true
 		echo "hosts shown: $(echo "$s" | grep -o 'Remote hosts ([0-9]*' | tr -dc 0-9)"
 		break
 	fi
@@ -93,6 +101,12 @@ while :; do
 done
 echo "first paint: ${first:-never} ms"
 echo "loaded:      ${loaded:-never} ms ($(awk -v l="${loaded:-0}" -v b="$batch_ms" 'BEGIN{printf "%.2f", l/b}')x batch)"
+if [ -s /tmp/tui-load-cpu.$$ ]; then
+	cpu=$(cat /tmp/tui-load-cpu.$$)
+	capt=$(echo "$cpu" | tr ' ' '\n' | sed -n 's/^capture=//p' | awk '{s += $1} END {printf "%.2f", s}')
+	echo "loaded CPU:  $cpu(capture $(awk -v c="$capt" -v u="$bu" -v s="$bs" 'BEGIN{printf "%.2f", c/(u+s)}')x batch CPU)"
+fi
+rm -f /tmp/tui-load-cpu.$$
 
 lat=()
 for k in 1 2 3 4 5; do

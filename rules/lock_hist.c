@@ -34,6 +34,8 @@ uint64_t lock_hist_quantile(const struct lock_hist *h, double q)
 	for (size_t b = 0; b < LOCK_HIST_BUCKETS; b++) {
 		seen += h->bucket[b];
 		if (seen >= want) {
+			if (b == LOCK_HIST_BUCKETS - 1)
+				return h->max_us; /* the overflow bucket: longer than the others */
 			uint64_t end = (uint64_t)(b + 1) * LOCK_HIST_BUCKET_US;
 			return end < h->max_us ? end : h->max_us;
 		}

@@ -246,8 +246,8 @@ void app_publish_file_progress(struct app *a, uint64_t done, uint64_t total, int
 }
 
 /* Beside the dashboard the run summary (every input's counters, the
- * evidence's, stalled sessions, the queue refreshed) feeds only the
- * metrics output: without one, the header's few figures are read alone. */
+ * evidence's, stalled sessions) feeds only the metrics output: without
+ * one, the header's few figures and the queue's are brought up alone. */
 static bool summary_wanted(const struct app *a)
 {
 	return !a->locked || a->metrics_out;
@@ -275,6 +275,8 @@ void app_on_tick(void *ctx)
 	} else {
 		cap_get_stats(a->cap, &cs);
 		sum.memory_used = app_memory_used(a);
+		/* the Queue screen's figures, at most once a second (as the summary did) */
+		pipeline_queue_refresh(&a->pipe, false);
 	}
 	if (a->live) {
 		struct timeval tv;
