@@ -85,15 +85,12 @@ while :; do
 	# read to the end: the header shows "N pkts SIZE" (not a rate), the hosts are listed
 	if echo "$s" | head -1 | grep -q ' pkts ' && echo "$s" | grep -qF 'Remote hosts ('; then
 		loaded=$(ms "$t0" "$t")
-		# CPU seconds so far, per thread (the machine's load does not inflate
-		# them as it does wall times): the dashboard (main) and the capture
+		# CPU seconds so far (the machine's load does not inflate them as
+		# it does wall times): the process (with the capture thread, ended
+		# by now) and the dashboard's own thread
 		tk=$(getconf CLK_TCK)
-		for st in /proc/"$pid"/task/*/stat; do
-			tid=$(basename "$(dirname "$st")")
-			[ "$tid" = "$pid" ] && who=dashboard || who=capture
-			awk -v tk="$tk" -v w="$who" '{printf "%s=%.2f ", w, ($14 + $15) / tk}' "$st"
-		done > /tmp/tui-load-cpu.$$ 2>/dev/null || true
-		echo "hosts shown: $(echo "$s" | grep -o 'Remote hosts ([0-9]*' | tr -dc 0-9)"
+		awk -v tk="$tk" '{printf "%.2f ", ($14 + $15) / tk}' /proc/"$pid"/stat \
+			/proc/"$pid"/task/"$pid"/stat > /tmp/tui-load-cpu.$$ 2>/dev/null || true
 		break
 	fi
 	if [ $(( (t - t0) / 1000000000 )) -gt 600 ]; then echo "tui-load: not loaded after 600 s" >&2; break; fi
@@ -102,9 +99,8 @@ done
 echo "first paint: ${first:-never} ms"
 echo "loaded:      ${loaded:-never} ms ($(awk -v l="${loaded:-0}" -v b="$batch_ms" 'BEGIN{printf "%.2f", l/b}')x batch)"
 if [ -s /tmp/tui-load-cpu.$$ ]; then
-	cpu=$(cat /tmp/tui-load-cpu.$$)
-	capt=$(echo "$cpu" | tr ' ' '\n' | sed -n 's/^capture=//p' | awk '{s += $1} END {printf "%.2f", s}')
-	echo "loaded CPU:  $cpu(capture $(awk -v c="$capt" -v u="$bu" -v s="$bs" 'BEGIN{printf "%.2f", c/(u+s)}')x batch CPU)"
+	read -r ptot pdash < /tmp/tui-load-cpu.$$
+	echo "loaded CPU:  $ptot s ($(awk -v p="$ptot" -v u="$bu" -v s="$bs" 'BEGIN{printf "%.2f", p/(u+s)}')x batch CPU): dashboard thread $pdash s, capture $(awk -v p="$ptot" -v d="$pdash" 'BEGIN{printf "%.2f", p-d}') s"
 fi
 rm -f /tmp/tui-load-cpu.$$
 
