@@ -91,6 +91,7 @@ while :; do
 		tk=$(getconf CLK_TCK)
 		awk -v tk="$tk" '{printf "%.2f ", ($14 + $15) / tk}' /proc/"$pid"/stat \
 			/proc/"$pid"/task/"$pid"/stat > /tmp/tui-load-cpu.$$ 2>/dev/null || true
+		echo "hosts shown: $(echo "$s" | grep -o 'Remote hosts ([0-9]*' | tr -dc 0-9)"
 		break
 	fi
 	if [ $(( (t - t0) / 1000000000 )) -gt 600 ]; then echo "tui-load: not loaded after 600 s" >&2; break; fi
@@ -99,7 +100,7 @@ done
 echo "first paint: ${first:-never} ms"
 echo "loaded:      ${loaded:-never} ms ($(awk -v l="${loaded:-0}" -v b="$batch_ms" 'BEGIN{printf "%.2f", l/b}')x batch)"
 if [ -s /tmp/tui-load-cpu.$$ ]; then
-	read -r ptot pdash < /tmp/tui-load-cpu.$$
+	read -r ptot pdash < /tmp/tui-load-cpu.$$ || true # no newline at its end
 	echo "loaded CPU:  $ptot s ($(awk -v p="$ptot" -v u="$bu" -v s="$bs" 'BEGIN{printf "%.2f", p/(u+s)}')x batch CPU): dashboard thread $pdash s, capture $(awk -v p="$ptot" -v d="$pdash" 'BEGIN{printf "%.2f", p-d}') s"
 fi
 rm -f /tmp/tui-load-cpu.$$
