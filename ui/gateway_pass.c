@@ -271,8 +271,9 @@ static void lookahead_flush(struct lookahead *la)
 	}
 	lock_if_shared(la->a);
 	gw_thaw(g);
-	unlock_if_shared(la->a);
+	/* the account is shared with the dashboard's copies: under the lock */
 	mem_release(la->cap);
+	unlock_if_shared(la->a);
 	free(la->buf);
 	la->buf = NULL;
 	la->len = la->cap = 0;
