@@ -101,30 +101,21 @@ void hc_remove(struct host_changes *hc, struct host_entry *e)
 
 /* --- the reader's side -------------------------------------------------------------- */
 
-/* Room for `slots` serials: new pages (the others stay where they are),
- * the page table and the present flags grown by doubling; charged. */
+/* Room for serial s in the copies; grown by doubling, charged. */
 static void mirror_reserve(struct hc_mirror *m, size_t slots)
 {
 	if (slots <= m->cap)
 		return;
-	size_t npages = (slots + HC_PAGE - 1) / HC_PAGE;
-	if (npages > m->pagecap) {
-		size_t cap = m->pagecap ? m->pagecap : 4;
-		while (cap < npages)
-			cap *= 2;
-		m->page = xrealloc(m->page, cap * sizeof *m->page);
-		m->pagecap = cap;
-	}
-	for (size_t i = m->npages; i < npages; i++)
-		m->page[i] = xmalloc(HC_PAGE * sizeof **m->page);
-	size_t cap = npages * HC_PAGE;
+	size_t cap = m->cap ? m->cap : 256;
+	while (cap < slots)
+		cap *= 2;
+	m->copy = xrealloc(m->copy, cap * sizeof *m->copy);
 	m->present = xrealloc(m->present, cap);
 	memset(m->present + m->cap, 0, cap - m->cap);
-	m->npages = npages;
-	m->cap = cap;
-	size_t bytes = cap * (sizeof **m->page + 1) + m->pagecap * sizeof *m->page;
+	size_t bytes = cap * (sizeof *m->copy + 1);
 	mem_charge(bytes - m->charged);
 	m->charged = bytes;
+	m->cap = cap;
 }
 
 static void drop(struct hc_mirror *m, uint32_t serial, struct hc_sync_stats *st)
@@ -148,7 +139,7 @@ static void take(struct hc_mirror *m, const struct host_entry *e, hc_keep_fn kee
 		m->present[s] = 1;
 		m->n++;
 	}
-	m->page[s >> HC_PAGE_BITS][s % HC_PAGE] = *e;
+	m->copy[s] = *e;
 	st->copied++;
 }
 
@@ -229,17 +220,10 @@ void hc_mirror_sync(struct hc_mirror *m, struct host_changes *hc, hc_keep_fn kee
 	hc_mirror_step(m, hc, keep, ctx, full, SIZE_MAX, st);
 }
 
-const struct host_entry *hc_mirror_get(const struct hc_mirror *m, size_t s)
-{
-	return s < m->cap && m->present[s] ? &m->page[s >> HC_PAGE_BITS][s % HC_PAGE] : NULL;
-}
-
 void hc_mirror_free(struct hc_mirror *m)
 {
 	mem_release(m->charged);
-	for (size_t i = 0; i < m->npages; i++)
-		free(m->page[i]);
-	free(m->page);
+	free(m->copy);
 	free(m->present);
 	memset(m, 0, sizeof *m);
 }

@@ -78,18 +78,11 @@ static inline bool hc_after(uint64_t a, uint64_t b)
 /* --- a reader's copy ------------------------------------------------------------- */
 
 /* The copies of one table's entries, indexed by serial: a reader keeps one
- * and brings it up to date under the writer's lock with hc_mirror_sync.
- * The copies live in pages of HC_PAGE entries that never move: growing
- * the mirror is no copy of every entry under the lock, and a pointer to a
- * copy stays valid. */
-#define HC_PAGE_BITS 10
-#define HC_PAGE (1u << HC_PAGE_BITS)
-
+ * and brings it up to date under the writer's lock with hc_mirror_sync. */
 struct hc_mirror {
-	struct host_entry **page; /* copy of serial s: page[s >> HC_PAGE_BITS][s % HC_PAGE] */
-	size_t npages, pagecap;   /* pages in use, room in page[] */
-	uint8_t *present;         /* by serial: the copy is valid */
-	size_t cap;               /* slots (npages * HC_PAGE) */
+	struct host_entry *copy;  /* by serial; valid where present[serial] */
+	uint8_t *present;
+	size_t cap;               /* slots in copy and present */
 	size_t n;                 /* present copies */
 	uint64_t since;           /* the generation copied up to */
 	bool synced;              /* since is meaningful */
@@ -124,7 +117,5 @@ void hc_mirror_sync(struct hc_mirror *m, struct host_changes *hc, hc_keep_fn kee
 /* Releases the arrays and their charge (under the same lock as the sync:
  * the account is the writer's). */
 void hc_mirror_free(struct hc_mirror *m);
-/* The copy of serial s, or NULL if there is none. */
-const struct host_entry *hc_mirror_get(const struct hc_mirror *m, size_t s);
 
 #endif

@@ -137,7 +137,7 @@ static size_t sort_copies(const struct host_entry **ord, const struct hc_mirror 
 	size_t n = 0;
 	for (size_t i = 0; i < m->cap && n < m->n; i++)
 		if (m->present[i])
-			ord[n++] = hc_mirror_get(m, i);
+			ord[n++] = &m->copy[i];
 	if (n > 1)
 		qsort(ord, n, sizeof *ord, cmp);
 	return n;
@@ -153,6 +153,8 @@ static void hosts_snap(struct tui *t)
 	uint64_t gw = gateway_mark(hm);
 	bool refilter = gw != v->gw_changes;
 	v->gw_changes = gw;
+	/* the orders point into the copies: sorted again when these move */
+	const struct host_entry *h0 = v->h.copy, *d0 = v->d.copy;
 	/* a burst of changes (thousands of new hosts) in steps, the lock let
 	 * go between them: the decoder waits for one step at most */
 	while (!hc_mirror_step(&v->h, hm_host_changes(hm), remote_host, hm, refilter,
@@ -163,8 +165,8 @@ static void hosts_snap(struct tui *t)
 		tui_lock_breathe(t);
 	reserve_orders(v);
 	v->now = t->hdr.now;
-	/* the orders point into the copies, which never move (pages) */
-	if (v->last_h.copied || v->last_h.dropped || v->last_d.copied || v->last_d.dropped)
+	if (v->last_h.copied || v->last_h.dropped || v->last_d.copied || v->last_d.dropped ||
+	    v->h.copy != h0 || v->d.copy != d0)
 		v->fresh = true;
 }
 
