@@ -16,6 +16,8 @@
 #   key redraw    after loading, `s` (next sort column) until the screen
 #                 changes, median of 5 (target < 100 ms)
 #   idle CPU      the process's CPU over 5 s once loaded (target < 10% of a core)
+#   lock          with SMTPSCOPE_LOCK_STATS=FILE: how long the dashboard holds
+#                 and waits for the model lock, how long the decoder waits
 #
 # Needs tmux and python3.  Not a test: the numbers go to doc/performance.md.
 set -euo pipefail
@@ -83,6 +85,12 @@ while :; do
 	# read to the end: the header shows "N pkts SIZE" (not a rate), the hosts are listed
 	if echo "$s" | head -1 | grep -q ' pkts ' && echo "$s" | grep -qF 'Remote hosts ('; then
 		loaded=$(ms "$t0" "$t")
+		# CPU seconds so far (the machine's load does not inflate them as
+		# it does wall times): the process (with the capture thread, ended
+		# by now) and the dashboard's own thread
+		tk=$(getconf CLK_TCK)
+		awk -v tk="$tk" '{printf "%.2f ", ($14 + $15) / tk}' /proc/"$pid"/stat \
+			/proc/"$pid"/task/"$pid"/stat > /tmp/tui-load-cpu.$$ 2>/dev/null || true
 		echo "hosts shown: $(echo "$s" | grep -o 'Remote hosts ([0-9]*' | tr -dc 0-9)"
 		break
 	fi
@@ -91,6 +99,11 @@ while :; do
 done
 echo "first paint: ${first:-never} ms"
 echo "loaded:      ${loaded:-never} ms ($(awk -v l="${loaded:-0}" -v b="$batch_ms" 'BEGIN{printf "%.2f", l/b}')x batch)"
+if [ -s /tmp/tui-load-cpu.$$ ]; then
+	read -r ptot pdash < /tmp/tui-load-cpu.$$ || true # no newline at its end
+	echo "loaded CPU:  $ptot s ($(awk -v p="$ptot" -v u="$bu" -v s="$bs" 'BEGIN{printf "%.2f", p/(u+s)}')x batch CPU): dashboard thread $pdash s, capture $(awk -v p="$ptot" -v d="$pdash" 'BEGIN{printf "%.2f", p-d}') s"
+fi
+rm -f /tmp/tui-load-cpu.$$
 
 lat=()
 for k in 1 2 3 4 5; do
@@ -116,3 +129,9 @@ if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then
 	echo "RSS:         $(( $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024 )) MB"
 fi
 tmux -L "$sock" send-keys q
+# SMTPSCOPE_LOCK_STATS=FILE: the model lock's hold and wait times, written
+# when the dashboard has ended
+for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if [ -n "${SMTPSCOPE_LOCK_STATS:-}" ] && [ -s "$SMTPSCOPE_LOCK_STATS" ]; then
+	sed 's/^/lock: /' "$SMTPSCOPE_LOCK_STATS"
+fi

@@ -46,6 +46,9 @@ struct host_model {
 	void (*on_status)(void *ctx, const struct host_entry *e, enum host_status old);
 	void *status_ctx;
 	const struct geo_db *geo;
+	/* the entries of hosts and domains by their last change, for a
+	 * reader that copies only what changed (host_changes.h) */
+	struct host_changes host_changes, dom_changes;
 };
 
 
@@ -63,6 +66,8 @@ struct host_model *hm_new(const struct host_model_config *cfg)
 		hm->status_ctx = cfg->status_ctx;
 	}
 	hm->gw = gw_new(cfg ? cfg->gateway : NULL, cfg ? cfg->ngateway : 0, hm->max_hosts);
+	hc_init(&hm->host_changes, 0);
+	hc_init(&hm->dom_changes, 0);
 	return hm;
 }
 
@@ -86,6 +91,8 @@ void hm_free(struct host_model *hm)
 			entry_free(hm->domains.slot[i].e);
 	htab_free(&hm->domains);
 	htab_free(&hm->hosts);
+	hc_free(&hm->host_changes);
+	hc_free(&hm->dom_changes);
 	gw_free(hm->gw);
 	mem_release(hm->sorted_cap * sizeof *hm->sorted + sizeof *hm);
 	free(hm->sorted);
@@ -140,6 +147,7 @@ static struct host_entry *entry_get(struct host_model *hm, const struct ip_addr 
 	}
 	if (!s->e) {
 		s->e = entry_new(a, role);
+		hc_add(&hm->host_changes, s->e);
 		if (hm->geo)
 			geo_lookup(hm->geo, a, &s->e->geo);
 	}
@@ -172,6 +180,7 @@ void hm_session_start(struct host_model *hm, const struct smtp_session *s)
 		if (++e[i]->open_sessions > e[i]->max_open_sessions)
 			e[i]->max_open_sessions = e[i]->open_sessions;
 		refresh_status(hm, e[i]);
+		hc_touch(&hm->host_changes, e[i]);
 		notify(hm, e[i], old);
 	}
 }
@@ -299,6 +308,7 @@ static struct host_entry *domain_entry(struct host_model *hm, const char *rcpt)
 		for (size_t i = 0; i < m; i++)
 			s->e->name[i] = (char)((d[i] >= 'A' && d[i] <= 'Z') ? d[i] - 'A' + 'a' : d[i]);
 		s->e->name[m] = '\0';
+		hc_add(&hm->dom_changes, s->e);
 	}
 	return s->e;
 }
@@ -368,6 +378,7 @@ static void domain_txn(struct host_model *hm, struct host_entry *e, const struct
 		hs_set_error(e, &p->health, err, t->end_ts, s->id);
 	}
 	refresh_status(hm, e);
+	hc_touch(&hm->dom_changes, e);
 }
 
 static void count_domains(struct host_model *hm, const struct smtp_session *s,
@@ -452,6 +463,7 @@ static void update_entry(struct host_model *hm, struct host_entry *e, const stru
 	if (v->error[0])
 		hs_set_error(e, &p->health, v->error, v->error_ts, s->id);
 	refresh_status(hm, e);
+	hc_touch(&hm->host_changes, e);
 	notify(hm, e, old);
 }
 
@@ -489,7 +501,10 @@ bool hm_note_alert(struct host_model *hm, const struct smtp_session *s, const ch
 		if (!slot[i] || !slot[i]->e)
 			continue;
 		struct host_priv *p = slot[i]->e->priv;
-		changed |= hs_note_cause(slot[i]->e, &p->health, rule, s->id);
+		if (hs_note_cause(slot[i]->e, &p->health, rule, s->id)) {
+			hc_touch(&hm->host_changes, slot[i]->e);
+			changed = true;
+		}
 	}
 	for (const struct smtp_txn *t = s->txn_head; t; t = t->next) {
 		for (const struct smtp_rcpt *r = t->rcpts.head; r; r = r->next) {
@@ -503,7 +518,8 @@ bool hm_note_alert(struct host_model *hm, const struct smtp_session *s, const ch
 			if (!d || !d->e)
 				continue;
 			struct host_priv *p = d->e->priv;
-			hs_note_cause(d->e, &p->health, rule, s->id);
+			if (hs_note_cause(d->e, &p->health, rule, s->id))
+				hc_touch(&hm->dom_changes, d->e);
 		}
 	}
 	return changed;
@@ -631,6 +647,16 @@ size_t hm_hosts(struct host_model *hm, const struct host_entry ***out)
 	size_t n = sorted_entries(hm, &hm->hosts, &hm->sorted, &hm->sorted_cap, true, cmp_worst_first);
 	*out = hm->sorted;
 	return n;
+}
+
+struct host_changes *hm_host_changes(struct host_model *hm)
+{
+	return &hm->host_changes;
+}
+
+struct host_changes *hm_domain_changes(struct host_model *hm)
+{
+	return &hm->dom_changes;
 }
 
 uint64_t hm_hosts_dropped(const struct host_model *hm)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rules/host_changes.h"
 #include "rules/host_spark.h"
 #include "decode/addr.h"
 #include "rules/geo.h"
@@ -62,6 +63,7 @@ struct host_entry {
 	struct geo_info geo;            /* from --geoip; geo.found false if unknown */
 	struct host_spark spark;        /* sessions per minute, the last minutes (sparkline) */
 	void *priv;                     /* model-private (message memory) */
+	struct hc_link change;          /* model-private: its place among the changes */
 };
 
 struct msg_history;
@@ -107,6 +109,13 @@ size_t hm_hosts_unsorted(struct host_model *hm, const struct host_entry ***out);
 size_t hm_domains_unsorted(struct host_model *hm, const struct host_entry ***out);
 int hm_cmp_hosts(const void *a, const void *b);
 int hm_cmp_domains(const void *a, const void *b);
+
+/* The entries of the two tables in the order of their last change
+ * (host_changes.h): a reader beside the decoder copies only what changed.
+ * The host table includes the gateway's own entries (hm_is_gateway tells
+ * them apart; gw_changes says when that may have changed). */
+struct host_changes *hm_host_changes(struct host_model *hm);
+struct host_changes *hm_domain_changes(struct host_model *hm);
 
 /* The same figures per recipient domain (the "next hop" view of a mail
  * queue): name holds the domain, addr is meaningless.  Worst first. */

@@ -15,6 +15,7 @@ struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_a
 {
 	struct model *m = xcalloc(1, sizeof *m);
 	pthread_mutex_init(&m->lock, NULL);
+	atomic_init(&m->waiting, 0);
 	m->hm = hm;
 	m->done_cap = max_sessions ? max_sessions : 1;
 	m->done = xcalloc(m->done_cap, sizeof *m->done);

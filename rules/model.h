@@ -13,6 +13,7 @@
 #define SMTPSCOPE_MODEL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,8 +60,17 @@ struct model_stats {
 	int pass, passes;
 };
 
+struct lock_hist;
+
 struct model {
 	pthread_mutex_t lock;
+	/* threads blocked in model_lock: the decoder, which holds the lock
+	 * across a batch of packets, hands it over at the next packet */
+	atomic_uint waiting;
+	/* bench figures (SMTPSCOPE_LOCK_STATS, rules/lock_hist.h), NULL
+	 * otherwise: how long the dashboard's snapshots hold the lock and
+	 * wait for it, and how long the decoder waits when it is taken */
+	struct lock_hist *hold_hist, *tui_wait_hist, *wait_hist;
 	uint64_t version;
 	struct host_model *hm;            /* owned */
 	/* the queue view (message_track.h, queue.h): not owned, NULL with
@@ -92,8 +102,20 @@ struct model {
 struct model *model_new(struct host_model *hm, size_t max_sessions, size_t max_alerts);
 void model_free(struct model *m);
 
-static inline void model_lock(struct model *m) { pthread_mutex_lock(&m->lock); }
+/* Announces the wait, so that a decoder holding the lock for a batch of
+ * packets lets go of it at its next packet (ui/decoder_lock.c). */
+static inline void model_lock(struct model *m)
+{
+	atomic_fetch_add_explicit(&m->waiting, 1, memory_order_relaxed);
+	pthread_mutex_lock(&m->lock);
+	atomic_fetch_sub_explicit(&m->waiting, 1, memory_order_relaxed);
+}
 static inline void model_unlock(struct model *m) { pthread_mutex_unlock(&m->lock); }
+/* Someone waits for the lock (read by its holder). */
+static inline bool model_lock_wanted(struct model *m)
+{
+	return atomic_load_explicit(&m->waiting, memory_order_relaxed) != 0;
+}
 
 /* Writers (decoder thread, under the lock). */
 void model_session_start(struct model *m, const struct smtp_session *s);

@@ -353,3 +353,12 @@ check_PROGRAMS += tests/unit/test_output_format
 TESTS += tests/unit/test_output_format
 tests_unit_test_output_format_SOURCES = tests/unit/test_output_format.c tests/unit/check.h
 tests_unit_test_output_format_LDADD = $(UNIT_LDADD)
+# The host model's change list and the dashboard's copies merged from it:
+# changed twice, added, removed, tombstones lost, generation wrap (issue 13).
+UNIT_TESTS += tests/unit/test_host_changes
+tests_unit_test_host_changes_SOURCES = tests/unit/test_host_changes.c tests/unit/check.h tests/unit/session_fixture.h
+tests_unit_test_host_changes_LDADD = $(UNIT_LDADD)
+# The host screen shows a host updated after the dashboard's first copy of
+# it (the copies merged from the change list, issue 13).
+TESTS += tests/tui-hostupdate.sh
+EXTRA_DIST += tests/tui-hostupdate.sh

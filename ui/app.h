@@ -39,6 +39,8 @@ struct app {
 	bool live;
 	bool tui;
 	bool locked;                /* decoding runs beside the TUI: take the model lock */
+	bool batch_held;            /* the decoder holds it for a batch of packets (decoder_lock.h) */
+	uint32_t batch_packets;     /* packets of that batch so far */
 	struct cap_stats *input_stats; /* several inputs: each one's, for the records; else NULL */
 	int linktype;               /* of every input, -1 when they differ (no pcap writers) */
 	struct evidence *evidence;  /* -w DIR, NULL without */

@@ -27,6 +27,7 @@
 #include "decode/smtp_facts.h"
 #include "rules/gateway.h"
 #include "ui/app.h"
+#include "ui/decoder_lock.h"
 
 /* --- the facts of every session, for the inference ---------------------------- */
 
@@ -119,17 +120,15 @@ static bool facts_pass_active(const struct facts_pass *fp)
 
 /* Beside the dashboard (a->locked) the gateway object is read by the
  * screens under the model lock: the first pass writes it under the lock
- * too. */
+ * too (nothing to do while a batch of packets holds it). */
 static void lock_if_shared(struct app *a)
 {
-	if (a->locked)
-		model_lock(a->model);
+	app_lock(a);
 }
 
 static void unlock_if_shared(struct app *a)
 {
-	if (a->locked)
-		model_unlock(a->model);
+	app_unlock(a);
 }
 
 /* The first pass reads a plain pcap file in place (capture/pcap_map.h: no
@@ -146,9 +145,9 @@ static void pass_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data
 			uint32_t wirelen)
 {
 	struct pass *p = ctx;
-	lock_if_shared(p->a);
+	if (p->a->locked)
+		app_batch_packet(p->a); /* the lock once per batch, as the real pass */
 	facts_pass_packet(&p->fp, linktype, ts, data, caplen, wirelen);
-	unlock_if_shared(p->a);
 }
 
 /* Between batches of the first pass: a stop asked of the real pass (the
@@ -170,6 +169,7 @@ static void pass_tick(void *ctx)
 	} else {
 		app_publish_progress(p->a, p->cap, 1);
 	}
+	app_batch_end(p->a);
 }
 
 /* A file read once already by the time the real pass starts: a regular
@@ -223,6 +223,7 @@ bool app_gateway_first_pass(struct app *a)
 		pmap_run(p.map, a->opt.count, pass_packet, pass_tick, &p);
 	else
 		cap_run(p.cap, a->opt.count, pass_packet, pass_tick, &p);
+	app_batch_end(a);
 	lock_if_shared(a);
 	facts_pass_close(&p.fp);
 	gw_freeze(g);
@@ -270,8 +271,9 @@ static void lookahead_flush(struct lookahead *la)
 	}
 	lock_if_shared(la->a);
 	gw_thaw(g);
-	unlock_if_shared(la->a);
+	/* the account is shared with the dashboard's copies: under the lock */
 	mem_release(la->cap);
+	unlock_if_shared(la->a);
 	free(la->buf);
 	la->buf = NULL;
 	la->len = la->cap = 0;
@@ -287,9 +289,9 @@ static void lookahead_packet(void *ctx, int linktype, int64_t ts, const uint8_t 
 		app_on_packet(la->a, linktype, ts, data, caplen, wirelen);
 		return;
 	}
-	lock_if_shared(la->a);
+	if (la->a->locked)
+		app_batch_packet(la->a);
 	facts_pass_packet(&la->fp, linktype, ts, data, caplen, wirelen);
-	unlock_if_shared(la->a);
 	size_t need = la->len + sizeof(struct rec_head) + caplen;
 	if (need > la->cap) {
 		size_t cap = la->cap ? la->cap : (size_t)1 << 20;

@@ -16,6 +16,7 @@
 
 #include "ui/app.h"
 #include "ui/bundle.h"
+#include "ui/decoder_lock.h"
 #include "rules/default_rules.h"
 #include "capture/evidence.h"
 #include "capture/full_capture.h"
@@ -100,12 +101,12 @@ static void replay_clock(struct app *a, int64_t wall)
 	if (!a->locked)
 		return;
 	int64_t ts = a->replay_first_ts + (int64_t)((double)(wall - a->replay_wall0) * a->opt.replay_speed);
-	model_lock(a->model);
+	app_lock(a);
 	if (ts > a->model->stats.capture_ts) {
 		a->model->stats.capture_ts = ts;
 		a->model->version++;
 	}
-	model_unlock(a->model);
+	app_unlock(a);
 }
 
 /* --replay: wait until this packet's moment has come (scaled by SPEED). */
@@ -125,6 +126,7 @@ static void replay_pace(struct app *a, int64_t ts)
 		int64_t due = a->replay_wall0 + (int64_t)((double)(ts - a->replay_first_ts) / a->opt.replay_speed);
 		if (due <= now || cap_stop_requested(a->cap))
 			return;
+		app_batch_end(a); /* the dashboard is not kept waiting through a silence */
 		int64_t wait = due - now;
 		/* the capture thread waits here, not in cap_run's timer: a
 		 * scrape of --metrics-listen gets its snapshot all the same */
@@ -147,7 +149,7 @@ void app_on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uin
 		pipeline_queue_time(&a->pipe, ts);
 		return;
 	}
-	model_lock(a->model);
+	app_batch_packet(a); /* the model lock, once per batch of packets */
 	dec_packet(a->dec, linktype, ts, data, caplen, wirelen);
 	pipeline_queue_time(&a->pipe, ts);
 	struct model_stats *st = &a->model->stats;
@@ -155,7 +157,6 @@ void app_on_packet(void *ctx, int linktype, int64_t ts, const uint8_t *data, uin
 	st->bytes += wirelen;
 	st->capture_ts = ts;
 	a->model->version++;
-	model_unlock(a->model);
 }
 
 void app_summary(struct app *a, struct run_summary *sum, struct cap_stats *cs,
@@ -208,16 +209,14 @@ void app_metrics_serve(struct app *a, bool force)
 {
 	if (!a->metrics_out || (!force && !metrics_output_wanted(a->metrics_out)))
 		return;
-	if (a->locked)
-		model_lock(a->model);
+	app_lock(a);
 	struct run_summary sum;
 	struct cap_stats cs;
 	struct evidence_stats es;
 	struct full_capture_stats fs;
 	app_summary(a, &sum, &cs, &es, &fs, false);
 	metrics_output_publish(a->metrics_out, &sum);
-	if (a->locked)
-		model_unlock(a->model);
+	app_unlock(a);
 }
 
 void app_publish_progress(struct app *a, struct cap_source *cap, int pass)
@@ -233,7 +232,7 @@ void app_publish_file_progress(struct app *a, uint64_t done, uint64_t total, int
 {
 	if (!a->locked || !a->model || a->live)
 		return;
-	model_lock(a->model);
+	app_lock(a);
 	struct model_stats *st = &a->model->stats;
 	st->file_read = done;
 	st->file_size = total;
@@ -243,7 +242,15 @@ void app_publish_file_progress(struct app *a, uint64_t done, uint64_t total, int
 	if (!st->passes)
 		st->passes = 1;
 	a->model->version++;
-	model_unlock(a->model);
+	app_unlock(a);
+}
+
+/* Beside the dashboard the run summary (every input's counters, the
+ * evidence's, stalled sessions) feeds only the metrics output: without
+ * one, the header's few figures and the queue's are brought up alone. */
+static bool summary_wanted(const struct app *a)
+{
+	return !a->locked || a->metrics_out;
 }
 
 void app_on_tick(void *ctx)
@@ -257,13 +264,20 @@ void app_on_tick(void *ctx)
 		app_metrics_serve(a, false);
 		return;
 	}
-	if (a->locked)
-		model_lock(a->model);
+	app_lock(a);
 	struct run_summary sum;
 	struct cap_stats cs;
 	struct evidence_stats es;
 	struct full_capture_stats fs;
-	app_summary(a, &sum, &cs, &es, &fs, false);
+	bool want = summary_wanted(a);
+	if (want) {
+		app_summary(a, &sum, &cs, &es, &fs, false);
+	} else {
+		cap_get_stats(a->cap, &cs);
+		sum.memory_used = app_memory_used(a);
+		/* the Queue screen's figures, at most once a second (as the summary did) */
+		pipeline_queue_refresh(&a->pipe, false);
+	}
 	if (a->live) {
 		struct timeval tv;
 		gettimeofday(&tv, NULL);
@@ -274,10 +288,10 @@ void app_on_tick(void *ctx)
 		/* live files readable while the capture runs; metrics on time */
 		if (a->fullcap)
 			full_capture_flush(a->fullcap);
-		pipeline_tick(&a->pipe, now, &sum);
+		pipeline_tick(&a->pipe, now, want ? &sum : NULL);
 		/* a quiet link still gets its queue ticks: packet times are wall times live */
 		pipeline_queue_time(&a->pipe, now);
-	} else if (a->metrics_out && metrics_output_wanted(a->metrics_out)) {
+	} else if (want && a->metrics_out && metrics_output_wanted(a->metrics_out)) {
 		metrics_output_publish(a->metrics_out, &sum); /* --replay */
 	}
 	if (a->model) {
@@ -292,8 +306,8 @@ void app_on_tick(void *ctx)
 			st->bytes = cs.wire_bytes;
 		}
 	}
-	if (a->locked)
-		model_unlock(a->model);
+	app_unlock(a);
+	app_batch_end(a); /* a batch of packets ends with the tick */
 }
 
 int app_report_broken(struct app *a, enum cap_status st, const struct cap_stats *cs)

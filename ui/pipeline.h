@@ -42,6 +42,8 @@ const struct dec_sink *pipeline_sink(struct pipeline *p);
 /* The host model's status hook (host_model_config.on_status, ctx = p). */
 void pipeline_host_status(void *ctx, const struct host_entry *e, enum host_status old);
 
+/* sum: NULL when no output reads it (beside the dashboard without a
+ * metrics output, ui/main.c does not build it). */
 void pipeline_tick(struct pipeline *p, int64_t now_us, const struct run_summary *sum);
 /* Every output's periodic or final records; 0, or 2 if one failed. */
 int pipeline_state(struct pipeline *p, const struct run_summary *sum);

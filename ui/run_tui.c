@@ -11,6 +11,8 @@
 
 #include "ui/app.h"
 #include "ui/bundle.h"
+#include "ui/decoder_lock.h"
+#include "rules/lock_hist.h"
 #include "capture/evidence.h"
 #include "decode/mem.h"
 #include "ui/input_list.h"
@@ -47,6 +49,7 @@ static void *feed(void *arg)
 		f->status = cap_run(f->a->cap, f->a->opt.count, app_on_packet, app_on_tick, f->a);
 	else /* a file at full speed: the gateway decided first, in this thread */
 		f->status = app_capture_run(f->a);
+	app_batch_end(f->a);
 	finish_capture(f->a);
 	return NULL;
 }
@@ -102,6 +105,35 @@ static int write_bundle(void *ctx, const struct ip_addr *host, const char *dir, 
 	return bundle_write_host(ctx, host, dir, err, errlen);
 }
 
+/* SMTPSCOPE_LOCK_STATS=FILE (a bench figure, doc/performance.md): how long
+ * the dashboard holds the model lock and waits for it, and how long the
+ * decoder waits for it, written to FILE at the end. */
+static void lock_stats_start(struct model *m)
+{
+	const char *path = getenv("SMTPSCOPE_LOCK_STATS");
+	if (!path || !*path)
+		return;
+	m->hold_hist = xcalloc(1, sizeof *m->hold_hist);
+	m->tui_wait_hist = xcalloc(1, sizeof *m->tui_wait_hist);
+	m->wait_hist = xcalloc(1, sizeof *m->wait_hist);
+}
+
+static void lock_stats_end(struct model *m)
+{
+	const char *path = getenv("SMTPSCOPE_LOCK_STATS");
+	FILE *f = m->hold_hist ? fopen(path, "w") : NULL;
+	if (f) {
+		lock_hist_print(m->hold_hist, "dashboard holds", f);
+		lock_hist_print(m->tui_wait_hist, "dashboard waits", f);
+		lock_hist_print(m->wait_hist, "decoder waits", f);
+		fclose(f);
+	}
+	free(m->hold_hist);
+	free(m->tui_wait_hist);
+	free(m->wait_hist);
+	m->hold_hist = m->tui_wait_hist = m->wait_hist = NULL;
+}
+
 static void set_replay_paused(void *ctx, bool paused)
 {
 	struct app *a = ctx;
@@ -125,6 +157,7 @@ int app_run_tui(struct app *a)
 	if (a->opt.replay_speed > 0)
 		app_gateway_first_pass(a);
 	pthread_t th;
+	lock_stats_start(a->model);
 	a->locked = true;
 	if (pthread_create(&th, NULL, feed, &f) != 0) {
 		fprintf(stderr, "smtpscope: cannot start the capture thread\n");
@@ -134,6 +167,7 @@ int app_run_tui(struct app *a)
 	atomic_store_explicit(&a->replay_paused, false, memory_order_relaxed);
 	cap_stop(a->cap);
 	pthread_join(th, NULL);
+	lock_stats_end(a->model);
 	app_emit_state(a, true); /* the final figures (the metrics file) */
 	struct cap_stats cs;
 	cap_get_stats(a->cap, &cs);

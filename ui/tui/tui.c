@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "decode/mem.h"
+#include "rules/lock_hist.h"
 #include "ui/tui/tui_view.h"
 
 const struct screen_ops *const tui_screens[SCR__COUNT] = {
@@ -113,16 +115,38 @@ static const struct screen_ops *ops(const struct tui *t)
 /* Copies under the lock what the top screen shows; true if anything changed. */
 static bool snapshot(struct tui *t, bool force)
 {
-	model_lock(t->m);
-	bool changed = force || t->m->version != t->version || !t->snapped;
+	struct model *m = t->m;
+	int64_t t0 = m->hold_hist ? lock_hist_now_us() : 0; /* a bench figure */
+	model_lock(m);
+	t->locked_at = m->hold_hist ? lock_hist_now_us() : 0;
+	if (m->hold_hist)
+		lock_hist_add(m->tui_wait_hist, t->locked_at - t0);
+	bool changed = force || m->version != t->version || !t->snapped;
 	frame_snap(t);
 	if (changed)
 		ops(t)->snap(t);
-	t->version = t->m->version;
-	model_unlock(t->m);
+	t->version = m->version;
+	tui_account(t);
+	if (m->hold_hist)
+		lock_hist_add(m->hold_hist, lock_hist_now_us() - t->locked_at);
+	model_unlock(m);
 	t->snapped = true;
 	frame_rates(t);
 	return changed;
+}
+
+void tui_lock_breathe(struct tui *t)
+{
+	struct model *m = t->m;
+	int64_t t0 = m->hold_hist ? lock_hist_now_us() : 0;
+	if (m->hold_hist)
+		lock_hist_add(m->hold_hist, t0 - t->locked_at);
+	model_unlock(m);
+	sched_yield(); /* the decoder, if it waits, gets the lock now */
+	model_lock(m);
+	t->locked_at = m->hold_hist ? lock_hist_now_us() : 0;
+	if (m->hold_hist)
+		lock_hist_add(m->tui_wait_hist, t->locked_at - t0);
 }
 
 static void draw(struct tui *t)
@@ -381,7 +405,10 @@ static void term_close(SCREEN *scr)
 
 static void tui_free(struct tui *t)
 {
+	model_lock(t->m); /* the copies are charged to the decoder's memory account */
 	hosts_free(&t->hv);
+	tui_account_release(t);
+	model_unlock(t->m);
 	sessions_free(&t->sv);
 	detail_free(&t->dv);
 	alerts_free(&t->av);

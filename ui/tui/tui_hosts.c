@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/mem.h"
+#include "rules/gateway.h"
 #include "rules/session_verdict.h"
 #include "ui/tui/tui_view.h"
 
@@ -69,12 +70,14 @@ void hosts_init(struct hosts_view *v)
 	v->doms.empty = "(no recipient seen yet)";
 }
 
+/* Under the model lock: the copies are charged to its memory account. */
 void hosts_free(struct hosts_view *v)
 {
 	tbl_free(&v->hosts);
 	tbl_free(&v->doms);
-	free(v->h);
-	free(v->d);
+	hc_mirror_free(&v->h);
+	hc_mirror_free(&v->d);
+	mem_release(v->ord_charged);
 	free(v->hord);
 	free(v->dord);
 }
@@ -89,45 +92,82 @@ static uint64_t domain_id(const char *name)
 	return h;
 }
 
-static void copy_entries(struct host_entry **dst, size_t *n, size_t *cap,
-			 const struct host_entry *const *src, size_t count)
+/* Entries copied per taking of the model lock: about a millisecond. */
+#define HOSTS_COPY_STEP 2048
+
+/* The remote hosts the screen lists: not the gateway's own addresses. */
+static bool remote_host(void *ctx, const struct host_entry *e)
 {
-	if (count > *cap) {
-		*cap = count;
-		*dst = xrealloc(*dst, *cap * sizeof **dst);
-	}
-	for (size_t i = 0; i < count; i++)
-		(*dst)[i] = *src[i];
-	*n = count;
+	return !hm_is_gateway(ctx, &e->addr);
 }
 
-/* Lock released: the copies worst first, as hm_hosts and hm_domains order
- * them, by pointer (an entry is a few hundred bytes). */
-static void sort_copies(const struct host_entry ***ord, size_t *cap, const struct host_entry *src,
-			size_t n, int (*cmp)(const void *, const void *))
+/* What decides which host entries are the gateway's: when it moved, every
+ * copy is filtered again (a full copy, rare: the inference settles early). */
+static uint64_t gateway_mark(const struct host_model *hm)
 {
-	if (n > *cap) {
-		*cap = n;
-		*ord = xrealloc(*ord, n * sizeof **ord);
+	const struct gateway *g = hm_gateway(hm);
+	if (gw_given(g))
+		return 0;
+	struct gw_member first;
+	return gw_changes(g) * 2 + (gw_members(g, &first, 1) > 0);
+}
+
+/* Room for the sort orders of every copy, made under the lock so that the
+ * memory account (the decoder's) sees it. */
+static void reserve_orders(struct hosts_view *v)
+{
+	if (v->h.n > v->caphord) {
+		v->caphord = v->h.n + v->h.n / 4;
+		v->hord = xrealloc(v->hord, v->caphord * sizeof *v->hord);
 	}
-	for (size_t i = 0; i < n; i++)
-		(*ord)[i] = &src[i];
+	if (v->d.n > v->capdord) {
+		v->capdord = v->d.n + v->d.n / 4;
+		v->dord = xrealloc(v->dord, v->capdord * sizeof *v->dord);
+	}
+	size_t bytes = (v->caphord + v->capdord) * sizeof *v->hord;
+	mem_charge(bytes - v->ord_charged);
+	v->ord_charged = bytes;
+}
+
+/* Lock released: the copies present, worst first, as hm_hosts and
+ * hm_domains order them, by pointer (an entry is a few hundred bytes). */
+static size_t sort_copies(const struct host_entry **ord, const struct hc_mirror *m,
+			  int (*cmp)(const void *, const void *))
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->cap && n < m->n; i++)
+		if (m->present[i])
+			ord[n++] = &m->copy[i];
 	if (n > 1)
-		qsort(*ord, n, sizeof **ord, cmp);
+		qsort(ord, n, sizeof *ord, cmp);
+	return n;
 }
 
-/* Under the lock: copies only, in table order; the sorting is done in
- * hosts_build, after the decoder got the lock back. */
+/* Under the lock: only the entries changed since the last snapshot are
+ * copied (rules/host_changes.h); the sorting is done in hosts_build, after
+ * the decoder got the lock back. */
 static void hosts_snap(struct tui *t)
 {
 	struct hosts_view *v = &t->hv;
-	const struct host_entry **e;
-	size_t n = hm_hosts_unsorted(t->m->hm, &e);
-	copy_entries(&v->h, &v->nh, &v->caph, e, n);
-	n = hm_domains_unsorted(t->m->hm, &e);
-	copy_entries(&v->d, &v->nd, &v->capd, e, n);
+	struct host_model *hm = t->m->hm;
+	uint64_t gw = gateway_mark(hm);
+	bool refilter = gw != v->gw_changes;
+	v->gw_changes = gw;
+	/* the orders point into the copies: sorted again when these move */
+	const struct host_entry *h0 = v->h.copy, *d0 = v->d.copy;
+	/* a burst of changes (thousands of new hosts) in steps, the lock let
+	 * go between them: the decoder waits for one step at most */
+	while (!hc_mirror_step(&v->h, hm_host_changes(hm), remote_host, hm, refilter,
+			       HOSTS_COPY_STEP, &v->last_h))
+		tui_lock_breathe(t);
+	while (!hc_mirror_step(&v->d, hm_domain_changes(hm), NULL, NULL, false, HOSTS_COPY_STEP,
+			       &v->last_d))
+		tui_lock_breathe(t);
+	reserve_orders(v);
 	v->now = t->hdr.now;
-	v->fresh = true;
+	if (v->last_h.copied || v->last_h.dropped || v->last_d.copied || v->last_d.dropped ||
+	    v->h.copy != h0 || v->d.copy != d0)
+		v->fresh = true;
 }
 
 /* --- rows ---------------------------------------------------------------------- */
@@ -217,8 +257,8 @@ static void hosts_build(struct tui *t)
 {
 	struct hosts_view *v = &t->hv;
 	if (v->fresh) { /* a new snapshot: sorted once, not at every key */
-		sort_copies(&v->hord, &v->caphord, v->h, v->nh, hm_cmp_hosts);
-		sort_copies(&v->dord, &v->capdord, v->d, v->nd, hm_cmp_domains);
+		v->nh = sort_copies(v->hord, &v->h, hm_cmp_hosts);
+		v->nd = sort_copies(v->dord, &v->d, hm_cmp_domains);
 		v->fresh = false;
 	}
 	tbl_clear(&v->hosts);
@@ -243,9 +283,9 @@ static void hosts_draw(struct tui *t, int y, int h, int w)
 	struct hosts_view *v = &t->hv;
 	struct tbl *tb = hosts_table(t);
 	size_t failing = 0, total = v->domains ? v->nd : v->nh;
-	const struct host_entry *src = v->domains ? v->d : v->h;
+	const struct host_entry **src = v->domains ? v->dord : v->hord;
 	for (size_t i = 0; i < total; i++)
-		failing += unhealthy(&src[i]);
+		failing += unhealthy(src[i]);
 	char title[256];
 	snprintf(title, sizeof title, "%s (%zu, %zu in trouble)%s%s%s%s",
 		 v->domains ? "Recipient domains" : "Remote hosts", total, failing,
@@ -263,13 +303,13 @@ static const struct host_entry *selected_entry(struct tui *t)
 	const struct tbl_row *r = tbl_selected(hosts_table(t));
 	if (!r)
 		return NULL;
-	const struct host_entry *src = v->domains ? v->d : v->h;
+	const struct host_entry **src = v->domains ? v->dord : v->hord;
 	size_t n = v->domains ? v->nd : v->nh;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t id = v->domains ? domain_id(src[i].name)
-					 : host_row_id(&src[i].addr, src[i].role);
+		uint64_t id = v->domains ? domain_id(src[i]->name)
+					 : host_row_id(&src[i]->addr, src[i]->role);
 		if (id == r->id)
-			return &src[i];
+			return src[i];
 	}
 	return NULL;
 }

@@ -67,7 +67,8 @@ static void retarget(struct tui *t)
 	v->tbl.filter[0] = '\0';
 	v->tbl.have_sel = false;
 	v->tbl.sel = v->tbl.top = 0;
-	v->n = 0;
+	v->n = v->first = v->ndone = 0;
+	v->done_seen = 0; /* the finished sessions are looked at again */
 	tbl_clear(&v->tbl);
 	tbl_finish(&v->tbl);
 	tui_push(t, SCR_SESSIONS);
@@ -172,28 +173,51 @@ static bool wanted(const struct sessions_view *v, const struct smtp_session *s)
 	}
 }
 
-static void keep(struct sessions_view *v, const struct smtp_session *s, bool open)
+static struct sess_copy *keep(struct sessions_view *v, const struct smtp_session *s, bool open)
 {
 	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 256;
-		v->v = xrealloc(v->v, v->cap * sizeof *v->v);
+		if (v->first > v->cap / 2) { /* finished copies gone from the front: squeeze */
+			memmove(v->v, v->v + v->first, (v->n - v->first) * sizeof *v->v);
+			v->n -= v->first;
+			v->first = 0;
+		} else {
+			v->cap = v->cap ? v->cap * 2 : 256;
+			v->v = xrealloc(v->v, v->cap * sizeof *v->v);
+		}
 	}
-	copy_session(&v->v[v->n++], s, open);
+	struct sess_copy *c = &v->v[v->n++];
+	copy_session(c, s, open);
+	return c;
 }
 
+/* Under the lock: the finished sessions are copied once (only those that
+ * ended since the last snapshot), the copies of those the model's ring let
+ * go are dropped; the open ones, which change with every packet, are
+ * copied again. */
 static void sessions_snap(struct tui *t)
 {
 	struct sessions_view *v = &t->sv;
-	v->n = 0;
-	size_t nd = model_done_count(t->m);
-	for (size_t i = 0; i < nd; i++) {
-		const struct smtp_session *s = model_done(t->m, i);
-		if (wanted(v, s))
-			keep(v, s, false);
+	const struct model *m = t->m;
+	uint64_t oldest = m->done_dropped, end = oldest + model_done_count(m);
+	while (v->ndone && v->v[v->first].done_seq < oldest) {
+		v->first++;
+		v->ndone--;
 	}
-	for (size_t i = 0; i < t->m->open_n; i++)
-		if (t->m->open[i] && wanted(v, t->m->open[i]))
-			keep(v, t->m->open[i], true);
+	if (!v->ndone)
+		v->first = 0;
+	v->n = v->first + v->ndone; /* the open copies go */
+	if (v->done_seen < oldest)
+		v->done_seen = oldest;
+	for (; v->done_seen < end; v->done_seen++) {
+		const struct smtp_session *s = model_done(m, (size_t)(v->done_seen - oldest));
+		if (s && wanted(v, s)) {
+			keep(v, s, false)->done_seq = v->done_seen;
+			v->ndone++;
+		}
+	}
+	for (size_t i = 0; i < m->open_n; i++)
+		if (m->open[i] && wanted(v, m->open[i]))
+			keep(v, m->open[i], true);
 }
 
 /* --- rows ----------------------------------------------------------------------- */
@@ -307,7 +331,7 @@ static void sessions_build(struct tui *t)
 		       v->target == TGT_IDS ? "(the sessions of this message are no longer kept)" :
 		       "(no session of this host is kept)";
 	tbl_clear(&v->tbl);
-	for (size_t i = 0; i < v->n; i++)
+	for (size_t i = v->first; i < v->n; i++)
 		if (passes(v, &v->v[i]))
 			add_row(v, &v->v[i], t->hdr.now);
 	tbl_finish(&v->tbl);
@@ -322,8 +346,8 @@ static void sessions_draw(struct tui *t, int y, int h, int w)
 {
 	struct sessions_view *v = &t->sv;
 	char title[400], clean[400], of[96] = "";
-	if (v->tbl.nvis != v->n)
-		snprintf(of, sizeof of, " of %zu", v->n);
+	if (v->tbl.nvis != v->n - v->first)
+		snprintf(of, sizeof of, " of %zu", v->n - v->first);
 	if (v->nmarks) /* tags outlive the filters: say how many 'w' will write */
 		snprintf(of + strlen(of), sizeof of - strlen(of), ", %zu tagged", v->nmarks);
 	const char *oname = v->outcome_filter == OUT__COUNT ? "failed" :

@@ -185,12 +185,18 @@ extern const struct screen_ops *const tui_screens[SCR__COUNT]; /* by enum tui_sc
 struct hosts_view {
 	bool domains, unhealthy_only;
 	struct tbl hosts, doms;
-	struct host_entry *h, *d; /* copies (each with its sparkline counts), in table order */
-	size_t nh, nd, caph, capd;
-	const struct host_entry **hord, **dord; /* h and d worst first (sorted unlocked) */
+	/* copies (each with its sparkline counts) of the remote hosts and the
+	 * domains, brought up to date with what changed since the last
+	 * snapshot (rules/host_changes.h), not copied whole */
+	struct hc_mirror h, d;
+	uint64_t gw_changes;      /* the gateway decision the host copies were filtered by */
+	size_t nh, nd;            /* copies present (hord and dord in use) */
+	const struct host_entry **hord, **dord; /* into h and d, worst first (sorted unlocked) */
 	size_t caphord, capdord;
+	size_t ord_charged;       /* bytes of hord and dord charged to decode/mem.h */
 	bool fresh;               /* copied since the last sort */
 	int64_t now;
+	struct hc_sync_stats last_h, last_d; /* the last snapshot's work, for the lock figures */
 };
 
 /* One finished or open session as a list row (a copy). */
@@ -209,6 +215,7 @@ struct sess_copy {
 	enum smtp_state state;
 	bool open;
 	int64_t last;              /* last packet, for "stalled" */
+	uint64_t done_seq;         /* finished: its place in the model's sequence of them */
 };
 
 enum sess_target { TGT_ALL, TGT_HOST, TGT_DOMAIN, TGT_IDS };
@@ -228,8 +235,12 @@ struct sessions_view {
 	int outcome_filter;       /* -1 all, OUT_* , OUT__COUNT = any failure */
 	int end_filter;           /* -1 all, END_* */
 	struct tbl tbl;
+	/* v[first, first + ndone): the finished sessions wanted, copied once
+	 * each (a finished session no longer changes), oldest first; then the
+	 * open ones, copied again at each snapshot; n is the end of both */
 	struct sess_copy *v;
-	size_t n, cap;
+	size_t first, ndone, n, cap;
+	uint64_t done_seen;       /* finished sessions looked at so far (model sequence) */
 	uint64_t *marks;          /* sessions tagged with space, for 'w' */
 	size_t nmarks, capmarks;
 };
@@ -406,9 +417,14 @@ struct tui {
 	char msg[240];
 	bool msg_error;
 	int64_t msg_until;
+	size_t charged;           /* bytes of the copies charged to decode/mem.h (tui_memory.c) */
+	int64_t locked_at;        /* SMTPSCOPE_LOCK_STATS: when the lock was taken */
 };
 
 enum tui_screen tui_top(const struct tui *t);
+/* In a screen's snap (the model lock held): lets go of the lock for a
+ * moment, so that the decoder can run between the steps of a long copy. */
+void tui_lock_breathe(struct tui *t);
 void tui_push(struct tui *t, enum tui_screen s);
 void tui_pop(struct tui *t);
 void tui_message(struct tui *t, bool error, const char *text);
@@ -437,6 +453,11 @@ void messages_init(struct messages_view *v);
 void messages_free(struct messages_view *v);
 /* "in 45 s", "in 1d23h", "overdue 4m00s" from now to ts; "-" when ts is 0. */
 void fmt_until(char *out, size_t n, int64_t ts, int64_t now);
+
+/* The copies' memory charged to decode/mem.h (tui_memory.c), both under
+ * the model lock: brought up to date at each snapshot, released at the end. */
+void tui_account(struct tui *t);
+void tui_account_release(struct tui *t);
 
 /* Header and footer (tui_frame.c). */
 void frame_snap(struct tui *t);   /* under the lock */
