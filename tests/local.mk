@@ -36,7 +36,8 @@ EXTRA_DIST += tests/peer-compare.sh tests/peer-compare.py tests/peer-exceptions.
 TESTS += tests/geoip.py
 EXTRA_DIST += tests/geoip.py tests/geoip/make-mmdb.pl
 TESTS += tests/live-veth.sh
-EXTRA_DIST += tests/live-veth.sh
+# the veth pairs and namespace of the live tests (sourced, not a test)
+EXTRA_DIST += tests/live-veth.sh tests/netns.sh
 UNIT_TESTS += tests/unit/test_rules
 check_PROGRAMS += tests/unit/test_rules
 TESTS += tests/unit/test_rules
