@@ -313,3 +313,12 @@ TESTS += tests/unit/test_pcap_map
 tests_unit_test_pcap_map_SOURCES = tests/unit/test_pcap_map.c tests/unit/check.h
 tests_unit_test_pcap_map_LDADD = $(UNIT_LDADD)
 tests_unit_test_pcap_map_CPPFLAGS = $(AM_CPPFLAGS) -DSRCDIR='"$(abs_top_srcdir)"'
+# issue 14: a growing alert's update records, powers of two and at most one
+# per 30 s per id, the final state always written (ui/output/alert_updates.c).
+# (in TESTS and check_PROGRAMS through UNIT_TESTS)
+UNIT_TESTS += tests/unit/test_alert_updates
+tests_unit_test_alert_updates_SOURCES = tests/unit/test_alert_updates.c tests/unit/check.h
+tests_unit_test_alert_updates_LDADD = $(UNIT_LDADD)
+# retry-storm.pcap: the update records written, from the packets' 451 times.
+TESTS += tests/alert-updates.py
+EXTRA_DIST += tests/alert-updates.py

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "decode/mem.h"
+#include "ui/output/alert_updates.h"
 #include "ui/output/json_out.h"
 #include "ui/output/json_writer.h"
 
@@ -15,11 +16,22 @@ struct json_output {
 	bool live;        /* a reader may be tailing the file: flush per record */
 	bool transcript;  /* --transcript */
 	int64_t now_us;   /* live: the clock of the last tick (for next_retry_overdue) */
+	struct alert_updates *updates; /* which update records to write, and when */
 };
+
+static void flush_if_live(struct json_output *jo);
+
+static void write_alert(void *ctx, const struct alert *al)
+{
+	struct json_output *jo = ctx;
+	json_alert(&jo->jw, al);
+	flush_if_live(jo);
+}
 
 struct json_output *json_output_new(FILE *out, bool live, bool transcript)
 {
 	struct json_output *jo = xcalloc(1, sizeof *jo);
+	jo->updates = au_new(write_alert, jo);
 	jw_init(&jo->jw, out);
 	jo->out = out;
 	jo->live = live;
@@ -43,6 +55,7 @@ static void flush_if_live(struct json_output *jo)
 static bool on_session_end(void *self, struct smtp_session *s)
 {
 	struct json_output *jo = self;
+	au_clock(jo->updates, s->end_ts);
 	json_session(&jo->jw, s, jo->transcript);
 	flush_if_live(jo);
 	return false;
@@ -51,8 +64,7 @@ static bool on_session_end(void *self, struct smtp_session *s)
 static void on_alert(void *self, const struct alert *al)
 {
 	struct json_output *jo = self;
-	json_alert(&jo->jw, al);
-	flush_if_live(jo);
+	au_alert(jo->updates, al); /* alert_updates.h: a growing alert's records are spaced */
 }
 
 static void on_gateway_changed(void *self, const struct gateway *g, int64_t ts_us)
@@ -76,11 +88,14 @@ static void on_tick(void *self, int64_t now_us, const struct run_summary *sum)
 	struct json_output *jo = self;
 	(void)sum;
 	jo->now_us = now_us;
+	au_clock(jo->updates, now_us);
 }
 
 static int on_state(void *self, const struct run_summary *sum)
 {
 	struct json_output *jo = self;
+	if (sum->final)
+		au_finish(jo->updates); /* the last record of every alert is its final state */
 	const struct host_entry **hosts;
 	size_t n = hm_hosts(sum->hm, &hosts);
 	/* now: the last packet, or the live clock if it has gone further */
@@ -131,7 +146,9 @@ static int on_state(void *self, const struct run_summary *sum)
 
 static int on_close(void *self)
 {
-	free(self); /* the file is the caller's */
+	struct json_output *jo = self;
+	au_free(jo->updates);
+	free(jo); /* the file is the caller's */
 	return 0;
 }
 
