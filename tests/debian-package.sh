@@ -7,7 +7,8 @@
 # installed file and SIGHUP reopening the output; finally dpkg --purge.
 #
 # systemd is not PID 1 in a build sandbox: then the unit's ExecStart line is
-# run by hand under what the unit gives it (an unprivileged user, CAP_NET_RAW
+# run by hand (tests/systemd-service.sh boots a real systemd in a container
+# for `systemctl start`) under what the unit gives it (an unprivileged user, CAP_NET_RAW
 # only as ambient and bounding set, no new privileges, the EnvironmentFile),
 # and logrotate's postrotate `systemctl kill --signal=HUP` is replaced by
 # the same signal sent with kill(1).
