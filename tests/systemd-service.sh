@@ -16,19 +16,28 @@
 # tests/debian-package.sh covers the same where systemd cannot be booted.
 #
 # About 1.5 min (the package build is most of it): not in make check;
-# .ci/run runs it as its own stage.  Skips (77) unless root with
-# systemd-nspawn (apt-get install systemd-container), overlayfs, network
-# namespaces, tcpreplay and the packaging tools.
+# .ci/run runs it as its own stage.  Installs what is missing of
+# systemd-container, tcpreplay and the packaging tools with apt-get; skips
+# (77) unless root with overlayfs and network namespaces, or when systemd
+# cannot be booted in a container here.
 set -u
 srcdir=$(cd "${srcdir:-$(dirname "$0")/..}" && pwd)
 . "$srcdir/tests/netns.sh"
 skip() { netns_skip "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (systemd-nspawn, ip netns)"
-command -v systemd-nspawn > /dev/null || skip "systemd-nspawn missing (apt-get install systemd-container)"
-[ -x /lib/systemd/systemd ] || skip "no systemd on this system to boot"
-for p in nsenter dpkg-buildpackage; do
-	command -v $p > /dev/null || skip "$p missing"
+# as tests/debian-package.sh: what is missing comes from apt, else a skip
+need="systemd systemd-container debhelper dpkg-dev fakeroot logrotate tcpreplay iproute2 curl"
+[ -n "${SMTPSCOPE_DEB:-}" ] && need="systemd systemd-container logrotate tcpreplay iproute2 curl"
+missing=""
+for p in $need; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+if [ -n "$missing" ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing > /dev/null 2>&1 ||
+		skip "cannot install$missing"
+fi
+command -v systemd-nspawn > /dev/null && [ -x /lib/systemd/systemd ] && command -v nsenter > /dev/null ||
+	skip "systemd-nspawn, systemd or nsenter missing"
 
 t0=$(date +%s)
 tmp=$(mktemp -d)
