@@ -8,7 +8,7 @@
 #   netns_setup TAG [PROGRAM...]   # root, ip(8), the programs, a namespace; else exit 77
 #   netns_veth near far            # sets $near and $far to a new pair's names
 #   netns_replay "$far" FILE.pcap  # tcpreplay at top speed from the namespace
-#   netns_exec CMD...              # CMD inside the namespace
+#   $netns_name                    # the namespace, for `ip netns exec`
 #
 # On EXIT (also after a failure, and on INT/TERM, which become exits) the
 # hook runs, then every pair and the namespace are deleted; the test's exit
@@ -92,10 +92,6 @@ netns_veth() {
 	netns_wait_up "$netns_a" && netns_wait_up "$netns_b" "$netns_name" ||
 		{ echo "FAIL: veth pair $netns_a/$netns_b did not come up"; exit 1; }
 	eval "$1=\$netns_a; $2=\$netns_b"
-}
-
-netns_exec() {
-	ip netns exec "$netns_name" "$@"
 }
 
 # netns_replay FAR FILE: the capture sent into the pair from its far end, as
