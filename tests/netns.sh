@@ -12,7 +12,7 @@
 #
 # On EXIT (also after a failure, and on INT/TERM, which become exits) the
 # hook runs, then every pair and the namespace are deleted; the test's exit
-# status is kept.  POSIX sh: the five scripts run under dash.
+# status is kept.  POSIX sh: the live scripts run under dash.
 
 netns_name=
 netns_links=
