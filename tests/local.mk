@@ -326,6 +326,6 @@ EXTRA_DIST += tests/alert-updates.py
 # aside) so the captures cannot go stale; all of them ship for it.
 TESTS += tests/tui-screens.sh
 EXTRA_DIST += tests/tui-screens.sh doc/screens/queue.txt doc/screens/messages.txt
-# The package's unit started by a real systemd in a container (~1.5 min with
+# The package's unit started by a real systemd in a container (~2.5 min with
 # the package build: not in make check, .ci/run runs it).
 EXTRA_DIST += tests/systemd-service.sh

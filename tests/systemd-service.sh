@@ -15,7 +15,8 @@
 # `systemctl stop` ending with the final records, dpkg --purge.
 # tests/debian-package.sh covers the same where systemd cannot be booted.
 #
-# About 1.5 min (the package build is most of it): not in make check;
+# About 2.5 min, the package build most of it (15 s with SMTPSCOPE_DEB=a
+# built .deb): not in make check;
 # .ci/run runs it as its own stage.  Installs what is missing of
 # systemd-container, tcpreplay and the packaging tools with apt-get; skips
 # (77) unless root with overlayfs and network namespaces, or when systemd
