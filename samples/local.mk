@@ -18,6 +18,7 @@ samples_gen_smtpgen_SOURCES = \
 	samples/gen/scenarios_multiinput.c \
 	samples/gen/scenarios_queue.c \
 	samples/gen/scenarios_msgmem.c \
+	samples/gen/scenarios_ops.c \
 	samples/gen/smtpgen.c
 samples_gen_smtpgen_CFLAGS = $(AM_CFLAGS) $(PCAP_CFLAGS)
 samples_gen_smtpgen_LDADD = $(PCAP_LIBS)
@@ -88,7 +89,8 @@ SAMPLE_CAPTURES = \
 	samples/dsn-expired.pcap \
 	samples/dsn-failed.pcap \
 	samples/dsn-delayed.pcap \
-	samples/relay-retry-count.pcap
+	samples/relay-retry-count.pcap \
+	samples/retry-storm.pcap
 
 EXTRA_DIST += samples/README.md samples/check-samples.sh $(SAMPLE_CAPTURES)
 

@@ -7,14 +7,17 @@
 # installed file and SIGHUP reopening the output; finally dpkg --purge.
 #
 # systemd is not PID 1 in a build sandbox: then the unit's ExecStart line is
-# run by hand under what the unit gives it (an unprivileged user, CAP_NET_RAW
+# run by hand (tests/systemd-service.sh boots a real systemd in a container
+# for `systemctl start`) under what the unit gives it (an unprivileged user, CAP_NET_RAW
 # only as ambient and bounding set, no new privileges, the EnvironmentFile),
 # and logrotate's postrotate `systemctl kill --signal=HUP` is replaced by
 # the same signal sent with kill(1).
-# Skips (77) unless root with apt's packages, ip netns and tcpreplay.
+# The pair comes from tests/netns.sh; skips (77) unless root with apt's
+# packages, ip netns and tcpreplay.
 set -u
 srcdir=$(cd "${srcdir:-$(dirname "$0")/..}" && pwd)
-skip() { echo "SKIP: $*"; exit 77; }
+. "$srcdir/tests/netns.sh"
+skip() { netns_skip "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (dpkg -i, ip netns)"
 need="debhelper dpkg-dev lintian fakeroot logrotate tcpreplay iproute2 curl"
 missing=""
@@ -30,20 +33,18 @@ dpkg-query -W -f='${Status}' smtpscope 2>/dev/null | grep -q "install ok install
 
 t0=$(date +%s)
 tmp=$(mktemp -d)
-ns=ssc-deb-$$
-a=ssdA$$
-b=ssdB$$
 made_logdir=
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	ip link del "$a" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
 	dpkg-query -W -f='${Status}' smtpscope 2>/dev/null | grep -q "ok installed" &&
 		dpkg --purge smtpscope > /dev/null 2>&1
 	[ -n "$made_logdir" ] && rm -rf /var/log/smtpscope
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+# the pair first: no two-minute build when it cannot be made here
+netns_cleanup_hook=cleanup
+netns_setup deb tcpreplay python3 curl
+netns_veth a b
 fail=0
 
 # 1. build from a copy of the tracked (and new, not ignored) files
@@ -85,13 +86,6 @@ grep -q "exec /usr/bin/smtpscope" /lib/systemd/system/smtpscope.service || { ech
 /usr/bin/smtpscope --version > /dev/null || { echo "FAIL installed binary does not run"; fail=1; }
 
 # 4. the service on a veth pair
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-ip link add "$a" type veth peer name "$b" || skip "cannot create a veth pair here"
-ip link set "$b" netns "$ns"
-ip link set "$a" up
-ip netns exec "$ns" ip link set "$b" up
-sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" 2>/dev/null
-ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$b.disable_ipv6=1" 2>/dev/null
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 # the admin's step: the interface and options in /etc/default/smtpscope
 sed -i -e "s|^SMTPSCOPE_INTERFACE=.*|SMTPSCOPE_INTERFACE=$a|" \
@@ -130,7 +124,7 @@ if [ "$user" != root ] && echo "$caps" | grep -q "CapEff: 0000000000002000 CapBn
 else
 	echo "FAIL user $user caps $caps"; fail=1
 fi
-ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/outage-rst-mid-data.pcap" > /dev/null 2>&1
+netns_replay "$b" "$srcdir/samples/outage-rst-mid-data.pcap"
 sleep 2
 n=$(grep -c '"type":"session"' /var/log/smtpscope/smtpscope.json 2>/dev/null)
 if [ "$n" = 8 ]; then

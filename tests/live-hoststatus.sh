@@ -4,42 +4,27 @@
 # record written at the status change (retry) cannot know the cause yet, so
 # once the pmtu-blackhole rule fires the record must come again, before the
 # final records, with "path MTU black hole: ..." as its last error.
-# Skips (77) unless root with ip(8), network namespaces and tcpreplay.
+# The pair comes from tests/netns.sh; skips (77) unless root with ip(8),
+# network namespaces and tcpreplay.
 set -u
 srcdir=${srcdir:-$(dirname "$0")/..}
 bin=${SMTPSCOPE:-$(pwd)/smtpscope}
-skip() { echo "SKIP: $*"; exit 77; }
+. "$srcdir/tests/netns.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
-command -v ip >/dev/null || skip "ip(8) missing"
-command -v tcpreplay >/dev/null || skip "tcpreplay missing"
-command -v python3 >/dev/null || skip "python3 missing"
-
-ns=ssh-test-$$
-a=sshA$$
-b=sshB$$
 tmp=$(mktemp -d)
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	ip link del "$a" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-ip link add "$a" type veth peer name "$b" || skip "cannot create a veth pair here"
-ip link set "$b" netns "$ns"
-ip link set "$a" up
-ip netns exec "$ns" ip link set "$b" up
-sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" 2>/dev/null
-ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$b.disable_ipv6=1" 2>/dev/null
+netns_cleanup_hook=cleanup
+netns_setup hoststatus tcpreplay python3
+netns_veth a b
 
 "$bin" -i "$a" --format json --immediate-mode -o "$tmp/live.json" 2> "$tmp/err" &
 pid=$!
 sleep 1
 kill -0 "$pid" 2>/dev/null || { cat "$tmp/err"; echo "FAIL: smtpscope did not start"; exit 1; }
-ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/pmtu-blackhole.pcap" \
-	> /dev/null 2>&1 || { echo "FAIL: tcpreplay"; exit 1; }
+netns_replay "$b" "$srcdir/samples/pmtu-blackhole.pcap" || { echo "FAIL: tcpreplay"; exit 1; }
 sleep 0.5
 kill -INT "$pid"
 wait "$pid"

@@ -5,38 +5,22 @@
 # both near ends.  The sessions of both legs must be there, each as the
 # offline analysis of its file finds it, and the stats record must give
 # each interface's packets and kernel drop figures ("sources").
-# Skips (77) unless root with ip(8), network namespaces and tcpreplay.
+# The pairs come from tests/netns.sh; skips (77) unless root with ip(8),
+# network namespaces and tcpreplay.
 set -u
 srcdir=${srcdir:-$(dirname "$0")/..}
 bin=${SMTPSCOPE:-$(pwd)/smtpscope}
-skip() { echo "SKIP: $*"; exit 77; }
+. "$srcdir/tests/netns.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
-command -v ip >/dev/null || skip "ip(8) missing"
-command -v tcpreplay >/dev/null || skip "tcpreplay missing (apt-get install tcpreplay)"
-command -v python3 >/dev/null || skip "python3 missing"
-
-ns=ssc-mi-$$
-a1=sscMa$$ b1=sscMb$$ a2=sscNa$$ b2=sscNb$$
 tmp=$(mktemp -d)
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	ip link del "$a1" 2>/dev/null
-	ip link del "$a2" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-for pair in "$a1 $b1" "$a2 $b2"; do
-	set -- $pair
-	ip link add "$1" type veth peer name "$2" || skip "cannot create a veth pair here"
-	ip link set "$2" netns "$ns"
-	ip link set "$1" up
-	ip netns exec "$ns" ip link set "$2" up
-	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" 2>/dev/null
-done
+netns_cleanup_hook=cleanup
+netns_setup multi tcpreplay python3
+netns_veth a1 b1
+netns_veth a2 b2
 
 # different hosts on the two legs: every session belongs to one of them
 inside=clean-delivery.pcap
@@ -45,9 +29,9 @@ outside=rejections-5xx.pcap
 pid=$!
 sleep 1
 kill -0 "$pid" 2>/dev/null || { cat "$tmp/err"; echo "FAIL: smtpscope did not start"; exit 1; }
-ip netns exec "$ns" tcpreplay -q -i "$b1" --topspeed "$srcdir/samples/$inside" > /dev/null 2>&1 &
+netns_replay "$b1" "$srcdir/samples/$inside" &
 r1=$!
-ip netns exec "$ns" tcpreplay -q -i "$b2" --topspeed "$srcdir/samples/$outside" > /dev/null 2>&1 ||
+netns_replay "$b2" "$srcdir/samples/$outside" ||
 	{ echo "FAIL: tcpreplay $outside"; exit 1; }
 wait "$r1" || { echo "FAIL: tcpreplay $inside"; exit 1; }
 sleep 0.5

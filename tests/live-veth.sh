@@ -4,36 +4,21 @@
 # tcpreplay sends the samples into that end while smtpscope captures on the
 # other, and the JSON session records must match the offline analysis of the
 # same files (all but the timestamps, which are the replay's own).
-# Skips (77) unless root with ip(8), network namespaces and tcpreplay.
+# The pair comes from tests/netns.sh; skips (77) unless root with ip(8),
+# network namespaces and tcpreplay.
 set -u
 srcdir=${srcdir:-$(dirname "$0")/..}
 bin=${SMTPSCOPE:-$(pwd)/smtpscope}
-skip() { echo "SKIP: $*"; exit 77; }
+. "$srcdir/tests/netns.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
-command -v ip >/dev/null || skip "ip(8) missing"
-command -v tcpreplay >/dev/null || skip "tcpreplay missing (apt-get install tcpreplay)"
-command -v python3 >/dev/null || skip "python3 missing"
-
-ns=ssc-test-$$
-a=sscA$$
-b=sscB$$
 tmp=$(mktemp -d)
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
-	ip link del "$a" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-ip link add "$a" type veth peer name "$b" || skip "cannot create a veth pair here"
-ip link set "$b" netns "$ns"
-ip link set "$a" up
-ip netns exec "$ns" ip link set "$b" up
-# no IPv6 autoconfiguration chatter: only what we replay crosses the pair
-sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" 2>/dev/null
-ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$b.disable_ipv6=1" 2>/dev/null
+netns_cleanup_hook=cleanup
+netns_setup veth tcpreplay python3
+netns_veth a b
 
 # Samples whose meaning does not depend on idle timeouts (replayed at top
 # speed, minutes shrink to milliseconds) and that carry no VLAN tags.
@@ -97,7 +82,7 @@ for s in $samples; do
 	pid=$!
 	sleep 1
 	kill -0 "$pid" 2>/dev/null || { cat "$tmp/err"; echo "FAIL: smtpscope did not start"; exit 1; }
-	ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/$s" > /dev/null 2>&1 ||
+	netns_replay "$b" "$srcdir/samples/$s" ||
 		{ echo "FAIL: tcpreplay $s"; exit 1; }
 	sleep 0.5
 	kill -INT "$pid"
@@ -121,7 +106,7 @@ mv "$tmp/svc.json" "$tmp/svc.json.1"
 echo 'rule broken' >> "$tmp/r.rules"
 kill -HUP "$pid"
 sleep 1.2
-ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/outage-rst-mid-data.pcap" > /dev/null 2>&1
+netns_replay "$b" "$srcdir/samples/outage-rst-mid-data.pcap"
 sleep 1
 kill -TERM "$pid"
 wait "$pid"
@@ -159,7 +144,7 @@ if command -v setcap >/dev/null && [ "${SMTPSCOPE_SANITIZED:-no}" != yes ] &&
 	mkdir -p "$tmp/capout" && chmod 777 "$tmp/capout"
 	su nobody -s /bin/sh -c "$tmp/ss-cap -i $a -N -o $tmp/capout/cap.json" 2> "$tmp/cap.err" &
 	sleep 1.5
-	ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/clean-delivery.pcap" > /dev/null 2>&1
+	netns_replay "$b" "$srcdir/samples/clean-delivery.pcap"
 	sleep 1
 	pkill -INT -f "$tmp/ss-cap"
 	wait
@@ -179,7 +164,7 @@ if command -v tmux >/dev/null; then
 	sock=smtpscope-live-$$
 	tmux -L "$sock" new-session -d -x 120 -y 35 "cd $tmp && TERM=xterm LANG=C.UTF-8 $bin -i $a; sleep 30"
 	sleep 1.5
-	ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/outage-rst-mid-data.pcap" > /dev/null 2>&1
+	netns_replay "$b" "$srcdir/samples/outage-rst-mid-data.pcap"
 	ok_screen=0
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		tmux -L "$sock" capture-pane -p | grep -q '198.51.100.20 .*failing' && { ok_screen=1; break; }

@@ -10,40 +10,25 @@
 # passes on the HTTP answer and on the --metrics-file of the same run, and
 # the two carry the same families.  The listener's limits: 404, 405, 431, a
 # client that sends nothing is dropped and does not hold up the capture.
-# Skips (77) unless root with ip(8), network namespaces, tcpreplay and
-# prometheus (apt-get install prometheus; bootstrap.sh does).
+# The pair comes from tests/netns.sh; skips (77) unless root with ip(8),
+# network namespaces, tcpreplay and prometheus (apt-get install prometheus;
+# bootstrap.sh does).
 set -u
 srcdir=${srcdir:-$(dirname "$0")/..}
 bin=${SMTPSCOPE:-$(pwd)/smtpscope}
-skip() { echo "SKIP: $*"; exit 77; }
+. "$srcdir/tests/netns.sh"
+command -v promtool >/dev/null || netns_skip "promtool missing (apt-get install prometheus)"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
-command -v ip >/dev/null || skip "ip(8) missing"
-command -v tcpreplay >/dev/null || skip "tcpreplay missing (apt-get install tcpreplay)"
-command -v python3 >/dev/null || skip "python3 missing"
-command -v prometheus >/dev/null || skip "prometheus missing (apt-get install prometheus)"
-command -v promtool >/dev/null || skip "promtool missing (apt-get install prometheus)"
-
-ns=ssc-prom-$$
-a=sspA$$
-b=sspB$$
 tmp=$(mktemp -d)
 cleanup() {
 	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
 	[ -n "${ppid_:-}" ] && kill "$ppid_" 2>/dev/null
 	wait 2>/dev/null
-	ip link del "$a" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-ip link add "$a" type veth peer name "$b" || skip "cannot create a veth pair here"
-ip link set "$b" netns "$ns"
-ip link set "$a" up
-ip netns exec "$ns" ip link set "$b" up
-sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" 2>/dev/null
-ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$b.disable_ipv6=1" 2>/dev/null
+netns_cleanup_hook=cleanup
+netns_setup prom tcpreplay python3 prometheus
+netns_veth a b
 
 # two free loopback ports
 set -- $(python3 -c "
@@ -74,10 +59,10 @@ prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
 	--web.listen-address="127.0.0.1:$pport" --log.level=warn > "$tmp/prometheus.log" 2>&1 &
 ppid_=$!
 
-ip netns exec "$ns" tcpreplay -q -i "$b" --topspeed "$srcdir/samples/outage-rst-mid-data.pcap" > /dev/null 2>&1 ||
+netns_replay "$b" "$srcdir/samples/outage-rst-mid-data.pcap" ||
 	{ echo "FAIL: tcpreplay"; exit 1; }
 
-python3 - "$mport" "$pport" "$tmp" "$srcdir" "$ns" "$b" <<'PY'
+python3 - "$mport" "$pport" "$tmp" "$srcdir" "$netns_name" "$b" <<'PY'
 import json, os, re, socket, struct, subprocess, sys, threading, time, urllib.parse, urllib.request
 mport, pport, tmp, srcdir, ns, veth = sys.argv[1:7]
 failures = 0

@@ -43,6 +43,9 @@ EXPECTED = {
     # ...and 4 deferrals from one host within the hour
     "retry-overdue.pcap": {("retry-loop", "198.51.100.30"): 1,
                            ("deferral-pattern", "198.51.100.30"): 1},
+    # the same message deferred 50 times, 2.4 s apart: one alert each, grown to 50
+    "retry-storm.pcap": {("retry-loop", "198.51.100.40"): 1,
+                         ("deferral-pattern", "198.51.100.40"): 1},
     # every recipient deferred at RCPT (pipelined: DATA 554), then accepted;
     # postgrey's 450 4.2.0 "Greylisted"; a 452 mailbox full then accepted is not
     "greylist-rcpt.pcap": {("greylisting", "198.51.100.45"): 1,

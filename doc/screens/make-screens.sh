@@ -5,9 +5,12 @@
 # messages screens on samples/relay-queued.pcap.
 #   doc/screens/make-screens.sh            (from the top of the tree, after make)
 #   SMTPSCOPE=/path/to/smtpscope doc/screens/make-screens.sh
+#   doc/screens/make-screens.sh DIR        (write the screens to DIR instead:
+#                                           tests/tui-screens.sh compares them)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+out=$(cd "${1:-$here}" && pwd)
 bin=${SMTPSCOPE:-$top/smtpscope}
 sample=$top/samples/outage-rst-mid-data.pcap
 command -v tmux >/dev/null 2>&1 || { echo "make-screens: tmux is needed" >&2; exit 1; }
@@ -31,18 +34,33 @@ wait_for() {
 	exit 1
 }
 
+# loaded: until the file is read to its end (the header has its clock and
+# no longer says "loading" or "gateway pass"), so no screen is half full.
+loaded() {
+	i=0
+	while [ $i -lt 100 ]; do
+		tmux -L "$sock" capture-pane -p -t s | head -1 | grep ' UTC' | grep -v -q -e loading -e 'gateway pass' &&
+			return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "make-screens: the dashboard did not finish loading" >&2
+	exit 1
+}
+
 # shot NAME PATTERN: once PATTERN is on the screen, save it as NAME.txt.
 shot() {
 	wait_for "$2"
 	sleep 0.3 # let a pending redraw land
-	tmux -L "$sock" capture-pane -p -t s >"$here/$1.txt"
-	echo "wrote doc/screens/$1.txt"
+	tmux -L "$sock" capture-pane -p -t s >"$out/$1.txt"
+	echo "wrote $out/$1.txt"
 }
 
 keys() {
 	tmux -L "$sock" send-keys -t s "$@"
 }
 
+loaded
 shot hosts 'Remote hosts'
 keys d
 shot domains 'Recipient domains'
@@ -63,6 +81,7 @@ tmux -L "$sock" kill-session -t s 2>/dev/null || true
 tmux -L "$sock" -f /dev/null new-session -d -s s -x 100 -y 30 \
 	"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color $bin -r $top/samples/relay-queued.pcap --tui"
 wait_for 'Remote hosts'
+loaded
 keys m
 shot queue '^Queue per next hop'
 keys Enter

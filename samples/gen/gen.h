@@ -202,6 +202,8 @@ void s_exchange_xexps(struct cap *cap);
 void s_exchange_link2state(struct cap *cap);
 /* scenarios_exits.c */
 void s_retry_overdue(struct cap *cap);
+/* scenarios_ops.c: issue 14's operations leftovers */
+void s_retry_storm(struct cap *cap);
 /* scenarios_gw.c: the gateway inference (who "we" are, without --gateway) */
 void s_gw_dual_stack(struct cap *cap);
 void s_gw_cluster(struct cap *cap);

@@ -817,5 +817,7 @@ const struct sample samples[] = {
 	{"dsn-delayed.pcap", LINK_EN10MB, s_dsn_delayed},
 	/* scenarios_msgmem.c: relayed copies are one delivery, a deferral is a retry */
 	{"relay-retry-count.pcap", LINK_EN10MB, s_relay_retry_count},
+	/* scenarios_ops.c: a fast retry loop (the update limit of growing alerts) */
+	{"retry-storm.pcap", LINK_EN10MB, s_retry_storm},
 	{NULL, LINK_EN10MB, NULL},
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "decode/mem.h"
+#include "ui/output/alert_updates.h"
 #include "ui/output/json_out.h"
 #include "ui/output/json_writer.h"
 
@@ -16,11 +17,22 @@ struct json_output {
 	bool live;        /* a reader may be tailing the file: flush per record */
 	bool transcript;  /* --transcript */
 	int64_t now_us;   /* live: the clock of the last tick (for next_retry_overdue) */
+	struct alert_updates *updates; /* which update records to write, and when */
 };
+
+static void flush_if_live(struct json_output *jo);
+
+static void write_alert(void *ctx, const struct alert *al)
+{
+	struct json_output *jo = ctx;
+	json_alert(&jo->jw, al);
+	flush_if_live(jo);
+}
 
 struct json_output *json_output_new(FILE *out, bool live, bool transcript)
 {
 	struct json_output *jo = xcalloc(1, sizeof *jo);
+	jo->updates = au_new(write_alert, jo);
 	jw_init(&jo->jw, out);
 	/* Whole buffers to stdio, flushed by on_state and on_close; but a
 	 * terminal, which stdio writes a line at a time, keeps seeing each
@@ -48,6 +60,7 @@ static void flush_if_live(struct json_output *jo)
 static bool on_session_end(void *self, struct smtp_session *s)
 {
 	struct json_output *jo = self;
+	au_clock(jo->updates, s->end_ts);
 	json_session(&jo->jw, s, jo->transcript);
 	flush_if_live(jo);
 	return false;
@@ -56,8 +69,7 @@ static bool on_session_end(void *self, struct smtp_session *s)
 static void on_alert(void *self, const struct alert *al)
 {
 	struct json_output *jo = self;
-	json_alert(&jo->jw, al);
-	flush_if_live(jo);
+	au_alert(jo->updates, al); /* alert_updates.h: a growing alert's records are spaced */
 }
 
 static void on_gateway_changed(void *self, const struct gateway *g, int64_t ts_us)
@@ -81,11 +93,14 @@ static void on_tick(void *self, int64_t now_us, const struct run_summary *sum)
 	struct json_output *jo = self;
 	(void)sum;
 	jo->now_us = now_us;
+	au_clock(jo->updates, now_us);
 }
 
 static int on_state(void *self, const struct run_summary *sum)
 {
 	struct json_output *jo = self;
+	if (sum->final)
+		au_finish(jo->updates); /* the last record of every alert is its final state */
 	const struct host_entry **hosts;
 	size_t n = hm_hosts(sum->hm, &hosts);
 	/* now: the last packet, or the live clock if it has gone further */
@@ -139,6 +154,7 @@ static int on_close(void *self)
 {
 	struct json_output *jo = self;
 	jw_flush(&jo->jw);
+	au_free(jo->updates);
 	free(jo); /* the file is the caller's */
 	return 0;
 }
