@@ -11,35 +11,45 @@
 
 #include "decode/mem.h"
 #include "rules/fnv.h"
+#include "rules/gw_names.h"
 #include "rules/host_name.h"
 
 #define DEFAULT_MAX_ADDRS 65536u
+#define MAX_ADDRS_LIMIT (1u << 30)
 #define EAGER_SESSIONS 64          /* decide after each of the first sessions */
 #define DECIDE_EVERY_US 1000000LL  /* then at most once a second of capture time */
 #define HOPS_UNKNOWN 255
 #define GW_MAX_TIE 16              /* addresses one name may tie together */
+#define NAME_BYTES_PER_ADDR 64     /* the name store's budget per tracked address */
 
 enum { NAME_EHLO = 0, NAME_BANNER = 1 };
 
-/* One address seen in a session. */
+/* One address seen in a session: kept small (64 bytes), as there is one
+ * for every remote host.  Its names are references into the name store
+ * (gw_names.h); the hash stays here, so that an address whose name did not
+ * fit in the store still ties by it. */
 struct gw_addr {
 	struct ip_addr addr;
-	bool used;
 	uint64_t as_client, as_server;
-	uint8_t hops;                   /* fewest router hops seen, HOPS_UNKNOWN */
 	uint64_t name_h[2];             /* hash of the EHLO / banner name, 0 none */
-	char name[2][GW_NAME_MAX];
-	/* scratch for decide(): union-find over slot indices, group totals */
-	size_t parent;
-	uint64_t g_sessions, g_client, g_server;
-	uint8_t g_hops;
-	size_t g_low;                   /* slot of the group's lowest address */
+	uint32_t name[2];               /* the text (cut to GW_NAME_MAX - 1), GWN_NONE */
+	uint8_t hops;                   /* fewest router hops seen, HOPS_UNKNOWN */
+	bool used;
+};
+
+/* decide()'s scratch, one per slot, allocated for the decision only:
+ * union-find over slot indices, and the group totals at its root. */
+struct gw_group {
+	uint32_t parent;
+	uint32_t low;                   /* slot of the group's lowest address */
+	uint64_t sessions, client, server;
+	uint8_t hops;
 };
 
 struct name_ref {
 	uint64_t h;
+	uint32_t slot;
 	uint8_t hops;
-	size_t slot;
 };
 
 struct gateway {
@@ -56,8 +66,10 @@ struct gateway {
 	struct ip_addr members[GW_MAX_MEMBERS]; /* decided, sorted */
 	size_t nmembers;
 	uint64_t changes;
-	struct name_ref *refs;          /* decide()'s scratch, kept: no malloc per decision */
-	size_t refs_cap;
+	struct gw_names names;          /* the EHLO and banner names, each once */
+	struct gw_group *grp;           /* [cap] during decide() only */
+	bool have_first_pass;           /* gw_note_first_pass was called */
+	struct facts_stats first_pass;
 };
 
 struct gateway *gw_new(const struct ip_prefix *given, size_t ngiven, uint32_t max_addrs)
@@ -65,6 +77,9 @@ struct gateway *gw_new(const struct ip_prefix *given, size_t ngiven, uint32_t ma
 	struct gateway *g = xcalloc(1, sizeof *g);
 	mem_charge(sizeof *g);
 	g->max = max_addrs ? max_addrs : DEFAULT_MAX_ADDRS;
+	if (g->max > MAX_ADDRS_LIMIT)
+		g->max = MAX_ADDRS_LIMIT; /* slots are indexed by uint32_t */
+	gwn_init(&g->names, (size_t)g->max * NAME_BYTES_PER_ADDR);
 	if (given && ngiven) {
 		g->ngiven = ngiven;
 		g->given = xmalloc(ngiven * sizeof *g->given);
@@ -80,8 +95,8 @@ void gw_free(struct gateway *g)
 	if (!g)
 		return;
 	mem_release(g->ngiven * (sizeof *g->given + sizeof *g->given_used) +
-		    g->cap * sizeof *g->slot + g->refs_cap * sizeof *g->refs + sizeof *g);
-	free(g->refs);
+		    g->cap * sizeof *g->slot + sizeof *g);
+	gwn_free(&g->names);
 	free(g->given);
 	free(g->given_used);
 	free(g->slot);
@@ -167,11 +182,11 @@ bool gw_is_gateway(const struct gateway *g, const struct ip_addr *a)
 	return false;
 }
 
-static size_t root(struct gw_addr *slot, size_t i)
+static uint32_t root(struct gw_group *grp, uint32_t i)
 {
-	while (slot[i].parent != i) {
-		slot[i].parent = slot[slot[i].parent].parent; /* path halving */
-		i = slot[i].parent;
+	while (grp[i].parent != i) {
+		grp[i].parent = grp[grp[i].parent].parent; /* path halving */
+		i = grp[i].parent;
 	}
 	return i;
 }
@@ -195,19 +210,17 @@ static int cmp_name_ref(const void *pa, const void *pb)
  * GW_MAX_TIE addresses ties nothing. */
 static void group_by_names(struct gateway *g)
 {
+	struct gw_group *grp = g->grp;
 	for (size_t i = 0; i < g->cap; i++)
-		g->slot[i].parent = i;
-	if (2 * g->n > g->refs_cap) {
-		mem_charge((2 * g->n - g->refs_cap) * sizeof *g->refs);
-		g->refs_cap = 2 * g->n;
-		g->refs = xrealloc(g->refs, g->refs_cap * sizeof *g->refs);
-	}
-	struct name_ref *refs = g->refs;
+		grp[i].parent = (uint32_t)i;
+	size_t refs_bytes = 2 * g->n * sizeof(struct name_ref);
+	struct name_ref *refs = mem_alloc(refs_bytes);
 	size_t nrefs = 0;
 	for (size_t i = 0; i < g->cap; i++)
 		for (int k = 0; k < 2 && g->slot[i].used; k++)
 			if (g->slot[i].name_h[k])
-				refs[nrefs++] = (struct name_ref){ g->slot[i].name_h[k], g->slot[i].hops, i };
+				refs[nrefs++] = (struct name_ref){ g->slot[i].name_h[k], (uint32_t)i,
+								   g->slot[i].hops };
 	qsort(refs, nrefs, sizeof *refs, cmp_name_ref);
 	for (size_t run = 0, end; run < nrefs; run = end) {
 		for (end = run + 1; end < nrefs && refs[end].h == refs[run].h; end++)
@@ -217,47 +230,48 @@ static void group_by_names(struct gateway *g)
 		for (size_t i = run + 1; i < end; i++) {
 			if (refs[i].hops != refs[i - 1].hops)
 				continue;
-			size_t a = root(g->slot, refs[i - 1].slot), b = root(g->slot, refs[i].slot);
+			uint32_t a = root(grp, refs[i - 1].slot), b = root(grp, refs[i].slot);
 			if (a != b)
-				g->slot[a < b ? b : a].parent = a < b ? a : b;
+				grp[a < b ? b : a].parent = a < b ? a : b;
 		}
 	}
+	mem_free(refs, refs_bytes);
 }
 
 static void sum_groups(struct gateway *g)
 {
+	struct gw_group *grp = g->grp;
 	for (size_t i = 0; i < g->cap; i++) {
-		struct gw_addr *s = &g->slot[i];
-		s->g_sessions = s->g_client = s->g_server = 0;
-		s->g_hops = HOPS_UNKNOWN;
-		s->g_low = i;
+		grp[i].sessions = grp[i].client = grp[i].server = 0;
+		grp[i].hops = HOPS_UNKNOWN;
+		grp[i].low = (uint32_t)i;
 	}
 	for (size_t i = 0; i < g->cap; i++) {
-		struct gw_addr *s = &g->slot[i];
+		const struct gw_addr *s = &g->slot[i];
 		if (!s->used)
 			continue;
-		struct gw_addr *r = &g->slot[root(g->slot, i)];
-		r->g_sessions += s->as_client + s->as_server;
-		r->g_client += s->as_client;
-		r->g_server += s->as_server;
-		if (s->hops < r->g_hops)
-			r->g_hops = s->hops;
-		if (addr_cmp(&s->addr, &g->slot[r->g_low].addr) < 0)
-			r->g_low = i;
+		struct gw_group *r = &grp[root(grp, (uint32_t)i)];
+		r->sessions += s->as_client + s->as_server;
+		r->client += s->as_client;
+		r->server += s->as_server;
+		if (s->hops < r->hops)
+			r->hops = s->hops;
+		if (addr_cmp(&s->addr, &g->slot[r->low].addr) < 0)
+			r->low = (uint32_t)i;
 	}
 }
 
 /* True if group root a makes the better gateway than group root b. */
-static bool better(const struct gateway *g, const struct gw_addr *a, const struct gw_addr *b)
+static bool better(const struct gateway *g, const struct gw_group *a, const struct gw_group *b)
 {
-	if (a->g_sessions != b->g_sessions)
-		return a->g_sessions > b->g_sessions;
-	bool a_both = a->g_client && a->g_server, b_both = b->g_client && b->g_server;
+	if (a->sessions != b->sessions)
+		return a->sessions > b->sessions;
+	bool a_both = a->client && a->server, b_both = b->client && b->server;
 	if (a_both != b_both)
 		return a_both;
-	if (a->g_hops != b->g_hops)
-		return a->g_hops < b->g_hops;
-	return addr_cmp(&g->slot[a->g_low].addr, &g->slot[b->g_low].addr) < 0;
+	if (a->hops != b->hops)
+		return a->hops < b->hops;
+	return addr_cmp(&g->slot[a->low].addr, &g->slot[b->low].addr) < 0;
 }
 
 static int cmp_addr(const void *a, const void *b)
@@ -269,17 +283,20 @@ static void decide(struct gateway *g)
 {
 	if (g->given || g->n == 0)
 		return;
+	size_t grp_bytes = g->cap * sizeof *g->grp;
+	g->grp = mem_alloc(grp_bytes);
 	group_by_names(g);
 	sum_groups(g);
-	size_t best = SIZE_MAX;
-	for (size_t i = 0; i < g->cap; i++)
-		if (g->slot[i].used && root(g->slot, i) == i &&
-		    (best == SIZE_MAX || better(g, &g->slot[i], &g->slot[best])))
+	struct gw_group *grp = g->grp;
+	uint32_t best = UINT32_MAX;
+	for (uint32_t i = 0; i < g->cap; i++)
+		if (g->slot[i].used && root(grp, i) == i &&
+		    (best == UINT32_MAX || better(g, &grp[i], &grp[best])))
 			best = i;
 	struct ip_addr m[GW_MAX_MEMBERS];
 	size_t n = 0;
-	for (size_t i = 0; i < g->cap && n < GW_MAX_MEMBERS; i++)
-		if (g->slot[i].used && root(g->slot, i) == best)
+	for (uint32_t i = 0; i < g->cap && n < GW_MAX_MEMBERS; i++)
+		if (g->slot[i].used && root(grp, i) == best)
 			m[n++] = g->slot[i].addr;
 	qsort(m, n, sizeof *m, cmp_addr);
 	bool same = n == g->nmembers && memcmp(m, g->members, n * sizeof *m) == 0;
@@ -290,8 +307,9 @@ static void decide(struct gateway *g)
 	g->decided = true;
 	/* a session between two of its addresses (cluster nodes relaying to
 	 * each other) was counted for both */
-	g->with_gateway = g->slot[best].g_sessions < g->sessions ? g->slot[best].g_sessions
-								 : g->sessions;
+	g->with_gateway = grp[best].sessions < g->sessions ? grp[best].sessions : g->sessions;
+	mem_free(g->grp, grp_bytes);
+	g->grp = NULL;
 }
 
 /* Provisional mode: decide again now, or wait (see gateway.h). */
@@ -380,21 +398,21 @@ static uint64_t name_hash(const char *w, size_t n)
 	return h ? h : 1;
 }
 
-static void set_name(struct gw_addr *e, int kind, const char *w, size_t n)
+static void set_name(struct gateway *g, struct gw_addr *e, int kind, const char *w, size_t n)
 {
 	/* the name it had already (an address's sessions repeat it): nothing
-	 * would change.  Shorter than the cut, so the copy is the whole name. */
-	if (e->name_h[kind] && n < GW_NAME_MAX - 1 && e->name[kind][n] == '\0' &&
-	    memcmp(e->name[kind], w, n) == 0)
+	 * would change.  Shorter than the cut, so the text is the whole name. */
+	if (e->name_h[kind] && n < GW_NAME_MAX - 1 && gwn_equal(&g->names, e->name[kind], w, n))
 		return;
 	uint64_t h = name_hash(w, n);
 	if (!h)
 		return;
+	if (h == e->name_h[kind] && e->name[kind] == GWN_NONE)
+		return; /* the store was full for it already: counted once */
 	e->name_h[kind] = h;
 	if (n >= GW_NAME_MAX)
 		n = GW_NAME_MAX - 1; /* names here are ASCII: no UTF-8 cut */
-	memcpy(e->name[kind], w, n);
-	e->name[kind][n] = '\0';
+	e->name[kind] = gwn_intern(&g->names, w, n);
 }
 
 /* Hops from the capture point: the initial TTL is one of 32, 64, 128, 255
@@ -421,9 +439,9 @@ static void note_end(struct gateway *g, const struct ip_addr *client, const stru
 		return;
 	struct gw_addr *c = find(g, client), *v = find(g, server);
 	if (c && helo)
-		set_name(c, NAME_EHLO, helo, strcspn(helo, " \t\r\n"));
+		set_name(g, c, NAME_EHLO, helo, strcspn(helo, " \t\r\n"));
 	if (v)
-		set_name(v, NAME_BANNER, banner, strlen(banner));
+		set_name(g, v, NAME_BANNER, banner, strlen(banner));
 	uint8_t hc = hops_of(ttl_min[SIDE_CLIENT]), hs = hops_of(ttl_min[SIDE_SERVER]);
 	if (c && hc < c->hops)
 		c->hops = hc;
@@ -464,13 +482,13 @@ uint64_t gw_changes(const struct gateway *g)
 	return g->changes;
 }
 
-static void fill_member(struct gw_member *m, const struct gw_addr *s)
+static void fill_member(const struct gateway *g, struct gw_member *m, const struct gw_addr *s)
 {
 	m->addr = s->addr;
 	m->as_client = s->as_client;
 	m->as_server = s->as_server;
-	m->ehlo = s->name[NAME_EHLO];
-	m->banner = s->name[NAME_BANNER];
+	m->ehlo = gwn_text(&g->names, s->name[NAME_EHLO]);
+	m->banner = gwn_text(&g->names, s->name[NAME_BANNER]);
 	m->hops = s->hops;
 }
 
@@ -481,13 +499,13 @@ size_t gw_members(const struct gateway *g, struct gw_member *out, size_t max)
 		for (size_t i = 0; i < g->nmembers && n < max; i++) {
 			const struct gw_addr *s = find(g, &g->members[i]);
 			if (s)
-				fill_member(&out[n++], s);
+				fill_member(g, &out[n++], s);
 		}
 		return n;
 	}
 	for (size_t i = 0; i < g->cap && n < max; i++)
 		if (g->slot[i].used && in_given(g, &g->slot[i].addr))
-			fill_member(&out[n++], &g->slot[i]);
+			fill_member(g, &out[n++], &g->slot[i]);
 	for (size_t i = 1; i < n; i++) /* few: insertion sort, lowest first */
 		for (size_t k = i; k > 0 && addr_cmp(&out[k].addr, &out[k - 1].addr) < 0; k--) {
 			struct gw_member t = out[k];
@@ -518,12 +536,29 @@ size_t gw_unmatched(const struct gateway *g, const struct ip_prefix **out, size_
 
 size_t gw_addr_cost(void)
 {
-	return 2 * sizeof(struct gw_addr); /* its slot at half load */
+	/* its slot at half load and its share of the name store */
+	return 2 * sizeof(struct gw_addr) + NAME_BYTES_PER_ADDR;
 }
 
 uint64_t gw_addrs_dropped(const struct gateway *g)
 {
 	return g->dropped;
+}
+
+uint64_t gw_names_dropped(const struct gateway *g)
+{
+	return g->names.dropped;
+}
+
+void gw_note_first_pass(struct gateway *g, const struct facts_stats *st)
+{
+	g->first_pass = *st;
+	g->have_first_pass = true;
+}
+
+const struct facts_stats *gw_first_pass(const struct gateway *g)
+{
+	return g->have_first_pass ? &g->first_pass : NULL;
 }
 
 void gw_prefix_format(const struct ip_prefix *p, char *out, size_t outsz)

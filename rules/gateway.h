@@ -84,6 +84,15 @@ uint64_t gw_sessions_with_gateway(const struct gateway *g);
 /* Given mode: the --gateway blocks that matched no session's address. */
 size_t gw_unmatched(const struct gateway *g, const struct ip_prefix **out, size_t max);
 uint64_t gw_addrs_dropped(const struct gateway *g);
+/* Names (of an address, as EHLO or banner) tied by their hash but not kept
+ * as text: the name store's budget (its share of --memcap) was reached. */
+uint64_t gw_names_dropped(const struct gateway *g);
+/* What the first pass (or the stdin look-ahead) lost to its bounded pools:
+ * the facts scanner's counters (the decoder's pass fills the sessions it
+ * evicted), kept for the stats record and the report; NULL when no first
+ * pass ran (--gateway, live). */
+void gw_note_first_pass(struct gateway *g, const struct facts_stats *st);
+const struct facts_stats *gw_first_pass(const struct gateway *g);
 /* Bytes one tracked address costs (for sizing from --memcap). */
 size_t gw_addr_cost(void);
 

@@ -237,6 +237,16 @@ check_PROGRAMS += tests/unit/test_gateway
 TESTS += tests/unit/test_gateway
 tests_unit_test_gateway_SOURCES = tests/unit/test_gateway.c tests/unit/check.h
 tests_unit_test_gateway_LDADD = $(UNIT_LDADD)
+# The inference's name store (rules/gw_names.c), bounded, and what the
+# gateway's tables lose to it.
+UNIT_TESTS += tests/unit/test_gw_names
+check_PROGRAMS += tests/unit/test_gw_names
+TESTS += tests/unit/test_gw_names
+tests_unit_test_gw_names_SOURCES = tests/unit/test_gw_names.c tests/unit/check.h
+tests_unit_test_gw_names_LDADD = $(UNIT_LDADD)
+# What the first pass loses under a small --memcap is shown (issue 13).
+TESTS += tests/gateway-first-pass-loss.py
+EXTRA_DIST += tests/gateway-first-pass-loss.py
 # No --gateway gives the verdicts of the right --gateway on every sample.
 TESTS += tests/gateway-both-ways.py
 EXTRA_DIST += tests/gateway-both-ways.py

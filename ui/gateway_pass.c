@@ -99,14 +99,22 @@ static inline void facts_pass_packet(struct facts_pass *fp, int linktype, int64_
 		dec_packet(fp->dec, linktype, ts, data, caplen, wirelen);
 }
 
-/* Ends the sessions still open (their facts count) and frees the reader. */
-static void facts_pass_close(struct facts_pass *fp)
+/* Ends the sessions still open (their facts count) and frees the reader;
+ * the scanner's counters (what its bounded pools lost) stay with the
+ * gateway for the stats record and the report. */
+static void facts_pass_close(struct facts_pass *fp, struct gateway *g)
 {
 	if (fp->sc) {
 		facts_finish(fp->sc);
+		gw_note_first_pass(g, facts_get_stats(fp->sc));
 		facts_free(fp->sc);
 	} else if (fp->dec) {
 		dec_finish(fp->dec);
+		/* the decoder reads names in its sessions: what it loses is sessions */
+		const struct dec_stats *ds = dec_get_stats(fp->dec);
+		struct facts_stats st = { .sessions = ds->sessions,
+					  .flows_evicted = ds->sessions_evicted };
+		gw_note_first_pass(g, &st);
 		dec_free(fp->dec);
 	}
 	fp->sc = NULL;
@@ -225,7 +233,7 @@ bool app_gateway_first_pass(struct app *a)
 		cap_run(p.cap, a->opt.count, pass_packet, pass_tick, &p);
 	app_batch_end(a);
 	lock_if_shared(a);
-	facts_pass_close(&p.fp);
+	facts_pass_close(&p.fp, g);
 	gw_freeze(g);
 	unlock_if_shared(a);
 	if (p.map)
@@ -259,7 +267,7 @@ static void lookahead_flush(struct lookahead *la)
 		return;
 	struct gateway *g = hm_gateway(la->a->pipe.hm);
 	lock_if_shared(la->a);
-	facts_pass_close(&la->fp);
+	facts_pass_close(&la->fp, g);
 	gw_freeze(g); /* the held sessions were counted once, by the second decoder */
 	unlock_if_shared(la->a);
 	for (size_t off = 0; off < la->len;) {

@@ -57,10 +57,30 @@ static void body(struct jw *w, const struct gateway *g)
 	jw_array_end(w);
 }
 
+/* What the inference's bounded tables could not keep (the stats record
+ * only: a live `gateway` record has no first pass, and its tables are the
+ * same ones the final stats record reports). */
+static void losses(struct jw *w, const struct gateway *g)
+{
+	jw_kuint(w, "addresses_dropped", gw_addrs_dropped(g));
+	jw_kuint(w, "names_dropped", gw_names_dropped(g));
+	const struct facts_stats *fp = gw_first_pass(g);
+	jw_key(w, "first_pass");
+	if (!fp) {
+		jw_null(w);
+		return;
+	}
+	jw_object_begin(w);
+	jw_kuint(w, "sessions_evicted", fp->flows_evicted);
+	jw_kuint(w, "names_missing", fp->names_dropped);
+	jw_object_end(w);
+}
+
 void json_gateway_fields(struct jw *w, const struct gateway *g)
 {
 	jw_kobject_begin(w, "gateway");
 	body(w, g);
+	losses(w, g);
 	jw_object_end(w);
 }
 

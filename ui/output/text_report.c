@@ -656,6 +656,25 @@ static void put_decode_notes(FILE *out, const struct dec_stats *d)
 				d->anomalies[a]);
 }
 
+/* What the gateway inference could not keep under --memcap: its decision
+ * rests on less than every session, which the reader must know. */
+static void put_gateway_notes(FILE *out, const struct gateway *g)
+{
+	const struct facts_stats *fp = gw_first_pass(g);
+	if (fp && fp->flows_evicted)
+		fprintf(out, "  gateway first pass: %" PRIu64 " %s ended early to stay under --memcap\n",
+			fp->flows_evicted, plural(fp->flows_evicted, "session", "sessions"));
+	if (fp && fp->names_dropped)
+		fprintf(out, "  gateway first pass: %" PRIu64 " %s read without names (--memcap)\n",
+			fp->names_dropped, plural(fp->names_dropped, "session", "sessions"));
+	if (gw_addrs_dropped(g))
+		fprintf(out, "  gateway inference: %" PRIu64 " session %s not tracked (table full)\n",
+			gw_addrs_dropped(g), plural(gw_addrs_dropped(g), "address", "addresses"));
+	if (gw_names_dropped(g))
+		fprintf(out, "  gateway inference: %" PRIu64 " %s not kept as text (name store full)\n",
+			gw_names_dropped(g), plural(gw_names_dropped(g), "name", "names"));
+}
+
 /* Several -r or -i: every input, as the title shows only the first few. */
 static void put_inputs(FILE *out, const struct report_context *ctx)
 {
@@ -703,6 +722,8 @@ static void put_footer(FILE *out, const struct report_context *ctx)
 	if (ctx->hm && hm_hosts_dropped(ctx->hm))
 		fprintf(out, "  %" PRIu64 " %s not tracked (host table full)\n",
 			hm_hosts_dropped(ctx->hm), plural(hm_hosts_dropped(ctx->hm), "host", "hosts"));
+	if (ctx->hm)
+		put_gateway_notes(out, hm_gateway(ctx->hm));
 	format_size(size, sizeof size, ctx->memory_peak);
 	fprintf(out, "  memory peak %s\n", size);
 }
